@@ -1,0 +1,331 @@
+//! Decide what a file is: by path and name first, by a cheap content sniff only for
+//! generic YAML/JSON whose name says nothing.
+
+use serde::Serialize;
+
+/// What a file is, which decides its parser and the rules that look at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    Dotenv,
+    Dockerfile,
+    Compose,
+    Kubernetes,
+    HelmValues,
+    HelmTemplate,
+    GithubWorkflow,
+    GithubAction,
+    GitlabCi,
+    /// An MCP client configuration (`.mcp.json`, `.cursor/mcp.json`, `.codex/config.toml`, ...).
+    McpConfig,
+    /// Claude Code settings (`.claude/settings*.json`): permissions and env for the agent.
+    ClaudeSettings,
+    CloudFormation,
+    Terraform,
+    TerraformJson,
+    /// A JSON credential file of Google's (`authorized_user`, `service_account`, ...).
+    GoogleCredentials,
+    Kubeconfig,
+    Netrc,
+    GitCredentials,
+    AwsCredentials,
+    AwsConfig,
+    Npmrc,
+    Pypirc,
+    DockerConfig,
+    /// An IAM policy document on its own (`*.json` with `Statement`).
+    IamPolicy,
+    Yaml,
+    Json,
+    Toml,
+    /// Any other text file: only token rules apply.
+    Text,
+}
+
+/// The syntax a kind is parsed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Yaml,
+    /// Strict JSON: no comments, no trailing commas.
+    Json,
+    /// JSON with comments and trailing commas (VS Code, Claude, Cursor configs).
+    Jsonc,
+    Toml,
+    Hcl,
+    Dotenv,
+    Dockerfile,
+    /// INI-style files (`~/.aws/credentials`, `.pypirc`, `.npmrc`); read as `.env`-like
+    /// key/value lines grouped by section.
+    Ini,
+    /// Not parsed: text-level rules only.
+    None,
+}
+
+impl FileKind {
+    pub fn syntax(self) -> Syntax {
+        use FileKind::*;
+        match self {
+            Dotenv => Syntax::Dotenv,
+            Dockerfile => Syntax::Dockerfile,
+            Compose | Kubernetes | HelmValues | GithubWorkflow | GithubAction | GitlabCi
+            | Kubeconfig | Yaml => Syntax::Yaml,
+            CloudFormation => Syntax::Yaml, // JSON templates are YAML too; the parser handles both
+            McpConfig | ClaudeSettings => Syntax::Jsonc,
+            TerraformJson | GoogleCredentials | DockerConfig | IamPolicy | Json => Syntax::Json,
+            Toml => Syntax::Toml,
+            Terraform => Syntax::Hcl,
+            AwsCredentials | AwsConfig | Pypirc | Npmrc => Syntax::Ini,
+            HelmTemplate | Netrc | GitCredentials | Text => Syntax::None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        use FileKind::*;
+        match self {
+            Dotenv => "dotenv",
+            Dockerfile => "dockerfile",
+            Compose => "compose",
+            Kubernetes => "kubernetes",
+            HelmValues => "helm-values",
+            HelmTemplate => "helm-template",
+            GithubWorkflow => "github-workflow",
+            GithubAction => "github-action",
+            GitlabCi => "gitlab-ci",
+            McpConfig => "mcp-config",
+            ClaudeSettings => "claude-settings",
+            CloudFormation => "cloudformation",
+            Terraform => "terraform",
+            TerraformJson => "terraform-json",
+            GoogleCredentials => "google-credentials",
+            Kubeconfig => "kubeconfig",
+            Netrc => "netrc",
+            GitCredentials => "git-credentials",
+            AwsCredentials => "aws-credentials",
+            AwsConfig => "aws-config",
+            Npmrc => "npmrc",
+            Pypirc => "pypirc",
+            DockerConfig => "docker-config",
+            IamPolicy => "iam-policy",
+            Yaml => "yaml",
+            Json => "json",
+            Toml => "toml",
+            Text => "text",
+        }
+    }
+}
+
+/// Classify by repo-relative path (with `/`) alone. Generic YAML/JSON may be refined
+/// by [`refine`] once the content is read.
+pub fn classify_path(path: &str) -> FileKind {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let parent = lower
+        .rsplit_once('/')
+        .map(|(dir, _)| dir.rsplit('/').next().unwrap_or(dir))
+        .unwrap_or("");
+    let in_dir = |dir: &str| lower.starts_with(&format!("{dir}/")) || lower.contains(&format!("/{dir}/"));
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let yaml = matches!(ext, "yaml" | "yml");
+
+    // Dotenv family: `.env`, `.env.local`, `prod.env`; not `.envrc` (a shell script,
+    // but still a text file for token rules) and not `.env.example` style templates,
+    // which are still scanned: placeholders are filtered by value, not by file name.
+    if name == ".env" || name.starts_with(".env.") || (ext == "env" && name.len() > 4) {
+        return FileKind::Dotenv;
+    }
+    if name == "dockerfile"
+        || name == "containerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+        || name.ends_with(".containerfile")
+    {
+        return FileKind::Dockerfile;
+    }
+    if yaml
+        && (name.starts_with("docker-compose")
+            || name.starts_with("compose.")
+            || name.starts_with("compose-")
+            || name.starts_with("podman-compose"))
+    {
+        return FileKind::Compose;
+    }
+    if yaml && in_dir(".github/workflows") {
+        return FileKind::GithubWorkflow;
+    }
+    if name == "action.yml" || name == "action.yaml" {
+        return FileKind::GithubAction;
+    }
+    if name == ".gitlab-ci.yml" || (yaml && lower.contains(".gitlab-ci")) {
+        return FileKind::GitlabCi;
+    }
+    // Helm: templates are Go templates (parsed only when they happen to be YAML),
+    // values files are plain YAML.
+    if in_dir("templates") && (yaml || name.ends_with(".tpl")) {
+        return FileKind::HelmTemplate;
+    }
+    if yaml && name.starts_with("values") {
+        return FileKind::HelmValues;
+    }
+    match name {
+        ".mcp.json" | "mcp.json" | "mcp_config.json" | "claude_desktop_config.json"
+        | "cline_mcp_settings.json" | "mcp_settings.json" => return FileKind::McpConfig,
+        "settings.json" if parent == ".gemini" => return FileKind::McpConfig,
+        "config.toml" if parent == ".codex" => return FileKind::McpConfig,
+        ".claude.json" => return FileKind::McpConfig,
+        _ => {}
+    }
+    if parent == ".claude" && name.starts_with("settings") && ext == "json" {
+        return FileKind::ClaudeSettings;
+    }
+    if name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".tofu") {
+        return FileKind::Terraform;
+    }
+    if name.ends_with(".tf.json") || name.ends_with(".tfvars.json") {
+        return FileKind::TerraformJson;
+    }
+    if name == "application_default_credentials.json" || name == "credentials.db" && parent == "gcloud" {
+        return FileKind::GoogleCredentials;
+    }
+    match name {
+        "kubeconfig" | ".kubeconfig" => return FileKind::Kubeconfig,
+        "config" if parent == ".kube" => return FileKind::Kubeconfig,
+        ".netrc" | "_netrc" | "netrc" => return FileKind::Netrc,
+        ".git-credentials" | "git-credentials" => return FileKind::GitCredentials,
+        "credentials" if parent == ".aws" => return FileKind::AwsCredentials,
+        "config" if parent == ".aws" => return FileKind::AwsConfig,
+        ".npmrc" | "npmrc" => return FileKind::Npmrc,
+        ".pypirc" | "pypirc" => return FileKind::Pypirc,
+        "config.json" if parent == ".docker" => return FileKind::DockerConfig,
+        _ => {}
+    }
+    match ext {
+        "yaml" | "yml" => FileKind::Yaml,
+        "json" => FileKind::Json,
+        "jsonc" => FileKind::Json,
+        "toml" => FileKind::Toml,
+        _ => FileKind::Text,
+    }
+}
+
+/// Refine a generic YAML/JSON classification with a cheap look at the content.
+pub fn refine(kind: FileKind, text: &str) -> FileKind {
+    match kind {
+        FileKind::Yaml | FileKind::HelmValues => {
+            if text.contains("AWSTemplateFormatVersion") || has_cfn_resource(text) {
+                return FileKind::CloudFormation;
+            }
+            if kind == FileKind::Yaml && text.contains("apiVersion") && text.contains("kind") {
+                if text.contains("kind: Config") && text.contains("clusters:") {
+                    return FileKind::Kubeconfig;
+                }
+                return FileKind::Kubernetes;
+            }
+            kind
+        }
+        FileKind::Json => {
+            if text.contains("AWSTemplateFormatVersion") || has_cfn_resource(text) {
+                return FileKind::CloudFormation;
+            }
+            if json_type_is_google_credential(text) {
+                return FileKind::GoogleCredentials;
+            }
+            if text.contains("\"mcpServers\"") {
+                return FileKind::McpConfig;
+            }
+            if text.contains("\"Statement\"") {
+                return FileKind::IamPolicy;
+            }
+            if text.contains("\"apiVersion\"") && text.contains("\"kind\"") {
+                return FileKind::Kubernetes;
+            }
+            kind
+        }
+        _ => kind,
+    }
+}
+
+fn has_cfn_resource(text: &str) -> bool {
+    // `Type: AWS::IAM::Role` (YAML) or `"Type": "AWS::IAM::Role"` (JSON).
+    text.contains("Resources") && (text.contains("Type: AWS::") || text.contains("\"AWS::") || text.contains("Type: 'AWS::") || text.contains("Type: \"AWS::"))
+}
+
+fn json_type_is_google_credential(text: &str) -> bool {
+    const TYPES: [&str; 5] = [
+        "\"authorized_user\"",
+        "\"service_account\"",
+        "\"external_account\"",
+        "\"external_account_authorized_user\"",
+        "\"impersonated_service_account\"",
+    ];
+    text.contains("\"type\"") && TYPES.iter().any(|t| text.contains(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_paths() {
+        let cases = [
+            (".env", FileKind::Dotenv),
+            ("svc/.env.production", FileKind::Dotenv),
+            ("deploy/prod.env", FileKind::Dotenv),
+            ("Dockerfile", FileKind::Dockerfile),
+            ("agents/Containerfile", FileKind::Dockerfile),
+            ("docker-compose.yml", FileKind::Compose),
+            ("compose.yaml", FileKind::Compose),
+            (".github/workflows/ci.yml", FileKind::GithubWorkflow),
+            ("actions/setup/action.yml", FileKind::GithubAction),
+            (".gitlab-ci.yml", FileKind::GitlabCi),
+            ("charts/agent/templates/deployment.yaml", FileKind::HelmTemplate),
+            ("charts/agent/values.yaml", FileKind::HelmValues),
+            ("charts/agent/values-prod.yaml", FileKind::HelmValues),
+            (".mcp.json", FileKind::McpConfig),
+            (".cursor/mcp.json", FileKind::McpConfig),
+            (".vscode/mcp.json", FileKind::McpConfig),
+            (".kiro/settings/mcp.json", FileKind::McpConfig),
+            ("claude_desktop_config.json", FileKind::McpConfig),
+            (".codeium/windsurf/mcp_config.json", FileKind::McpConfig),
+            (".codex/config.toml", FileKind::McpConfig),
+            (".gemini/settings.json", FileKind::McpConfig),
+            (".claude/settings.local.json", FileKind::ClaudeSettings),
+            ("infra/main.tf", FileKind::Terraform),
+            ("infra/main.tf.json", FileKind::TerraformJson),
+            ("gcloud/application_default_credentials.json", FileKind::GoogleCredentials),
+            ("home/.kube/config", FileKind::Kubeconfig),
+            (".netrc", FileKind::Netrc),
+            (".git-credentials", FileKind::GitCredentials),
+            ("home/.aws/credentials", FileKind::AwsCredentials),
+            (".aws/config", FileKind::AwsConfig),
+            (".npmrc", FileKind::Npmrc),
+            (".pypirc", FileKind::Pypirc),
+            (".docker/config.json", FileKind::DockerConfig),
+            ("src/main.rs", FileKind::Text),
+            ("conf/app.toml", FileKind::Toml),
+        ];
+        for (path, kind) in cases {
+            assert_eq!(classify_path(path), kind, "{path}");
+        }
+    }
+
+    #[test]
+    fn content_refines_generic_files() {
+        assert_eq!(
+            refine(FileKind::Yaml, "apiVersion: apps/v1\nkind: Deployment\n"),
+            FileKind::Kubernetes
+        );
+        assert_eq!(
+            refine(FileKind::Yaml, "AWSTemplateFormatVersion: '2010-09-09'\n"),
+            FileKind::CloudFormation
+        );
+        assert_eq!(
+            refine(FileKind::Json, r#"{"type": "authorized_user", "client_id": "x"}"#),
+            FileKind::GoogleCredentials
+        );
+        assert_eq!(
+            refine(FileKind::Json, r#"{"Version": "2012-10-17", "Statement": []}"#),
+            FileKind::IamPolicy
+        );
+        assert_eq!(refine(FileKind::Yaml, "name: x\n"), FileKind::Yaml);
+    }
+}

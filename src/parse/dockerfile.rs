@@ -1,0 +1,7 @@
+//! dockerfile adapter (placeholder until the adapter lands).
+use super::ParseError;
+use crate::doc::Parsed;
+
+pub(crate) fn parse(_text: &str) -> Result<Parsed, ParseError> {
+    Err(ParseError::new("dockerfile parsing is not implemented yet", None))
+}

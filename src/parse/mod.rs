@@ -1,0 +1,67 @@
+//! Format adapters: each turns a file's bytes into the format-neutral [`Parsed`] tree.
+//!
+//! Every adapter is bounded (nesting depth, alias expansion) and never panics on
+//! malformed input; a failure is a [`ParseError`] that the pipeline reports as a
+//! `parse-error` notice while text-level rules still run on the file.
+
+mod dockerfile;
+mod dotenv;
+mod hcl;
+mod ini;
+mod json;
+mod toml;
+mod yaml;
+
+use crate::classify::Syntax;
+use crate::doc::Parsed;
+use crate::source::{SourceFile, Span};
+
+/// Why a file could not be parsed.
+///
+/// The message is written by us and never quotes the file: parse errors are printed
+/// in CI logs, and the file may hold a secret next to the syntax error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    pub message: String,
+    /// Where the problem is, when the parser knows.
+    pub span: Option<Span>,
+}
+
+impl ParseError {
+    pub fn new(message: impl Into<String>, span: Option<Span>) -> Self {
+        Self {
+            message: message.into(),
+            span,
+        }
+    }
+}
+
+/// Parse a file with the syntax its kind calls for. `Ok(None)` means the kind is not
+/// parsed (text rules only).
+pub fn parse(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
+    let text = file.text();
+    let parsed = match file.kind.syntax() {
+        Syntax::Yaml => yaml::parse(text)?,
+        Syntax::Json => json::parse(text, json::Dialect::Strict)?,
+        Syntax::Jsonc => json::parse(text, json::Dialect::Jsonc)?,
+        Syntax::Toml => toml::parse(text)?,
+        Syntax::Hcl => hcl::parse(text)?,
+        Syntax::Dotenv => dotenv::parse(text)?,
+        Syntax::Dockerfile => dockerfile::parse(text)?,
+        Syntax::Ini => ini::parse(text)?,
+        Syntax::None => return Ok(None),
+    };
+    Ok(Some(parsed))
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! Helpers for span tests shared by the adapters.
+    use crate::doc::Node;
+
+    /// The source text a node's span covers.
+    pub(crate) fn text_of<'a>(src: &'a str, node: &Node) -> &'a str {
+        &src[node.span.range()]
+    }
+}
