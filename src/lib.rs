@@ -9,3 +9,7 @@ pub mod doc;
 pub mod finding;
 pub mod parse;
 pub mod source;
+pub mod catalog;
+pub mod facts;
+pub(crate) mod rules;
+pub mod scan;

@@ -1,0 +1,86 @@
+use crate::classify::FileKind;
+use crate::doc::Node;
+use crate::facts::pod_spec;
+use crate::finding::{Finding, Severity};
+use crate::rules::{FileCx, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it finds
+    /// A Kubernetes workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)
+    /// that runs as its namespace's `default` service account: no
+    /// `serviceAccountName`, or `serviceAccountName: default`, while the service
+    /// account token is still mounted. Pods that set
+    /// `automountServiceAccountToken: false` hold no token and stay silent.
+    ///
+    /// ## Why it matters
+    /// Every pod in the namespace that names no service account shares the default one,
+    /// so whatever is granted to it is granted to all of them, and the API server's audit
+    /// log cannot tell which workload made a call. For an agent this means its actions
+    /// are indistinguishable from every other workload's.
+    ///
+    /// ## What to do instead
+    /// Create a service account per agent, bind only the roles its task needs, and set
+    /// `serviceAccountName`. If the workload never calls the Kubernetes API, set
+    /// `automountServiceAccountToken: false`.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Deployment
+    /// spec:
+    ///   template:
+    ///     spec:
+    ///       containers: [{ name: triage-agent, image: ghcr.io/acme/triage-agent:1.4 }]
+    /// ```
+    /// Use instead `serviceAccountName: triage-agent` with its own RoleBinding.
+    pub(crate) struct DefaultServiceAccount {
+        id: "default-service-account",
+        family: SharedIdentity,
+        severity: Medium,
+        confidence: High,
+        summary: "A Kubernetes workload runs as the namespace's default service account",
+    }
+}
+
+impl Rule for DefaultServiceAccount {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn applies_to(&self, kind: FileKind) -> bool {
+        matches!(kind, FileKind::Kubernetes | FileKind::HelmTemplate)
+    }
+
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
+        for doc in cx.documents() {
+            let Some(pod) = pod_spec(doc) else { continue };
+            if pod.spec.get("automountServiceAccountToken").and_then(Node::as_bool) == Some(false) {
+                continue;
+            }
+            let sa = pod.spec.get("serviceAccountName").or_else(|| pod.spec.get("serviceAccount"));
+            let (span, label) = match sa {
+                Some(node) if node.as_str() == Some("default") => (node.span, "the default service account, named explicitly"),
+                Some(_) => continue,
+                None => (pod.kind_node.span, "no serviceAccountName: runs as `default`"),
+            };
+            let name = format!("{} {}/{}", pod.kind, pod.namespace, pod.name);
+            let agent = cx.facts.workloads.iter().find(|w| w.name == name).and_then(|w| w.agent.as_deref());
+            let mut message = format!(
+                "{name} runs as the default service account of namespace `{}`, shared by every pod that names none",
+                pod.namespace
+            );
+            if let Some(why) = agent {
+                message.push_str(&format!("; it looks like an AI agent ({why})"));
+            }
+            let mut b = cx
+                .finding(&Self::META, span, message)
+                .label(label)
+                .help("Create a dedicated service account for this workload and set `serviceAccountName`, or set `automountServiceAccountToken: false` if it never calls the API.")
+                .workload(&name)
+                .key(format!("{name}:serviceAccount"));
+            if agent.is_some() {
+                b = b.severity(Severity::High);
+            }
+            out.push(b.build());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+use crate::finding::Finding;
+use crate::rules::{FileCx, Rule, RuleMeta, credential};
+
+declare_rule! {
+    /// ## What it finds
+    /// A literal credential whose format marks it as a person's: GitHub personal access
+    /// tokens (`ghp_`, `github_pat_`), OAuth and user-to-server tokens (`gho_`, `ghu_`,
+    /// `ghr_`), GitLab `glpat-`, Slack user tokens (`xoxp-`), a Claude subscription
+    /// token (`sk-ant-oat01-`, what `claude setup-token` prints), Hugging Face `hf_`,
+    /// npm `npm_`, Atlassian `ATATT`, Databricks `dapi`, Google OAuth refresh tokens, in
+    /// any file: `.env`, MCP configs, YAML, HCL, Dockerfile `ENV`, workflows.
+    ///
+    /// ## Why it matters
+    /// An agent holding a person's token runs as that person. Every action lands in the
+    /// audit log under their name, the blast radius is everything they can reach, and
+    /// the token lives until they revoke it. GitHub classic tokens carry a checksum:
+    /// when it verifies, confidence is high; when it does not, the finding stays with low
+    /// confidence (it may be a fake).
+    ///
+    /// ## What to do instead
+    /// Give the agent its own identity: a GitHub App installation token, a Slack bot
+    /// token (`xoxb-`), a service principal, or workload identity federation. Keep the
+    /// secret in a secret store and reference it (`${{ secrets.AGENT_APP_TOKEN }}`,
+    /// `secretKeyRef`).
+    ///
+    /// ## Example
+    /// ```json
+    /// { "mcpServers": { "github": { "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_…" } } } }
+    /// ```
+    /// Use instead a token minted per run for a GitHub App, passed as `${GITHUB_TOKEN}`.
+    pub(crate) struct HumanToken {
+        id: "human-token",
+        family: BorrowedCredential,
+        severity: Critical,
+        confidence: High,
+        summary: "A literal credential that belongs to a person",
+    }
+}
+
+impl Rule for HumanToken {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
+        credential::check(&Self::META, cx, true, out);
+    }
+}

@@ -1,0 +1,277 @@
+//! The rule registry and the machinery every rule shares.
+//!
+//! Semantic rules are Rust, one file per rule id, with the user documentation as the
+//! doc comment of the rule's struct (captured by [`declare_rule!`]). Credential
+//! formats are data (`rules/*.toml`, see [`crate::catalog`]) and reach findings through
+//! the `human-token` and `machine-secret-literal` rules.
+
+use std::sync::Arc;
+
+use crate::classify::FileKind;
+use crate::doc::Parsed;
+use crate::facts::{FileFacts, ProjectFacts};
+use crate::catalog::CredentialMatch;
+use crate::finding::{Confidence, Family, Finding, Label, Redacted, Severity};
+use crate::source::{SourceFile, Span};
+
+/// Static description of a rule: what `lanyard rules` lists and `explain` prints.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable kebab-case id.
+    pub id: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// The full documentation (Markdown), from the rule's doc comment.
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    /// The documentation with the single leading space rustdoc keeps on each line removed.
+    pub fn docs_text(&self) -> String {
+        let mut out = String::with_capacity(self.docs.len());
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_owned()
+    }
+
+    pub fn help_uri(&self) -> String {
+        format!("https://github.com/lanyard-dev/lanyard/blob/main/docs/rules.md#{}", self.id)
+    }
+}
+
+/// Declare a rule struct whose doc comment becomes its documentation.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub(crate) struct $name:ident {
+            id: $id:literal,
+            family: $family:ident,
+            severity: $severity:ident,
+            confidence: $confidence:ident,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub(crate) struct $name;
+
+        impl $name {
+            pub(crate) const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                family: $crate::finding::Family::$family,
+                severity: $crate::finding::Severity::$severity,
+                confidence: $crate::finding::Confidence::$confidence,
+                summary: $summary,
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+mod agent_host_escape;
+mod credential;
+mod anonymous_role_session;
+mod default_service_account;
+mod human_token;
+mod identity_shared_by_agents;
+mod machine_secret_literal;
+mod wildcard_iam_action;
+
+/// A rule's checks. A rule overrides the pass it needs: per file, or over the facts of
+/// the whole project (cross-file rules).
+pub(crate) trait Rule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Cheap filter on the file kind, so rules never see files they cannot apply to.
+    fn applies_to(&self, _kind: FileKind) -> bool {
+        true
+    }
+
+    fn check_file(&self, _cx: &FileCx<'_>, _out: &mut Vec<Finding>) {}
+
+    fn check_project(&self, _cx: &ProjectCx<'_>, _out: &mut Vec<Finding>) {}
+}
+
+/// Every built-in rule, in catalog order.
+pub(crate) fn registry() -> &'static [&'static dyn Rule] {
+    static RULES: &[&dyn Rule] = &[
+        &human_token::HumanToken,
+        &default_service_account::DefaultServiceAccount,
+        &identity_shared_by_agents::IdentitySharedByAgents,
+        &wildcard_iam_action::WildcardIamAction,
+        &agent_host_escape::AgentHostEscape,
+        &anonymous_role_session::AnonymousRoleSession,
+        &machine_secret_literal::MachineSecretLiteral,
+    ];
+    RULES
+}
+
+pub(crate) fn find(id: &str) -> Option<&'static dyn Rule> {
+    registry().iter().copied().find(|r| r.meta().id == id)
+}
+
+/// What a per-file rule sees: the file, its parsed tree (when it parsed), the
+/// credentials the catalog matched in it, and the facts extracted from it.
+pub(crate) struct FileCx<'a> {
+    pub(crate) file: &'a SourceFile,
+    pub(crate) path: &'a Arc<str>,
+    pub(crate) parsed: Option<&'a Parsed>,
+    pub(crate) credentials: &'a [CredentialMatch],
+    pub(crate) facts: &'a FileFacts,
+}
+
+impl FileCx<'_> {
+    /// Start a finding of `meta` at `span` in this file.
+    pub(crate) fn finding(&self, meta: &'static RuleMeta, span: Span, message: impl Into<String>) -> FindingBuilder {
+        FindingBuilder::new(meta, self.path, span, message)
+    }
+
+    /// Every document of the file (none when it did not parse).
+    pub(crate) fn documents(&self) -> impl Iterator<Item = &crate::doc::Document> {
+        self.parsed.into_iter().flat_map(|p| p.documents.iter())
+    }
+}
+
+/// What a project rule sees: the facts of every file.
+pub(crate) struct ProjectCx<'a> {
+    pub(crate) facts: &'a ProjectFacts,
+}
+
+/// Builds a [`Finding`]; redaction happens here, before any reporter can see it.
+pub(crate) struct FindingBuilder {
+    finding: Finding,
+}
+
+impl FindingBuilder {
+    pub(crate) fn new(meta: &'static RuleMeta, path: &Arc<str>, span: Span, message: impl Into<String>) -> Self {
+        Self {
+            finding: Finding {
+                rule: meta.id,
+                family: meta.family,
+                severity: meta.severity,
+                confidence: meta.confidence,
+                message: message.into(),
+                help: None,
+                primary: Label::new(path, span, String::new()),
+                related: Vec::new(),
+                workload: None,
+                evidence: None,
+                fingerprint: String::new(),
+                fingerprint_key: String::new(),
+            },
+        }
+    }
+
+    /// The annotation under the primary span.
+    pub(crate) fn label(mut self, text: impl Into<String>) -> Self {
+        self.finding.primary.message = text.into();
+        self
+    }
+
+    pub(crate) fn help(mut self, text: impl Into<String>) -> Self {
+        self.finding.help = Some(text.into());
+        self
+    }
+
+    pub(crate) fn related(mut self, path: &Arc<str>, span: Span, text: impl Into<String>) -> Self {
+        self.finding.related.push(Label::new(path, span, text));
+        self
+    }
+
+    pub(crate) fn workload(mut self, name: impl Into<String>) -> Self {
+        self.finding.workload = Some(name.into());
+        self
+    }
+
+    pub(crate) fn severity(mut self, severity: Severity) -> Self {
+        self.finding.severity = severity;
+        self
+    }
+
+    pub(crate) fn confidence(mut self, confidence: Confidence) -> Self {
+        self.finding.confidence = confidence;
+        self
+    }
+
+    /// Evidence that is already safe to print.
+    pub(crate) fn evidence(mut self, evidence: Redacted) -> Self {
+        self.finding.evidence = Some(evidence);
+        self
+    }
+
+    /// What identifies this finding within its file across edits (a document path, a
+    /// redacted value, an identity name); never a line number.
+    pub(crate) fn key(mut self, key: impl Into<String>) -> Self {
+        self.finding.fingerprint_key = key.into();
+        self
+    }
+
+    pub(crate) fn build(mut self) -> Finding {
+        if self.finding.fingerprint_key.is_empty() {
+            self.finding.fingerprint_key = self
+                .finding
+                .evidence
+                .as_ref()
+                .map(|e| e.as_str().to_owned())
+                .unwrap_or_else(|| self.finding.message.clone());
+        }
+        self.finding
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_documented() {
+        let mut seen = HashSet::new();
+        for rule in registry() {
+            let m = rule.meta();
+            assert!(seen.insert(m.id), "duplicate rule id {}", m.id);
+            assert!(
+                m.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && !m.id.starts_with('-')
+                    && !m.id.ends_with('-'),
+                "rule id {} is not kebab-case",
+                m.id
+            );
+            for banned in ["avoid-", "use-", "prefer-"] {
+                assert!(!m.id.starts_with(banned), "rule id {} names the fix, not the problem", m.id);
+            }
+            let docs = m.docs_text();
+            for heading in ["## What it finds", "## Why it matters", "## What to do instead", "## Example"] {
+                assert!(docs.contains(heading), "rule {} docs lack `{heading}`", m.id);
+            }
+            assert!(!m.summary.is_empty() && !m.summary.ends_with('.'), "rule {} summary", m.id);
+        }
+    }
+
+    #[test]
+    fn every_family_has_a_rule() {
+        for family in Family::ALL {
+            assert!(
+                registry().iter().any(|r| r.meta().family == family),
+                "no rule in family {family}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_has_fixtures_that_fire_and_stay_silent() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+        for rule in registry() {
+            let id = rule.meta().id;
+            for sub in ["fire", "silent"] {
+                let dir = root.join(id).join(sub);
+                let has_files = std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+                assert!(has_files, "rule {id} has no fixtures in {}", dir.display());
+            }
+        }
+    }
+}
