@@ -16,7 +16,10 @@ use crate::finding::{Confidence, Redacted, Severity, secret_hash};
 use crate::source::Span;
 
 /// Built-in catalog files, embedded at build time.
-const BUILTIN: &[(&str, &str)] = &[("rules/credentials.toml", include_str!("../rules/credentials.toml"))];
+const BUILTIN: &[(&str, &str)] = &[(
+    "rules/credentials.toml",
+    include_str!("../rules/credentials.toml"),
+)];
 
 /// Whose credential a format is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -181,9 +184,17 @@ pub enum CatalogError {
     #[error("{file}: invalid catalog file: {message}")]
     Toml { file: String, message: String },
     #[error("{file}: credential `{id}`: invalid regex: {message}")]
-    Regex { file: String, id: String, message: String },
+    Regex {
+        file: String,
+        id: String,
+        message: String,
+    },
     #[error("{file}: credential `{id}`: {message}")]
-    Invalid { file: String, id: String, message: String },
+    Invalid {
+        file: String,
+        id: String,
+        message: String,
+    },
     #[error("{file}: unsupported catalog version {version} (this lanyard reads version 1)")]
     Version { file: String, version: u32 },
 }
@@ -209,14 +220,19 @@ const MAX_TAIL: usize = 512;
 impl Catalog {
     /// The catalog shipped in the binary.
     pub fn builtin() -> Result<&'static Catalog, &'static CatalogError> {
-        static CATALOG: std::sync::OnceLock<Result<Catalog, CatalogError>> = std::sync::OnceLock::new();
+        static CATALOG: std::sync::OnceLock<Result<Catalog, CatalogError>> =
+            std::sync::OnceLock::new();
         CATALOG
-            .get_or_init(|| Catalog::from_sources(BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string()))))
+            .get_or_init(|| {
+                Catalog::from_sources(BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())))
+            })
             .as_ref()
     }
 
     /// Compile catalog files given as `(file name, TOML text)`.
-    pub fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<Catalog, CatalogError> {
+    pub fn from_sources(
+        sources: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Catalog, CatalogError> {
         let mut specs = Vec::new();
         let mut allow_secrets = HashSet::new();
         let mut allow_regexes = Vec::new();
@@ -330,7 +346,11 @@ impl Catalog {
 
     /// Every keyword of every format, lower-cased (for benchmarks against `rg`).
     pub fn keywords(&self) -> Vec<&str> {
-        let mut all: Vec<&str> = self.specs.iter().flat_map(|s| s.keywords.iter().map(String::as_str)).collect();
+        let mut all: Vec<&str> = self
+            .specs
+            .iter()
+            .flat_map(|s| s.keywords.iter().map(String::as_str))
+            .collect();
         all.sort_unstable();
         all.dedup();
         all
@@ -352,12 +372,16 @@ impl Catalog {
                 searched_until[spec_idx] = we;
                 let spec = &self.specs[spec_idx];
                 for caps in spec.regex.captures_iter(&bytes[ws..we]) {
-                    let Some(m) = caps.get(spec.secret_group) else { continue };
+                    let Some(m) = caps.get(spec.secret_group) else {
+                        continue;
+                    };
                     let span = Span::new(ws + m.start(), ws + m.end());
                     if !seen.insert((spec_idx, span)) {
                         continue;
                     }
-                    let Ok(secret) = std::str::from_utf8(m.as_bytes()) else { continue };
+                    let Ok(secret) = std::str::from_utf8(m.as_bytes()) else {
+                        continue;
+                    };
                     if self.is_allowed(spec, secret) {
                         continue;
                     }
@@ -366,7 +390,9 @@ impl Catalog {
                         span,
                         redacted: Redacted::secret(secret, spec.prefix.len().max(4)),
                         hash: secret_hash(secret),
-                        checksum_ok: spec.checksum.map(|c| verify_checksum(c, secret, &spec.prefix)),
+                        checksum_ok: spec
+                            .checksum
+                            .map(|c| verify_checksum(c, secret, &spec.prefix)),
                     });
                 }
             }
@@ -381,7 +407,10 @@ impl Catalog {
             return true;
         }
         if spec.allowlist.iter().any(|r| r.is_match(secret.as_bytes()))
-            || self.allow_regexes.iter().any(|r| r.is_match(secret.as_bytes()))
+            || self
+                .allow_regexes
+                .iter()
+                .any(|r| r.is_match(secret.as_bytes()))
         {
             return true;
         }
@@ -406,7 +435,10 @@ fn compile(pattern: &str) -> Result<Regex, String> {
 fn window(bytes: &[u8], start: usize, end: usize) -> (usize, usize) {
     let lo = start.saturating_sub(WINDOW_BEFORE);
     let hi = (end + WINDOW_AFTER).min(bytes.len());
-    let ws = bytes[lo..start].iter().rposition(|b| *b == b'\n').map_or(lo, |p| lo + p + 1);
+    let ws = bytes[lo..start]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(lo, |p| lo + p + 1);
     (ws, hi)
 }
 
@@ -439,9 +471,22 @@ pub fn is_placeholder(body: &str) -> bool {
     }
     let lower = body.to_ascii_lowercase();
     const MARKERS: [&str; 10] = [
-        "xxxx", "example", "placeholder", "replace", "changeme", "your_", "your-", "redacted", "dummy", "<",
+        "xxxx",
+        "example",
+        "placeholder",
+        "replace",
+        "changeme",
+        "your_",
+        "your-",
+        "redacted",
+        "dummy",
+        "<",
     ];
-    if MARKERS.iter().any(|m| lower.contains(m)) || body.contains("${") || body.contains("{{") || body.contains("$(") {
+    if MARKERS.iter().any(|m| lower.contains(m))
+        || body.contains("${")
+        || body.contains("{{")
+        || body.contains("$(")
+    {
         return true;
     }
     let distinct: HashSet<u8> = b.iter().copied().collect();
@@ -449,7 +494,10 @@ pub fn is_placeholder(body: &str) -> bool {
         return true;
     }
     // Mostly sequential: each byte one more than the previous in >80% of positions.
-    let sequential = b.windows(2).filter(|w| w[1] == w[0].wrapping_add(1)).count();
+    let sequential = b
+        .windows(2)
+        .filter(|w| w[1] == w[0].wrapping_add(1))
+        .count();
     sequential * 5 >= (b.len() - 1) * 4
 }
 
@@ -467,7 +515,9 @@ fn base62_fixed6(mut n: u32) -> [u8; 6] {
 fn verify_checksum(kind: Checksum, secret: &str, prefix: &str) -> bool {
     match kind {
         Checksum::GithubCrc32 => {
-            let Some(body) = secret.strip_prefix(prefix) else { return false };
+            let Some(body) = secret.strip_prefix(prefix) else {
+                return false;
+            };
             if body.len() < 7 || !body.is_ascii() {
                 return false;
             }
@@ -514,7 +564,8 @@ pub(crate) mod tests {
 
     /// Fill `{alnum:N}`-style holes with random characters.
     pub(crate) fn expand(template: &str, rng: &mut FakeRng) -> String {
-        let re = regex::Regex::new(r"\{(alnum|hex|upper32|digits|b64|lower|alnumdash):(\d+)\}").unwrap();
+        let re =
+            regex::Regex::new(r"\{(alnum|hex|upper32|digits|b64|lower|alnumdash):(\d+)\}").unwrap();
         re.replace_all(template, |c: &regex::Captures<'_>| {
             let n: usize = c[2].parse().unwrap();
             let alphabet: &[u8] = match &c[1] {
@@ -542,8 +593,16 @@ pub(crate) mod tests {
         let cat = Catalog::builtin().unwrap();
         let mut rng = FakeRng::new(7);
         for (i, spec) in cat.specs.iter().enumerate() {
-            assert!(!spec.must_match.is_empty(), "{}: no must-match examples", spec.id);
-            assert!(!spec.must_not_match.is_empty(), "{}: no must-not-match examples", spec.id);
+            assert!(
+                !spec.must_match.is_empty(),
+                "{}: no must-match examples",
+                spec.id
+            );
+            assert!(
+                !spec.must_not_match.is_empty(),
+                "{}: no must-not-match examples",
+                spec.id
+            );
             for t in &spec.must_match {
                 let example = expand(t, &mut rng);
                 let lower = example.to_ascii_lowercase();
@@ -560,9 +619,15 @@ pub(crate) mod tests {
                 // The keyword must lie inside what the regex matched, or the prefilter
                 // could enable the rule on lines where it cannot match (gitleaks #2257).
                 let matched = example[m.span.range()].to_ascii_lowercase();
-                let whole = spec.regex.find(example.as_bytes()).map(|x| String::from_utf8_lossy(x.as_bytes()).to_ascii_lowercase());
+                let whole = spec
+                    .regex
+                    .find(example.as_bytes())
+                    .map(|x| String::from_utf8_lossy(x.as_bytes()).to_ascii_lowercase());
                 assert!(
-                    spec.keywords.iter().any(|k| matched.contains(k) || whole.as_deref().is_some_and(|w| w.contains(k))),
+                    spec.keywords
+                        .iter()
+                        .any(|k| matched.contains(k)
+                            || whole.as_deref().is_some_and(|w| w.contains(k))),
                     "{}: no keyword inside the match of {t}",
                     spec.id
                 );
@@ -589,13 +654,23 @@ pub(crate) mod tests {
         let mut invalid = valid.clone();
         invalid.replace_range(valid.len() - 6.., "000000");
         let found = cat.scan(format!("TOKEN={invalid}\n").as_bytes());
-        assert_eq!(found.len(), 1, "an invalid checksum lowers confidence, never hides");
+        assert_eq!(
+            found.len(),
+            1,
+            "an invalid checksum lowers confidence, never hides"
+        );
         assert_eq!(found[0].checksum_ok, Some(false));
     }
 
     #[test]
     fn placeholders_are_recognised() {
-        for p in ["xxxxxxxxxxxxxxxxxxxx", "0123456789abcdefghij", "aaaaaaaaaaaaaaaa", "${GITHUB_TOKEN}", "<YOUR_TOKEN>"] {
+        for p in [
+            "xxxxxxxxxxxxxxxxxxxx",
+            "0123456789abcdefghij",
+            "aaaaaaaaaaaaaaaa",
+            "${GITHUB_TOKEN}",
+            "<YOUR_TOKEN>",
+        ] {
             assert!(is_placeholder(p), "{p}");
         }
         let mut rng = FakeRng::new(3);

@@ -123,7 +123,8 @@ pub fn classify_path(path: &str) -> FileKind {
         .rsplit_once('/')
         .map(|(dir, _)| dir.rsplit('/').next().unwrap_or(dir))
         .unwrap_or("");
-    let in_dir = |dir: &str| lower.starts_with(&format!("{dir}/")) || lower.contains(&format!("/{dir}/"));
+    let in_dir =
+        |dir: &str| lower.starts_with(&format!("{dir}/")) || lower.contains(&format!("/{dir}/"));
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let yaml = matches!(ext, "yaml" | "yml");
 
@@ -167,8 +168,12 @@ pub fn classify_path(path: &str) -> FileKind {
         return FileKind::HelmValues;
     }
     match name {
-        ".mcp.json" | "mcp.json" | "mcp_config.json" | "claude_desktop_config.json"
-        | "cline_mcp_settings.json" | "mcp_settings.json" => return FileKind::McpConfig,
+        ".mcp.json"
+        | "mcp.json"
+        | "mcp_config.json"
+        | "claude_desktop_config.json"
+        | "cline_mcp_settings.json"
+        | "mcp_settings.json" => return FileKind::McpConfig,
         "settings.json" if parent == ".gemini" => return FileKind::McpConfig,
         "config.toml" if parent == ".codex" => return FileKind::McpConfig,
         ".claude.json" => return FileKind::McpConfig,
@@ -183,7 +188,9 @@ pub fn classify_path(path: &str) -> FileKind {
     if name.ends_with(".tf.json") || name.ends_with(".tfvars.json") {
         return FileKind::TerraformJson;
     }
-    if name == "application_default_credentials.json" || name == "credentials.db" && parent == "gcloud" {
+    if name == "application_default_credentials.json"
+        || name == "credentials.db" && parent == "gcloud"
+    {
         return FileKind::GoogleCredentials;
     }
     match name {
@@ -246,7 +253,11 @@ pub fn refine(kind: FileKind, text: &str) -> FileKind {
 
 fn has_cfn_resource(text: &str) -> bool {
     // `Type: AWS::IAM::Role` (YAML) or `"Type": "AWS::IAM::Role"` (JSON).
-    text.contains("Resources") && (text.contains("Type: AWS::") || text.contains("\"AWS::") || text.contains("Type: 'AWS::") || text.contains("Type: \"AWS::"))
+    text.contains("Resources")
+        && (text.contains("Type: AWS::")
+            || text.contains("\"AWS::")
+            || text.contains("Type: 'AWS::")
+            || text.contains("Type: \"AWS::"))
 }
 
 fn json_type_is_google_credential(text: &str) -> bool {
@@ -277,7 +288,10 @@ mod tests {
             (".github/workflows/ci.yml", FileKind::GithubWorkflow),
             ("actions/setup/action.yml", FileKind::GithubAction),
             (".gitlab-ci.yml", FileKind::GitlabCi),
-            ("charts/agent/templates/deployment.yaml", FileKind::HelmTemplate),
+            (
+                "charts/agent/templates/deployment.yaml",
+                FileKind::HelmTemplate,
+            ),
             ("charts/agent/values.yaml", FileKind::HelmValues),
             ("charts/agent/values-prod.yaml", FileKind::HelmValues),
             (".mcp.json", FileKind::McpConfig),
@@ -291,7 +305,10 @@ mod tests {
             (".claude/settings.local.json", FileKind::ClaudeSettings),
             ("infra/main.tf", FileKind::Terraform),
             ("infra/main.tf.json", FileKind::TerraformJson),
-            ("gcloud/application_default_credentials.json", FileKind::GoogleCredentials),
+            (
+                "gcloud/application_default_credentials.json",
+                FileKind::GoogleCredentials,
+            ),
             ("home/.kube/config", FileKind::Kubeconfig),
             (".netrc", FileKind::Netrc),
             (".git-credentials", FileKind::GitCredentials),
@@ -319,11 +336,17 @@ mod tests {
             FileKind::CloudFormation
         );
         assert_eq!(
-            refine(FileKind::Json, r#"{"type": "authorized_user", "client_id": "x"}"#),
+            refine(
+                FileKind::Json,
+                r#"{"type": "authorized_user", "client_id": "x"}"#
+            ),
             FileKind::GoogleCredentials
         );
         assert_eq!(
-            refine(FileKind::Json, r#"{"Version": "2012-10-17", "Statement": []}"#),
+            refine(
+                FileKind::Json,
+                r#"{"Version": "2012-10-17", "Statement": []}"#
+            ),
             FileKind::IamPolicy
         );
         assert_eq!(refine(FileKind::Yaml, "name: x\n"), FileKind::Yaml);

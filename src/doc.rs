@@ -117,7 +117,12 @@ impl Node {
     /// an expression).
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
-            Value::Scalar(s) if matches!(s.kind, ScalarKind::Str | ScalarKind::Number | ScalarKind::Bool) => {
+            Value::Scalar(s)
+                if matches!(
+                    s.kind,
+                    ScalarKind::Str | ScalarKind::Number | ScalarKind::Bool
+                ) =>
+            {
                 Some(&s.text)
             }
             _ => None,
@@ -131,13 +136,11 @@ impl Node {
 
     pub fn as_bool(&self) -> Option<bool> {
         match self.as_scalar()? {
-            s if s.kind == ScalarKind::Bool || s.kind == ScalarKind::Str => {
-                match s.text.as_str() {
-                    "true" | "True" | "TRUE" => Some(true),
-                    "false" | "False" | "FALSE" => Some(false),
-                    _ => None,
-                }
-            }
+            s if s.kind == ScalarKind::Bool || s.kind == ScalarKind::Str => match s.text.as_str() {
+                "true" | "True" | "TRUE" => Some(true),
+                "false" | "False" | "FALSE" => Some(false),
+                _ => None,
+            },
             _ => None,
         }
     }

@@ -54,9 +54,17 @@ pub struct IdentityUse {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Identity {
     /// A Kubernetes service account; `implicit` when the pod spec names none.
-    K8sServiceAccount { namespace: String, name: String, implicit: bool },
+    K8sServiceAccount {
+        namespace: String,
+        name: String,
+        implicit: bool,
+    },
     /// A key of a Kubernetes Secret (`secretKeyRef`).
-    K8sSecretKey { namespace: String, secret: String, key: String },
+    K8sSecretKey {
+        namespace: String,
+        secret: String,
+        key: String,
+    },
     /// A GitHub Actions secret (`${{ secrets.NAME }}`).
     GithubSecret(String),
     /// An AWS role ARN.
@@ -68,14 +76,22 @@ pub enum Identity {
 impl Identity {
     pub fn describe(&self) -> String {
         match self {
-            Identity::K8sServiceAccount { namespace, name, implicit } => {
+            Identity::K8sServiceAccount {
+                namespace,
+                name,
+                implicit,
+            } => {
                 if *implicit {
                     format!("the default service account of namespace `{namespace}`")
                 } else {
                     format!("service account `{namespace}/{name}`")
                 }
             }
-            Identity::K8sSecretKey { namespace, secret, key } => format!("secret `{namespace}/{secret}` key `{key}`"),
+            Identity::K8sSecretKey {
+                namespace,
+                secret,
+                key,
+            } => format!("secret `{namespace}/{secret}` key `{key}`"),
             Identity::GithubSecret(name) => format!("GitHub secret `{name}`"),
             Identity::AwsRole(arn) => format!("AWS role `{arn}`"),
             Identity::Credential { label, .. } => format!("the same literal credential ({label})"),
@@ -102,7 +118,10 @@ const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ("DaemonSet", &["spec", "template", "spec"]),
     ("ReplicaSet", &["spec", "template", "spec"]),
     ("Job", &["spec", "template", "spec"]),
-    ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+    (
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
     ("Pod", &["spec"]),
 ];
 
@@ -126,8 +145,14 @@ pub fn pod_spec(doc: &Document) -> Option<PodSpec<'_>> {
     let meta = root.get("metadata");
     Some(PodSpec {
         kind,
-        name: meta.and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or("<unnamed>"),
-        namespace: meta.and_then(|m| m.get("namespace")).and_then(Node::as_str).unwrap_or("default"),
+        name: meta
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or("<unnamed>"),
+        namespace: meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Node::as_str)
+            .unwrap_or("default"),
         kind_node,
         spec,
     })
@@ -135,14 +160,38 @@ pub fn pod_spec(doc: &Document) -> Option<PodSpec<'_>> {
 
 /// Marks of an AI agent in names, images and commands.
 const AGENT_MARKERS: &[&str] = &[
-    "agent", "claude", "anthropic", "openai", "gpt", "llm", "langchain", "langgraph", "crewai", "autogen",
-    "mcp", "copilot", "codex", "gemini", "aider", "bedrock", "ollama", "assistant",
+    "agent",
+    "claude",
+    "anthropic",
+    "openai",
+    "gpt",
+    "llm",
+    "langchain",
+    "langgraph",
+    "crewai",
+    "autogen",
+    "mcp",
+    "copilot",
+    "codex",
+    "gemini",
+    "aider",
+    "bedrock",
+    "ollama",
+    "assistant",
 ];
 
 /// Environment variables that hand a workload an LLM API key.
 const LLM_KEY_VARS: &[&str] = &[
-    "ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
-    "MISTRAL_API_KEY", "GROQ_API_KEY", "AZURE_OPENAI_API_KEY", "HF_TOKEN", "COHERE_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "MISTRAL_API_KEY",
+    "GROQ_API_KEY",
+    "AZURE_OPENAI_API_KEY",
+    "HF_TOKEN",
+    "COHERE_API_KEY",
 ];
 
 /// GitHub Actions that run an AI agent.
@@ -165,9 +214,19 @@ fn agent_marker(text: &str) -> Option<&'static str> {
 }
 
 /// Extract the facts of one parsed file.
-pub fn extract(kind: FileKind, path: &Arc<str>, parsed: &Parsed, creds: &[CredentialMatch], catalog: &Catalog) -> FileFacts {
+pub fn extract(
+    kind: FileKind,
+    path: &Arc<str>,
+    parsed: &Parsed,
+    creds: &[CredentialMatch],
+    catalog: &Catalog,
+) -> FileFacts {
     let mut facts = FileFacts::default();
-    let cx = Extract { path, creds, catalog };
+    let cx = Extract {
+        path,
+        creds,
+        catalog,
+    };
     for doc in &parsed.documents {
         match kind {
             FileKind::Kubernetes | FileKind::HelmTemplate => cx.k8s(doc, &mut facts),
@@ -189,8 +248,16 @@ struct Extract<'a> {
 impl Extract<'_> {
     /// Literal credentials inside `span`, as identities.
     fn credentials_in(&self, span: Span, out: &mut Vec<IdentityUse>) {
-        for m in self.creds.iter().filter(|m| m.span.start >= span.start && m.span.end <= span.end) {
-            let name = self.catalog.specs.get(m.spec).map_or("credential", |s| s.name.as_str());
+        for m in self
+            .creds
+            .iter()
+            .filter(|m| m.span.start >= span.start && m.span.end <= span.end)
+        {
+            let name = self
+                .catalog
+                .specs
+                .get(m.spec)
+                .map_or("credential", |s| s.name.as_str());
             out.push(IdentityUse {
                 identity: Identity::Credential {
                     hash: m.hash.clone(),
@@ -204,7 +271,10 @@ impl Extract<'_> {
     fn k8s(&self, doc: &Document, facts: &mut FileFacts) {
         let Some(pod) = pod_spec(doc) else { return };
         let mut identities = Vec::new();
-        let sa = pod.spec.get("serviceAccountName").or_else(|| pod.spec.get("serviceAccount"));
+        let sa = pod
+            .spec
+            .get("serviceAccountName")
+            .or_else(|| pod.spec.get("serviceAccount"));
         let (sa_name, sa_span, implicit) = match sa.and_then(|n| n.as_str().map(|s| (s, n.span))) {
             Some((name, span)) => (name, span, false),
             None => ("default", pod.kind_node.span, true),
@@ -232,8 +302,10 @@ impl Extract<'_> {
                         agent = Some(format!("it is given `{name}`"));
                     }
                     if let Some(r) = env.get_path(&["valueFrom", "secretKeyRef"])
-                        && let (Some(secret), Some(key)) =
-                            (r.get("name").and_then(Node::as_str), r.get("key").and_then(Node::as_str))
+                        && let (Some(secret), Some(key)) = (
+                            r.get("name").and_then(Node::as_str),
+                            r.get("key").and_then(Node::as_str),
+                        )
                     {
                         identities.push(IdentityUse {
                             identity: Identity::K8sSecretKey {
@@ -261,7 +333,9 @@ impl Extract<'_> {
     }
 
     fn compose(&self, doc: &Document, facts: &mut FileFacts) {
-        let Some(services) = doc.root.get("services") else { return };
+        let Some(services) = doc.root.get("services") else {
+            return;
+        };
         for entry in services.entries() {
             let name = entry.key_str().unwrap_or("<unnamed>");
             let svc = &entry.value;
@@ -310,7 +384,9 @@ impl Extract<'_> {
     }
 
     fn workflow(&self, doc: &Document, facts: &mut FileFacts) {
-        let Some(jobs) = doc.root.get("jobs") else { return };
+        let Some(jobs) = doc.root.get("jobs") else {
+            return;
+        };
         for job in jobs.entries() {
             let id = job.key_str().unwrap_or("<job>");
             let mut agent = None;
@@ -318,7 +394,9 @@ impl Extract<'_> {
             for step in job.value.get("steps").map(Node::items).unwrap_or_default() {
                 let uses = step.get("uses").and_then(Node::as_str).unwrap_or("");
                 if agent.is_none()
-                    && let Some(a) = AGENT_ACTIONS.iter().find(|a| uses.to_ascii_lowercase().starts_with(*a))
+                    && let Some(a) = AGENT_ACTIONS
+                        .iter()
+                        .find(|a| uses.to_ascii_lowercase().starts_with(*a))
                 {
                     agent = Some(format!("it runs `{a}`"));
                 }
@@ -390,13 +468,20 @@ pub fn mcp_servers(doc: &Document) -> Vec<McpServer<'_>> {
 /// `KEY: value` mappings and `- KEY=value` lists (compose `environment`).
 pub fn env_pairs(node: &Node) -> Vec<(&str, Option<&Node>)> {
     if node.is_map() {
-        return node.entries().iter().filter_map(|e| Some((e.key_str()?, Some(&e.value)))).collect();
+        return node
+            .entries()
+            .iter()
+            .filter_map(|e| Some((e.key_str()?, Some(&e.value))))
+            .collect();
     }
     node.items()
         .iter()
         .filter_map(|item| {
             let text = item.as_str()?;
-            Some(text.split_once('=').map_or((text, None), |(k, _)| (k, Some(item))))
+            Some(
+                text.split_once('=')
+                    .map_or((text, None), |(k, _)| (k, Some(item))),
+            )
         })
         .collect()
 }
@@ -405,7 +490,9 @@ pub fn env_pairs(node: &Node) -> Vec<(&str, Option<&Node>)> {
 pub fn github_secret_refs(text: &str) -> impl Iterator<Item = &str> {
     text.match_indices("secrets.").filter_map(move |(i, _)| {
         let rest = &text[i + "secrets.".len()..];
-        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
         // Only inside an open `${{ ... }}` expression.
         let before = &text[..i];
         let open = before.rfind("${{");
@@ -420,8 +507,10 @@ mod tests {
 
     #[test]
     fn secret_refs() {
-        let refs: Vec<_> =
-            github_secret_refs("${{ secrets.AGENT_TOKEN }} and ${{ secrets.GITHUB_TOKEN }} not secrets.X").collect();
+        let refs: Vec<_> = github_secret_refs(
+            "${{ secrets.AGENT_TOKEN }} and ${{ secrets.GITHUB_TOKEN }} not secrets.X",
+        )
+        .collect();
         assert_eq!(refs, vec!["AGENT_TOKEN", "GITHUB_TOKEN"]);
     }
 }

@@ -45,11 +45,19 @@ impl Family {
 
     pub fn description(self) -> &'static str {
         match self {
-            Family::BorrowedCredential => "a workload or agent runs on a credential that belongs to a person",
-            Family::SharedIdentity => "one identity serves several agents or workloads, or a default identity is used",
+            Family::BorrowedCredential => {
+                "a workload or agent runs on a credential that belongs to a person"
+            }
+            Family::SharedIdentity => {
+                "one identity serves several agents or workloads, or a default identity is used"
+            }
             Family::ExcessiveScope => "the identity can do far more than any single task needs",
-            Family::AuditTrail => "what the agent does cannot be attributed to it, or logging is off",
-            Family::StaticSecret => "a long-lived secret is committed where a short-lived, federated one fits",
+            Family::AuditTrail => {
+                "what the agent does cannot be attributed to it, or logging is off"
+            }
+            Family::StaticSecret => {
+                "a long-lived secret is committed where a short-lived, federated one fits"
+            }
         }
     }
 }
@@ -60,7 +68,9 @@ impl fmt::Display for Family {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Low,
@@ -96,7 +106,9 @@ impl fmt::Display for Severity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Confidence {
     Low,

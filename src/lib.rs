@@ -4,12 +4,15 @@
 //! per-file rules and fact extraction → project (cross-file) rules → suppress → sort →
 //! report → exit code. `main.rs` only parses arguments and calls [`cli::main`].
 
+pub mod catalog;
 pub mod classify;
+pub mod cli;
+pub mod config;
 pub mod doc;
+pub mod facts;
 pub mod finding;
 pub mod parse;
-pub mod source;
-pub mod catalog;
-pub mod facts;
+pub(crate) mod report;
 pub(crate) mod rules;
 pub mod scan;
+pub mod source;

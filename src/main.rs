@@ -1,1 +1,5 @@
-fn main() {}
+//! The `lanyard` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    lanyard::cli::main()
+}

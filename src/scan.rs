@@ -119,3 +119,449 @@ pub struct ScanResult {
     pub files: FileStore,
     pub stats: Stats,
 }
+
+/// A file found by discovery, not yet read.
+#[derive(Debug)]
+struct Candidate {
+    abs: PathBuf,
+    display: Arc<str>,
+}
+
+/// Errors that stop the run before any file is read.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("cannot scan `{path}`: {source}")]
+    Root {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid exclude pattern `{pattern}`: {message}")]
+    Exclude { pattern: String, message: String },
+    #[error("the credential catalog is invalid: {0}")]
+    Catalog(String),
+}
+
+/// Run a whole scan.
+pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
+    let catalog = Catalog::builtin().map_err(|e| ScanError::Catalog(e.to_string()))?;
+    let rules: Vec<&'static dyn Rule> = rules::registry()
+        .iter()
+        .copied()
+        .filter(|r| opts.rules.contains(&r.meta().id))
+        .collect();
+    let mut notices = Vec::new();
+    let candidates = discover(opts, &mut notices)?;
+
+    let next = AtomicUsize::new(0);
+    let threads = opts.threads.max(1).min(candidates.len().max(1));
+    let outputs: Vec<WorkerOutput> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                std::thread::Builder::new()
+                    // Parsers bound nesting, but give recursive rule code room anyway.
+                    .stack_size(16 * 1024 * 1024)
+                    .spawn_scoped(s, || {
+                        let mut out = WorkerOutput::default();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(c) = candidates.get(i) else { break };
+                            process(c, opts, catalog, &rules, &mut out);
+                        }
+                        out
+                    })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.ok())
+            .filter_map(|h| h.join().ok())
+            .collect()
+    });
+
+    let mut result = ScanResult::default();
+    let mut project = ProjectFacts::default();
+    let mut findings = Vec::new();
+    for out in outputs {
+        findings.extend(out.findings);
+        notices.extend(out.notices);
+        project
+            .workloads
+            .extend(out.facts.into_iter().flat_map(|f| f.workloads));
+        for (path, file) in out.retained {
+            result.files.insert(path, file);
+        }
+        result.stats.files_scanned += out.stats.files_scanned;
+        result.stats.bytes_scanned += out.stats.bytes_scanned;
+        result.stats.files_parsed += out.stats.files_parsed;
+    }
+    // Project facts in a fixed order, so project rules see the same input every run.
+    project
+        .workloads
+        .sort_by(|a, b| (&*a.path, a.span.start, &a.name).cmp(&(&*b.path, b.span.start, &b.name)));
+    let pcx = ProjectCx { facts: &project };
+    for rule in &rules {
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            let mut out = Vec::new();
+            rule.check_project(&pcx, &mut out);
+            out
+        }));
+        match caught {
+            Ok(out) => findings.extend(out),
+            Err(_) => notices.push(Notice {
+                kind: NoticeKind::InternalError,
+                path: Arc::from(""),
+                span: None,
+                message: format!(
+                    "rule `{}` failed on the project pass; its cross-file findings are missing",
+                    rule.meta().id
+                ),
+            }),
+        }
+    }
+    finalize(&mut findings);
+    notices.sort_by(|a, b| (&*a.path, a.kind, a.span).cmp(&(&*b.path, b.kind, b.span)));
+    notices.dedup();
+    result.findings = findings;
+    result.notices = notices;
+    Ok(result)
+}
+
+/// Sort findings deterministically and give each its fingerprint.
+pub fn finalize(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    let mut occurrences: HashMap<(&'static str, Arc<str>, String), usize> = HashMap::new();
+    for f in findings.iter_mut() {
+        let n = occurrences
+            .entry((
+                f.rule,
+                Arc::clone(&f.primary.path),
+                f.fingerprint_key.clone(),
+            ))
+            .or_insert(0);
+        f.fingerprint = f.compute_fingerprint(*n);
+        *n += 1;
+    }
+}
+
+#[derive(Default)]
+struct WorkerOutput {
+    findings: Vec<Finding>,
+    notices: Vec<Notice>,
+    facts: Vec<FileFacts>,
+    retained: Vec<(Arc<str>, Arc<SourceFile>)>,
+    stats: Stats,
+}
+
+fn notice(
+    kind: NoticeKind,
+    path: &Arc<str>,
+    span: Option<Span>,
+    message: impl Into<String>,
+) -> Notice {
+    Notice {
+        kind,
+        path: Arc::clone(path),
+        span,
+        message: message.into(),
+    }
+}
+
+/// Walk every root. Symlinks are never followed, `.git` is skipped, hidden files are
+/// included (`.github/`, `.env`, `.mcp.json` are the main inputs), and `.gitignore`
+/// is honoured even outside a git checkout.
+fn discover(opts: &ScanOptions, notices: &mut Vec<Notice>) -> Result<Vec<Candidate>, ScanError> {
+    let mut out = Vec::new();
+    let single_root = opts.paths.len() == 1;
+    for root in &opts.paths {
+        let meta = std::fs::metadata(root).map_err(|source| ScanError::Root {
+            path: root.display().to_string(),
+            source,
+        })?;
+        let prefix = if single_root && meta.is_dir() {
+            String::new()
+        } else {
+            clean_display(root)
+        };
+        if meta.is_file() {
+            out.push(Candidate {
+                abs: root.clone(),
+                display: Arc::from(prefix.as_str()),
+            });
+            continue;
+        }
+        let mut overrides = ignore::overrides::OverrideBuilder::new(root);
+        for pattern in &opts.exclude {
+            overrides
+                .add(&format!("!{pattern}"))
+                .map_err(|e| ScanError::Exclude {
+                    pattern: pattern.clone(),
+                    message: e.to_string(),
+                })?;
+        }
+        let overrides = overrides.build().map_err(|e| ScanError::Exclude {
+            pattern: opts.exclude.join(", "),
+            message: e.to_string(),
+        })?;
+        let mut builder = ignore::WalkBuilder::new(root);
+        builder
+            .hidden(false)
+            .follow_links(false)
+            .git_ignore(opts.respect_ignore_files)
+            .git_global(false)
+            .git_exclude(opts.respect_ignore_files)
+            .ignore(opts.respect_ignore_files)
+            .parents(opts.respect_ignore_files)
+            .require_git(false)
+            .overrides(overrides)
+            .filter_entry(|e| e.file_name() != ".git");
+        for entry in builder.build() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    // An unreadable directory: say so without stopping the walk.
+                    let path = err_path(&err).unwrap_or_default();
+                    notices.push(notice(
+                        NoticeKind::Io,
+                        &Arc::from(path.as_str()),
+                        None,
+                        "could not read this directory entry",
+                    ));
+                    continue;
+                }
+            };
+            let Some(ft) = entry.file_type() else {
+                continue;
+            };
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            let display = join_display(&prefix, rel);
+            if ft.is_symlink() {
+                notices.push(notice(
+                    NoticeKind::Skipped,
+                    &Arc::from(display.as_str()),
+                    None,
+                    "symbolic link not followed",
+                ));
+                continue;
+            }
+            if ft.is_dir() {
+                continue;
+            }
+            if !ft.is_file() {
+                notices.push(notice(
+                    NoticeKind::Skipped,
+                    &Arc::from(display.as_str()),
+                    None,
+                    "not a regular file",
+                ));
+                continue;
+            }
+            out.push(Candidate {
+                abs: entry.path().to_path_buf(),
+                display: Arc::from(display.as_str()),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.display.cmp(&b.display));
+    out.dedup_by(|a, b| a.display == b.display);
+    Ok(out)
+}
+
+fn err_path(err: &ignore::Error) -> Option<String> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.display().to_string()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            err_path(err)
+        }
+        _ => None,
+    }
+}
+
+/// A path as given on the command line, with `/` separators and no leading `./`.
+fn clean_display(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    let s = s.trim_start_matches("./").trim_end_matches('/');
+    if s == "." {
+        String::new()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn join_display(prefix: &str, rel: &Path) -> String {
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    match (prefix.is_empty(), rel.is_empty()) {
+        (true, _) => rel,
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}/{rel}"),
+    }
+}
+
+/// Read at most `cap + 1` bytes, never following a symlink swapped in after discovery.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.file_type().is_file() {
+        return Ok(None);
+    }
+    if meta.len() > cap {
+        return Ok(None);
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)?
+        .take(cap + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        return Ok(None);
+    }
+    Ok(Some(buf))
+}
+
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes.iter().take(8192).any(|b| *b == 0)
+}
+
+fn process(
+    c: &Candidate,
+    opts: &ScanOptions,
+    catalog: &Catalog,
+    rules: &[&'static dyn Rule],
+    out: &mut WorkerOutput,
+) {
+    let bytes = match read_capped(&c.abs, opts.max_file_size) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            out.notices.push(notice(
+                NoticeKind::Skipped,
+                &c.display,
+                None,
+                format!(
+                    "larger than the {} byte limit (--max-file-size) or not a regular file",
+                    opts.max_file_size
+                ),
+            ));
+            return;
+        }
+        Err(e) => {
+            out.notices.push(notice(
+                NoticeKind::Io,
+                &c.display,
+                None,
+                format!("could not read: {}", e.kind()),
+            ));
+            return;
+        }
+    };
+    if looks_binary(&bytes) {
+        out.notices
+            .push(notice(NoticeKind::Skipped, &c.display, None, "binary file"));
+        return;
+    }
+    out.stats.files_scanned += 1;
+    out.stats.bytes_scanned += bytes.len() as u64;
+
+    let caught = catch_unwind(AssertUnwindSafe(|| check_file(c, bytes, catalog, rules)));
+    match caught {
+        Ok(checked) => {
+            if checked.parsed {
+                out.stats.files_parsed += 1;
+            }
+            if !checked.findings.is_empty() || !checked.facts.workloads.is_empty() {
+                out.retained.push((Arc::clone(&c.display), checked.file));
+            }
+            out.findings.extend(checked.findings);
+            out.notices.extend(checked.notices);
+            out.facts.push(checked.facts);
+        }
+        Err(_) => out.notices.push(notice(
+            NoticeKind::InternalError,
+            &c.display,
+            None,
+            "lanyard hit an internal error while checking this file; other files were checked (please report this)",
+        )),
+    }
+}
+
+struct Checked {
+    file: Arc<SourceFile>,
+    findings: Vec<Finding>,
+    notices: Vec<Notice>,
+    facts: FileFacts,
+    parsed: bool,
+}
+
+/// Check one in-memory file with every rule (unit tests of rules).
+#[cfg(test)]
+pub(crate) fn check_file_for_test(path: &str, bytes: Vec<u8>) -> (Vec<Finding>, Vec<Notice>) {
+    let c = Candidate {
+        abs: PathBuf::from(path),
+        display: Arc::from(path),
+    };
+    let Ok(catalog) = Catalog::builtin() else {
+        return (Vec::new(), Vec::new());
+    };
+    let checked = check_file(&c, bytes, catalog, rules::registry());
+    (checked.findings, checked.notices)
+}
+
+/// Classify, parse, extract facts and run the per-file rules on one file.
+fn check_file(
+    c: &Candidate,
+    bytes: Vec<u8>,
+    catalog: &Catalog,
+    rules: &[&'static dyn Rule],
+) -> Checked {
+    let mut kind = classify_path(&c.display);
+    let mut file = SourceFile::new(c.display.to_string(), kind, bytes);
+    if matches!(kind, FileKind::Yaml | FileKind::Json | FileKind::HelmValues) {
+        kind = refine(kind, file.text());
+        file.kind = kind;
+    }
+    let credentials = catalog.scan(&file.bytes);
+    let mut notices = Vec::new();
+    let parsed = match parse::parse(&file) {
+        Ok(p) => p,
+        Err(e) => {
+            // Helm templates are Go templates: failing to parse them as YAML is normal.
+            if kind != FileKind::HelmTemplate {
+                notices.push(notice(
+                    NoticeKind::ParseError,
+                    &c.display,
+                    e.span,
+                    e.message,
+                ));
+            }
+            None
+        }
+    };
+    let facts = parsed
+        .as_ref()
+        .map(|p| facts::extract(kind, &c.display, p, &credentials, catalog))
+        .unwrap_or_default();
+    let cx = FileCx {
+        file: &file,
+        path: &c.display,
+        parsed: parsed.as_ref(),
+        credentials: &credentials,
+        facts: &facts,
+    };
+    let mut findings = Vec::new();
+    for rule in rules.iter().filter(|r| r.applies_to(kind)) {
+        rule.check_file(&cx, &mut findings);
+    }
+    // Only the masked copy outlives this function: reporters quote it, so no snippet
+    // can show a secret.
+    let masked = file.masked(credentials.iter().map(|m| {
+        let visible = catalog
+            .specs
+            .get(m.spec)
+            .map_or(0, |s| s.prefix.len().max(4));
+        (m.span, visible)
+    }));
+    Checked {
+        parsed: parsed.is_some(),
+        file: Arc::new(masked),
+        findings,
+        notices,
+        facts,
+    }
+}

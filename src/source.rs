@@ -97,6 +97,20 @@ impl SourceFile {
         self.lines.get_or_init(|| LineIndex::new(&self.bytes))
     }
 
+    /// A copy safe to quote in reports: the bytes of every secret span, past its
+    /// first `visible` bytes, replaced by `*` (same length, so spans stay valid).
+    pub fn masked(&self, secrets: impl IntoIterator<Item = (Span, usize)>) -> SourceFile {
+        let mut bytes = self.bytes.clone();
+        for (span, visible) in secrets {
+            let r = span.range();
+            let keep = visible.min(r.len() / 3).min(12);
+            if let Some(b) = bytes.get_mut(r.start + keep..r.end) {
+                b.fill(b'*');
+            }
+        }
+        SourceFile::new(self.path.clone(), self.kind, bytes)
+    }
+
     /// The bytes of a span, decoded leniently (for messages and redacted evidence).
     pub fn slice(&self, span: Span) -> Cow<'_, str> {
         let r = span.start as usize..(span.end as usize).min(self.bytes.len());
@@ -204,6 +218,13 @@ mod tests {
         assert_eq!(idx.position(bytes, 3), Position { line: 1, column: 1 });
         let x = bytes.iter().position(|b| *b == b'x').unwrap();
         assert_eq!(idx.position(bytes, x), Position { line: 2, column: 5 });
+    }
+
+    #[test]
+    fn masking_keeps_length_and_hides_the_secret() {
+        let f = SourceFile::new("x", FileKind::Text, b"T=ghp_abcdefghijklmnop\n".to_vec());
+        let m = f.masked([(Span::new(2, 22), 4)]);
+        assert_eq!(m.text(), "T=ghp_****************\n");
     }
 
     #[test]

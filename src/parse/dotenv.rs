@@ -3,5 +3,8 @@ use super::ParseError;
 use crate::doc::Parsed;
 
 pub(crate) fn parse(_text: &str) -> Result<Parsed, ParseError> {
-    Err(ParseError::new("dotenv parsing is not implemented yet", None))
+    Err(ParseError::new(
+        "dotenv parsing is not implemented yet",
+        None,
+    ))
 }

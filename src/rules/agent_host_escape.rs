@@ -44,7 +44,10 @@ impl Rule for AgentHostEscape {
     }
 
     fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(kind, FileKind::McpConfig | FileKind::Compose | FileKind::Kubernetes | FileKind::HelmTemplate)
+        matches!(
+            kind,
+            FileKind::McpConfig | FileKind::Compose | FileKind::Kubernetes | FileKind::HelmTemplate
+        )
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
@@ -58,24 +61,38 @@ impl Rule for AgentHostEscape {
 
 fn is_host_root(arg: &str) -> bool {
     let a = arg.trim_end_matches(['/', '\\']);
-    matches!(a, "" | "~" | "$HOME" | "${HOME}" | "%USERPROFILE%" | "/home" | "/Users" | "/root")
-        || (a.len() == 2 && a.ends_with(':') && a.as_bytes()[0].is_ascii_alphabetic())
+    matches!(
+        a,
+        "" | "~" | "$HOME" | "${HOME}" | "%USERPROFILE%" | "/home" | "/Users" | "/root"
+    ) || (a.len() == 2 && a.ends_with(':') && a.as_bytes()[0].is_ascii_alphabetic())
 }
 
 fn mcp(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
     for doc in cx.documents() {
         for server in mcp_servers(doc) {
             let args = server.node.get("args").map(Node::items).unwrap_or_default();
-            let command = server.node.get("command").and_then(Node::as_str).unwrap_or("");
+            let command = server
+                .node
+                .get("command")
+                .and_then(Node::as_str)
+                .unwrap_or("");
             let filesystem = command.contains("server-filesystem")
-                || args.iter().any(|a| a.as_str().is_some_and(|s| s.contains("server-filesystem")));
+                || args
+                    .iter()
+                    .any(|a| a.as_str().is_some_and(|s| s.contains("server-filesystem")));
             let workload = format!("MCP server {}", server.name);
             for arg in args {
                 let Some(text) = arg.as_str() else { continue };
                 let hit = if filesystem && is_host_root(text) {
-                    Some(format!("filesystem MCP server `{}` is rooted at `{text}`: the agent can read and write every file there, credentials included", server.name))
+                    Some(format!(
+                        "filesystem MCP server `{}` is rooted at `{text}`: the agent can read and write every file there, credentials included",
+                        server.name
+                    ))
                 } else if text.contains(DOCKER_SOCKET) {
-                    Some(format!("MCP server `{}` is handed the Docker socket: that is root on the host", server.name))
+                    Some(format!(
+                        "MCP server `{}` is handed the Docker socket: that is root on the host",
+                        server.name
+                    ))
                 } else {
                     None
                 };
@@ -119,21 +136,34 @@ fn agent_workload<'a>(cx: &'a FileCx<'_>, name: &str) -> Option<&'a str> {
 
 fn compose(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
     for doc in cx.documents() {
-        for entry in doc.root.get("services").map(Node::entries).unwrap_or_default() {
+        for entry in doc
+            .root
+            .get("services")
+            .map(Node::entries)
+            .unwrap_or_default()
+        {
             let name = format!("compose service {}", entry.key_str().unwrap_or(""));
-            let Some(workload) = agent_workload(cx, &name) else { continue };
+            let Some(workload) = agent_workload(cx, &name) else {
+                continue;
+            };
             let svc = &entry.value;
             if let Some(p) = svc.get("privileged").filter(|p| p.as_bool() == Some(true)) {
                 push(cx, out, p.span, workload, "runs privileged");
             }
-            if let Some(n) = svc.get("network_mode").filter(|n| n.as_str() == Some("host")) {
+            if let Some(n) = svc
+                .get("network_mode")
+                .filter(|n| n.as_str() == Some("host"))
+            {
                 push(cx, out, n.span, workload, "shares the host network");
             }
             if let Some(n) = svc.get("pid").filter(|n| n.as_str() == Some("host")) {
                 push(cx, out, n.span, workload, "shares the host's processes");
             }
             for v in svc.get("volumes").map(Node::items).unwrap_or_default() {
-                let source = v.as_str().map(str::to_owned).or_else(|| v.get("source").and_then(Node::as_str).map(str::to_owned));
+                let source = v
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| v.get("source").and_then(Node::as_str).map(str::to_owned));
                 if source.is_some_and(|s| s.starts_with(DOCKER_SOCKET)) {
                     push(cx, out, v.span, workload, "mounts the Docker socket");
                 }
@@ -146,19 +176,32 @@ fn k8s(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
     for doc in cx.documents() {
         let Some(pod) = pod_spec(doc) else { continue };
         let name = format!("{} {}/{}", pod.kind, pod.namespace, pod.name);
-        let Some(workload) = agent_workload(cx, &name) else { continue };
+        let Some(workload) = agent_workload(cx, &name) else {
+            continue;
+        };
         for key in ["hostNetwork", "hostPID", "hostIPC"] {
             if let Some(n) = pod.spec.get(key).filter(|n| n.as_bool() == Some(true)) {
                 push(cx, out, n.span, workload, &format!("sets `{key}: true`"));
             }
         }
-        for c in pod.spec.get("containers").map(Node::items).unwrap_or_default() {
-            if let Some(p) = c.get_path(&["securityContext", "privileged"]).filter(|p| p.as_bool() == Some(true)) {
+        for c in pod
+            .spec
+            .get("containers")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            if let Some(p) = c
+                .get_path(&["securityContext", "privileged"])
+                .filter(|p| p.as_bool() == Some(true))
+            {
                 push(cx, out, p.span, workload, "runs a privileged container");
             }
         }
         for v in pod.spec.get("volumes").map(Node::items).unwrap_or_default() {
-            if let Some(p) = v.get_path(&["hostPath", "path"]).filter(|p| p.as_str().is_some_and(|s| s.starts_with(DOCKER_SOCKET))) {
+            if let Some(p) = v
+                .get_path(&["hostPath", "path"])
+                .filter(|p| p.as_str().is_some_and(|s| s.starts_with(DOCKER_SOCKET)))
+            {
                 push(cx, out, p.span, workload, "mounts the Docker socket");
             }
         }

@@ -49,22 +49,40 @@ impl Rule for AnonymousRoleSession {
             let mut jobs: Vec<(String, &[Node])> = Vec::new();
             for job in doc.root.get("jobs").map(Node::entries).unwrap_or_default() {
                 let steps = job.value.get("steps").map(Node::items).unwrap_or_default();
-                jobs.push((format!("workflow job {}", job.key_str().unwrap_or("")), steps));
+                jobs.push((
+                    format!("workflow job {}", job.key_str().unwrap_or("")),
+                    steps,
+                ));
             }
             // Composite actions: runs.steps.
             if let Some(steps) = doc.root.get_path(&["runs", "steps"]) {
                 jobs.push(("composite action".to_owned(), steps.items()));
             }
             for (job, steps) in jobs {
-                let agent = cx.facts.workloads.iter().find(|w| w.name == job).and_then(|w| w.agent.as_deref());
+                let agent = cx
+                    .facts
+                    .workloads
+                    .iter()
+                    .find(|w| w.name == job)
+                    .and_then(|w| w.agent.as_deref());
                 for step in steps {
-                    let Some(uses) = step.get("uses") else { continue };
-                    if !uses.as_str().is_some_and(|u| u.starts_with("aws-actions/configure-aws-credentials")) {
+                    let Some(uses) = step.get("uses") else {
+                        continue;
+                    };
+                    if !uses
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("aws-actions/configure-aws-credentials"))
+                    {
                         continue;
                     }
                     let with = step.get("with");
-                    let Some(role) = with.and_then(|w| w.get("role-to-assume")) else { continue };
-                    if with.and_then(|w| w.get("role-session-name")).is_some_and(|n| !n.is_null()) {
+                    let Some(role) = with.and_then(|w| w.get("role-to-assume")) else {
+                        continue;
+                    };
+                    if with
+                        .and_then(|w| w.get("role-session-name"))
+                        .is_some_and(|n| !n.is_null())
+                    {
                         continue;
                     }
                     let mut message = format!(

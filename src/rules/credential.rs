@@ -7,10 +7,19 @@ use crate::finding::{Confidence, Finding};
 use crate::rules::{FileCx, RuleMeta};
 
 /// Findings for every catalog match in the file whose owner kind the rule reports.
-pub(crate) fn check(meta: &'static RuleMeta, cx: &FileCx<'_>, personal: bool, out: &mut Vec<Finding>) {
-    let Ok(catalog) = Catalog::builtin() else { return };
+pub(crate) fn check(
+    meta: &'static RuleMeta,
+    cx: &FileCx<'_>,
+    personal: bool,
+    out: &mut Vec<Finding>,
+) {
+    let Ok(catalog) = Catalog::builtin() else {
+        return;
+    };
     for m in cx.credentials {
-        let Some(spec) = catalog.specs.get(m.spec) else { continue };
+        let Some(spec) = catalog.specs.get(m.spec) else {
+            continue;
+        };
         if spec.personal != personal {
             continue;
         }
@@ -37,9 +46,14 @@ fn finding(
         Principal::Ambiguous if personal => "usually a person's credential",
         Principal::Ambiguous => "a credential whose owner the format does not tell",
     };
-    let subject = workload.map_or_else(|| "it".to_owned(), |w| format!("{} ({})", w.name, w.kind.as_str()));
+    let subject = workload.map_or_else(
+        || "it".to_owned(),
+        |w| format!("{} ({})", w.name, w.kind.as_str()),
+    );
     let consequence = if personal {
-        format!("{subject} runs as that person: everything it does is attributed to them and can reach all they can reach")
+        format!(
+            "{subject} runs as that person: everything it does is attributed to them and can reach all they can reach"
+        )
     } else {
         "a committed secret stays valid until someone rotates it, and anyone with read access can use it".to_owned()
     };

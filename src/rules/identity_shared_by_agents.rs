@@ -46,11 +46,17 @@ impl Rule for IdentitySharedByAgents {
             for u in &w.identities {
                 // The implicit default service account is `default-service-account`'s
                 // finding; reporting it here too would double every pod.
-                if matches!(u.identity, Identity::K8sServiceAccount { implicit: true, .. }) {
+                if matches!(
+                    u.identity,
+                    Identity::K8sServiceAccount { implicit: true, .. }
+                ) {
                     continue;
                 }
                 let list = uses.entry(&u.identity).or_default();
-                if !list.iter().any(|(other, _)| other.name == w.name && other.path == w.path) {
+                if !list
+                    .iter()
+                    .any(|(other, _)| other.name == w.name && other.path == w.path)
+                {
                     list.push((w, u.span));
                 }
             }
@@ -72,7 +78,12 @@ impl Rule for IdentitySharedByAgents {
                 .label(format!("used by {}", first.name))
                 .help("Give each agent its own identity, granted only what its task needs.")
                 .workload(&first.name)
-                .key(format!("{identity:?}").chars().filter(|c| !c.is_whitespace()).collect::<String>());
+                .key(
+                    format!("{identity:?}")
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect::<String>(),
+                );
             for (w, span) in &list[1..] {
                 b = b.related(&w.path, *span, format!("also used by {}", w.name));
             }

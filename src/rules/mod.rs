@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 
+use crate::catalog::CredentialMatch;
 use crate::classify::FileKind;
 use crate::doc::Parsed;
 use crate::facts::{FileFacts, ProjectFacts};
-use crate::catalog::CredentialMatch;
 use crate::finding::{Confidence, Family, Finding, Label, Redacted, Severity};
 use crate::source::{SourceFile, Span};
 
@@ -40,7 +40,10 @@ impl RuleMeta {
     }
 
     pub fn help_uri(&self) -> String {
-        format!("https://github.com/lanyard-dev/lanyard/blob/main/docs/rules.md#{}", self.id)
+        format!(
+            "https://github.com/lanyard-dev/lanyard/blob/main/docs/rules.md#{}",
+            self.id
+        )
     }
 }
 
@@ -73,8 +76,8 @@ macro_rules! declare_rule {
 }
 
 mod agent_host_escape;
-mod credential;
 mod anonymous_role_session;
+mod credential;
 mod default_service_account;
 mod human_token;
 mod identity_shared_by_agents;
@@ -126,7 +129,12 @@ pub(crate) struct FileCx<'a> {
 
 impl FileCx<'_> {
     /// Start a finding of `meta` at `span` in this file.
-    pub(crate) fn finding(&self, meta: &'static RuleMeta, span: Span, message: impl Into<String>) -> FindingBuilder {
+    pub(crate) fn finding(
+        &self,
+        meta: &'static RuleMeta,
+        span: Span,
+        message: impl Into<String>,
+    ) -> FindingBuilder {
         FindingBuilder::new(meta, self.path, span, message)
     }
 
@@ -147,7 +155,12 @@ pub(crate) struct FindingBuilder {
 }
 
 impl FindingBuilder {
-    pub(crate) fn new(meta: &'static RuleMeta, path: &Arc<str>, span: Span, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        meta: &'static RuleMeta,
+        path: &Arc<str>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             finding: Finding {
                 rule: meta.id,
@@ -235,20 +248,38 @@ mod tests {
             let m = rule.meta();
             assert!(seen.insert(m.id), "duplicate rule id {}", m.id);
             assert!(
-                m.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                m.id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                     && !m.id.starts_with('-')
                     && !m.id.ends_with('-'),
                 "rule id {} is not kebab-case",
                 m.id
             );
             for banned in ["avoid-", "use-", "prefer-"] {
-                assert!(!m.id.starts_with(banned), "rule id {} names the fix, not the problem", m.id);
+                assert!(
+                    !m.id.starts_with(banned),
+                    "rule id {} names the fix, not the problem",
+                    m.id
+                );
             }
             let docs = m.docs_text();
-            for heading in ["## What it finds", "## Why it matters", "## What to do instead", "## Example"] {
-                assert!(docs.contains(heading), "rule {} docs lack `{heading}`", m.id);
+            for heading in [
+                "## What it finds",
+                "## Why it matters",
+                "## What to do instead",
+                "## Example",
+            ] {
+                assert!(
+                    docs.contains(heading),
+                    "rule {} docs lack `{heading}`",
+                    m.id
+                );
             }
-            assert!(!m.summary.is_empty() && !m.summary.ends_with('.'), "rule {} summary", m.id);
+            assert!(
+                !m.summary.is_empty() && !m.summary.ends_with('.'),
+                "rule {} summary",
+                m.id
+            );
         }
     }
 
@@ -269,7 +300,9 @@ mod tests {
             let id = rule.meta().id;
             for sub in ["fire", "silent"] {
                 let dir = root.join(id).join(sub);
-                let has_files = std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+                let has_files = std::fs::read_dir(&dir)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(false);
                 assert!(has_files, "rule {id} has no fixtures in {}", dir.display());
             }
         }

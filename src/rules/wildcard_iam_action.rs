@@ -73,8 +73,15 @@ struct Statement<'a> {
 /// or a Terraform `statement` block of `aws_iam_policy_document`.
 fn statements<'a>(path: &[PathSeg<'a>], node: &'a Node) -> Vec<Statement<'a>> {
     let mut out = Vec::new();
-    if let Some(list) = node.get_ci("Statement").filter(|_| node.get("statement").is_none()) {
-        let items: Vec<&Node> = if list.is_map() { vec![list] } else { list.items().iter().collect() };
+    if let Some(list) = node
+        .get_ci("Statement")
+        .filter(|_| node.get("statement").is_none())
+    {
+        let items: Vec<&Node> = if list.is_map() {
+            vec![list]
+        } else {
+            list.items().iter().collect()
+        };
         for st in items.into_iter().filter(|s| s.is_map()) {
             out.push(Statement {
                 effect: st.get_ci("Effect").and_then(Node::as_str),
@@ -84,7 +91,9 @@ fn statements<'a>(path: &[PathSeg<'a>], node: &'a Node) -> Vec<Statement<'a>> {
         }
     }
     // Terraform: data "aws_iam_policy_document" "x" { statement { actions = [...] } }
-    let in_policy_document = path.iter().any(|s| *s == PathSeg::Key("aws_iam_policy_document"));
+    let in_policy_document = path
+        .iter()
+        .any(|s| *s == PathSeg::Key("aws_iam_policy_document"));
     if in_policy_document {
         for st in node.get_all("statement").filter(|s| s.is_map()) {
             out.push(Statement {
@@ -97,7 +106,12 @@ fn statements<'a>(path: &[PathSeg<'a>], node: &'a Node) -> Vec<Statement<'a>> {
     out
 }
 
-fn check_statement(cx: &FileCx<'_>, path: &[PathSeg<'_>], st: &Statement<'_>, out: &mut Vec<Finding>) {
+fn check_statement(
+    cx: &FileCx<'_>,
+    path: &[PathSeg<'_>],
+    st: &Statement<'_>,
+    out: &mut Vec<Finding>,
+) {
     // Terraform's policy document defaults to Allow; JSON policies require Effect, and a
     // statement without one is treated as Allow so a typo cannot hide a wildcard.
     if st.effect.is_some_and(|e| !e.eq_ignore_ascii_case("allow")) {
@@ -114,7 +128,9 @@ fn check_statement(cx: &FileCx<'_>, path: &[PathSeg<'_>], st: &Statement<'_>, ou
         );
     }
     for action in st.actions.map(Node::one_or_many).unwrap_or_default() {
-        let Some(text) = action.as_str() else { continue };
+        let Some(text) = action.as_str() else {
+            continue;
+        };
         let all = text == "*";
         let service = text.strip_suffix(":*").filter(|s| !s.contains('*'));
         if !all && service.is_none() {

@@ -1,0 +1,432 @@
+//! Command-line interface: argument parsing, settings resolution, output and exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use miette::{Diagnostic, IntoDiagnostic, WrapErr};
+
+use crate::config::{Config, ConfigError};
+use crate::finding::{Family, Severity};
+use crate::report;
+use crate::rules::{self, RuleMeta};
+use crate::scan::{self, NoticeKind, ScanOptions};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  lanyard could not do its job (bad usage or config, unreadable path, internal error)";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  lanyard check                          scan the current directory
+  lanyard check fixtures/demo            scan the bundled demo repository
+  lanyard check --format sarif -o lanyard.sarif
+  lanyard check --select borrowed-credential,shared-identity
+  lanyard check --ignore default-service-account --fail-on critical";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lanyard",
+    version,
+    about = "Static IAM linter for AI agents: finds agents running on people's credentials, shared identities, excessive scope and missing audit trails",
+    after_help = EXIT_CODES,
+    arg_required_else_help = true,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan files and directories and report findings
+    #[command(after_help = format!("{CHECK_EXAMPLES}\n\n{EXIT_CODES}"))]
+    Check(CheckArgs),
+    /// List every rule with its family, severity and confidence
+    Rules(RulesArgs),
+    /// Print the full documentation of a rule
+    Explain {
+        /// Rule id, e.g. `human-token`
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Files or directories to scan
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human, help_heading = "Output")]
+    format: Format,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    output: Option<PathBuf>,
+
+    /// When to use colours (NO_COLOR is honoured with `auto`)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
+    color: ColorChoice,
+
+    /// Also list skipped files (symlinks, binary, oversized)
+    #[arg(long, short = 'v', help_heading = "Output")]
+    verbose: bool,
+
+    /// Lowest severity that makes the run fail (exit 1) [default: high, or the config's `fail-on`]
+    #[arg(long, value_enum, help_heading = "Rules")]
+    fail_on: Option<FailOn>,
+
+    /// Run only these rules or families (comma-separated ids or family names)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "RULE|FAMILY",
+        help_heading = "Rules"
+    )]
+    select: Vec<String>,
+
+    /// Skip these rules or families (comma-separated ids or family names)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "RULE|FAMILY",
+        help_heading = "Rules"
+    )]
+    ignore: Vec<String>,
+
+    /// Configuration file [default: lanyard.toml or .lanyard.toml at the scan root]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LANYARD_CONFIG",
+        help_heading = "Rules"
+    )]
+    config: Option<PathBuf>,
+
+    /// Also scan files excluded by .gitignore and .ignore (e.g. a local .env)
+    #[arg(long, help_heading = "Discovery")]
+    no_ignore_files: bool,
+
+    /// Skip files larger than this many bytes
+    #[arg(long, value_name = "BYTES", help_heading = "Discovery")]
+    max_file_size: Option<u64>,
+
+    /// Worker threads [default: available cores, at most 12]
+    #[arg(long, short = 'j', value_name = "N", help_heading = "Discovery")]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+struct RulesArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+}
+
+/// Errors that end the run with exit code 2.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+enum CliError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] ConfigError),
+    #[error("unknown rule or family `{0}`")]
+    #[diagnostic(code(lanyard::usage), help("`lanyard rules` lists the rule ids; families are {families}", families = family_list()))]
+    UnknownRule(String),
+    #[error("--format {0} is not supported yet")]
+    #[diagnostic(
+        code(lanyard::usage),
+        help(
+            "use human, json or sarif; GitHub annotations and Markdown summaries arrive with the CI integration"
+        )
+    )]
+    FormatNotYet(&'static str),
+    #[error("{0}")]
+    #[diagnostic(code(lanyard::scan))]
+    Scan(#[from] scan::ScanError),
+}
+
+fn family_list() -> String {
+    Family::ALL
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Entry point used by `main.rs`.
+pub fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A panic message could quote data from a scanned file; print only where it happened.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map_or_else(
+            || "unknown location".to_owned(),
+            |l| format!("{}:{}", l.file(), l.line()),
+        );
+        eprintln!(
+            "lanyard: internal error at {location} (details withheld: they may quote scanned content)"
+        );
+    }));
+}
+
+fn run(cli: Cli) -> miette::Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules(args) => {
+            print_rules(args.format).into_diagnostic()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { rule } => {
+            let Some(r) = rules::find(&rule) else {
+                return Err(CliError::UnknownRule(rule).into());
+            };
+            let m = r.meta();
+            println!(
+                "{} ({}, {} severity, {} confidence)\n\n{}\n\n{}",
+                m.id,
+                m.family,
+                m.severity,
+                m.confidence,
+                m.summary,
+                m.docs_text()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Resolve rule ids and family names to rule ids.
+fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
+    let mut out = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        if let Some(family) = Family::parse(name) {
+            out.extend(
+                rules::registry()
+                    .iter()
+                    .map(|r| r.meta())
+                    .filter(|m| m.family == family)
+                    .map(|m| m.id),
+            );
+        } else if let Some(rule) = rules::find(name) {
+            out.push(rule.meta().id);
+        } else {
+            return Err(CliError::UnknownRule(name.to_owned()));
+        }
+    }
+    Ok(out)
+}
+
+fn check(args: CheckArgs) -> miette::Result<ExitCode> {
+    let root = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let config_root = if root.is_dir() {
+        root.clone()
+    } else {
+        PathBuf::from(".")
+    };
+    let (config, _) = Config::load(args.config.as_deref(), &config_root).map_err(CliError::from)?;
+
+    let select: Vec<String> = if args.select.is_empty() {
+        config.select.clone()
+    } else {
+        args.select.clone()
+    };
+    let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
+    let mut selected = if select.is_empty() {
+        rules::registry().iter().map(|r| r.meta().id).collect()
+    } else {
+        resolve_rules(&select)?
+    };
+    let ignored = resolve_rules(&ignore)?;
+    selected.retain(|id| !ignored.contains(id));
+
+    let fail_on: Severity = args
+        .fail_on
+        .map(Severity::from)
+        .or(config.fail_on)
+        .unwrap_or(Severity::High);
+    let opts = ScanOptions {
+        paths: args.paths.clone(),
+        respect_ignore_files: !args.no_ignore_files,
+        max_file_size: args
+            .max_file_size
+            .or(config.max_file_size)
+            .unwrap_or(scan::DEFAULT_MAX_FILE_SIZE),
+        threads: args.threads.unwrap_or_else(scan::default_threads),
+        rules: selected.clone(),
+        exclude: config.exclude.clone(),
+    };
+    match args.format {
+        Format::Github => return Err(CliError::FormatNotYet("github").into()),
+        Format::Markdown => return Err(CliError::FormatNotYet("markdown").into()),
+        _ => {}
+    }
+    let result = scan::scan(&opts).map_err(CliError::from)?;
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    match args.format {
+        Format::Human => report::human::write(
+            &result,
+            &report::human::HumanOptions {
+                color,
+                verbose: args.verbose,
+            },
+            &mut buf,
+        ),
+        Format::Json => report::json::write(&report_input(&result, &selected), &mut buf),
+        Format::Sarif => report::sarif::write(&report_input(&result, &selected), &mut buf),
+        Format::Github | Format::Markdown => Ok(()),
+    }
+    .into_diagnostic()?;
+    match &args.output {
+        Some(path) => std::fs::write(path, &buf)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`lanyard check | head`) is not an error.
+            if let Err(e) = out.write_all(&buf).and_then(|()| out.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e).into_diagnostic();
+            }
+        }
+    }
+    if result
+        .notices
+        .iter()
+        .any(|n| n.kind == NoticeKind::InternalError)
+    {
+        return Ok(ExitCode::from(2));
+    }
+    let failing = result.findings.iter().any(|f| f.severity >= fail_on);
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn report_input<'a>(
+    result: &'a scan::ScanResult,
+    selected: &[&'static str],
+) -> report::ReportInput<'a> {
+    report::ReportInput {
+        result,
+        rules: rules::registry()
+            .iter()
+            .map(|r| r.meta())
+            .filter(|m| selected.contains(&m.id))
+            .collect(),
+    }
+}
+
+fn print_rules(format: RulesFormat) -> std::io::Result<()> {
+    let metas: Vec<&'static RuleMeta> = rules::registry().iter().map(|r| r.meta()).collect();
+    let mut out = std::io::stdout().lock();
+    match format {
+        RulesFormat::Json => {
+            let rows: Vec<serde_json::Value> = metas
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "id": m.id,
+                        "family": m.family.as_str(),
+                        "severity": m.severity.as_str(),
+                        "confidence": m.confidence.as_str(),
+                        "summary": m.summary,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)
+        }
+        RulesFormat::Table => {
+            let w = metas.iter().map(|m| m.id.len()).max().unwrap_or(2).max(2);
+            writeln!(
+                out,
+                "{:<w$}  {:<19}  {:<8}  {:<10}  SUMMARY",
+                "ID", "FAMILY", "SEVERITY", "CONFIDENCE"
+            )?;
+            for m in metas {
+                writeln!(
+                    out,
+                    "{:<w$}  {:<19}  {:<8}  {:<10}  {}",
+                    m.id,
+                    m.family.as_str(),
+                    m.severity.as_str(),
+                    m.confidence.as_str(),
+                    m.summary
+                )?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! `lanyard.toml`: project settings. Unknown keys are errors (with their location), so
+//! a typo never silently disables a check.
+
+use std::path::{Path, PathBuf};
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::Deserialize;
+
+use crate::finding::Severity;
+
+/// File names looked up at the scan root when `--config` is not given.
+pub const CONFIG_NAMES: [&str; 2] = ["lanyard.toml", ".lanyard.toml"];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Lowest severity that fails the run.
+    pub fail_on: Option<Severity>,
+    /// Rule ids or family names to run (default: all).
+    #[serde(default)]
+    pub select: Vec<String>,
+    /// Rule ids or family names to skip.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Globs of paths (relative to the scan root) to leave out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Largest file read, in bytes.
+    pub max_file_size: Option<u64>,
+}
+
+/// A configuration file that could not be used.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ConfigError {
+    #[error("cannot read config file `{path}`: {source}")]
+    #[diagnostic(code(lanyard::config::io))]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid config file: {message}")]
+    #[diagnostic(
+        code(lanyard::config::invalid),
+        help("see the configuration section of the README")
+    )]
+    Invalid {
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
+}
+
+impl Config {
+    /// Load `explicit`, or the first of [`CONFIG_NAMES`] found in `root`; no file means
+    /// defaults.
+    pub fn load(
+        explicit: Option<&Path>,
+        root: &Path,
+    ) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => CONFIG_NAMES
+                .iter()
+                .map(|n| root.join(n))
+                .find(|p| p.is_file()),
+        };
+        let Some(path) = path else {
+            return Ok((Config::default(), None));
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let config = Config::parse(&text, &path.display().to_string())?;
+        Ok((config, Some(path)))
+    }
+
+    pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            message: e.message().to_owned(),
+            span: e.span().map(|r| SourceSpan::from(r.start..r.end)),
+            src: NamedSource::new(name, text.to_owned()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_known_keys() {
+        let c = Config::parse(
+            "fail-on = \"medium\"\nselect = [\"excessive-scope\"]\nexclude = [\"vendor/**\"]\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(c.fail_on, Some(Severity::Medium));
+        assert_eq!(c.select, vec!["excessive-scope"]);
+        assert_eq!(c.exclude, vec!["vendor/**"]);
+    }
+
+    #[test]
+    fn unknown_key_points_at_it() {
+        let text = "fail-on = \"high\"\nfial-on = \"low\"\n";
+        let Err(ConfigError::Invalid {
+            span: Some(span),
+            message,
+            ..
+        }) = Config::parse(text, "x")
+        else {
+            panic!("expected an error with a span")
+        };
+        assert!(message.contains("fial-on"), "{message}");
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "fial-on");
+    }
+}
