@@ -317,4 +317,49 @@ mod tests {
         assert_eq!(keys(a), ["b", "y", "list"]);
         assert_eq!(text_of(src, &r.entries()[0].key), "a");
     }
+
+    #[test]
+    fn random_token_soup_never_panics() {
+        let pieces = [
+            "a",
+            "\"",
+            "'",
+            "\"\"\"",
+            "'''",
+            "=",
+            " = ",
+            "[",
+            "]",
+            "[[",
+            "]]",
+            "{",
+            "}",
+            ",",
+            ".",
+            "#",
+            "\n",
+            "\r\n",
+            "1",
+            "é",
+            "\\",
+            "1979-05-27",
+            "true",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut src = String::new();
+            for _ in 0..(seed % 40) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                src.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            match parse(&src) {
+                Ok(p) => p.documents[0].root.walk(|_, n| {
+                    assert!(n.span.end as usize <= src.len());
+                }),
+                Err(e) => assert!(e.span.is_none_or(|s| s.end as usize <= src.len())),
+            }
+        }
+    }
 }
