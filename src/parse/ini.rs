@@ -36,12 +36,16 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
                 continue;
             }
             b'[' => {
-                if let Some(close) = text[first..line.end].rfind(']').map(|p| first + p) {
+                if let Some(close) = text[first..line.end].find(']').map(|p| first + p) {
                     let (ns, ne) = trim(text, first + 1, close);
                     let key = Node::scalar(Span::new(ns, ne), &text[ns..ne], ScalarKind::Str);
                     let value = Node::map(Span::new(first, line.end), Vec::new());
                     sections.push(Entry { key, value });
                     open_parent = None;
+                    let after = text[close + 1..line.end].trim_start();
+                    if after.starts_with(['#', ';']) {
+                        comments.push(Span::new(line.end - after.len(), line.end));
+                    }
                     continue;
                 }
             }
@@ -210,8 +214,16 @@ mod tests {
 
     #[test]
     fn pypirc_colon_delimiter_and_value_with_hash() {
-        let src = "[pypi]\nusername: __token__\npassword: pypi-Ag#x=y\n";
+        let src = "[pypi] ; index [main]\nusername: __token__\npassword: pypi-Ag#x=y\n";
         let r = root(src);
+        assert_eq!(text_of(src, &r.entries()[0].key), "pypi");
+        let comments: Vec<_> = parse(src)
+            .unwrap()
+            .comments
+            .iter()
+            .map(|s| &src[s.range()])
+            .collect();
+        assert_eq!(comments, ["; index [main]"]);
         let pypi = r.get("pypi").unwrap();
         assert_eq!(text_of(src, pypi.get("username").unwrap()), "__token__");
         let pw = pypi.entry("password").unwrap();
