@@ -16,3 +16,8 @@ pub(crate) mod report;
 pub(crate) mod rules;
 pub mod scan;
 pub mod source;
+
+/// Ids of every built-in rule, in catalog order.
+pub fn rule_ids() -> Vec<&'static str> {
+    rules::registry().iter().map(|r| r.meta().id).collect()
+}

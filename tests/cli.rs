@@ -1,0 +1,133 @@
+//! Command-line behaviour: exit codes, rule selection, configuration errors.
+
+mod common;
+
+use common::{check, fixture, lanyard};
+use predicates::prelude::*;
+
+#[test]
+fn clean_directory_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "nothing to see\n").unwrap();
+    let (code, stdout, _) = check(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("No findings in 1 file."), "{stdout}");
+}
+
+#[test]
+fn findings_below_the_threshold_exit_zero() {
+    // default-service-account is medium for a non-agent pod.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(dir.path(), &[]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("default-service-account"), "{stdout}");
+    let (code, _, _) = check(dir.path(), &["--fail-on", "medium"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn select_and_ignore_take_rules_and_families() {
+    let demo = fixture("demo");
+    let (_, stdout, _) = check(&demo, &["--select", "excessive-scope"]);
+    assert!(stdout.contains("[wildcard-iam-action]"), "{stdout}");
+    assert!(!stdout.contains("[human-token]"), "{stdout}");
+    let (_, stdout, _) = check(&demo, &["--ignore", "borrowed-credential,wildcard-iam-action"]);
+    assert!(!stdout.contains("[human-token]"));
+    assert!(!stdout.contains("[wildcard-iam-action]"));
+    assert!(stdout.contains("[machine-secret-literal]"));
+}
+
+#[test]
+fn unknown_rule_is_a_usage_error() {
+    let (code, _, stderr) = check(&fixture("demo"), &["--select", "no-such-rule"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown rule or family `no-such-rule`"), "{stderr}");
+}
+
+#[test]
+fn bad_config_points_at_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lanyard.toml"), "fail-on = \"high\"\nfial-on = \"low\"\n").unwrap();
+    let (code, _, stderr) = check(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("fial-on"), "{stderr}");
+    assert!(stderr.contains("lanyard.toml"), "{stderr}");
+}
+
+#[test]
+fn config_file_sets_threshold_and_ignores() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: [{name: web, image: nginx}]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("lanyard.toml"), "fail-on = \"medium\"\n").unwrap();
+    assert_eq!(check(dir.path(), &[]).0, 1);
+    std::fs::write(dir.path().join("lanyard.toml"), "fail-on = \"medium\"\nignore = [\"shared-identity\"]\n").unwrap();
+    assert_eq!(check(dir.path(), &[]).0, 0);
+}
+
+#[test]
+fn missing_path_exits_two() {
+    let (code, _, stderr) = check(std::path::Path::new("does/not/exist"), &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("does/not/exist"), "{stderr}");
+}
+
+#[test]
+fn formats_not_yet_supported_say_so() {
+    let (code, _, stderr) = check(&fixture("demo"), &["--format", "github"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not supported yet"), "{stderr}");
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let out = lanyard().args(["rules", "--format", "json"]).output().unwrap();
+    assert!(out.status.success());
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, lanyard::rule_ids());
+    lanyard()
+        .arg("rules")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("human-token").and(predicate::str::contains("borrowed-credential")));
+}
+
+#[test]
+fn explain_prints_the_docs() {
+    lanyard()
+        .args(["explain", "human-token"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## Why it matters"));
+    lanyard().args(["explain", "nope"]).assert().code(2);
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    lanyard()
+        .args(["check", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes:").and(predicate::str::contains("--fail-on")));
+}
+
+#[test]
+fn output_file_is_written_without_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.txt");
+    let (code, stdout, _) = check(&fixture("demo"), &["--color", "auto", "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    let text = std::fs::read_to_string(out).unwrap();
+    assert!(text.contains("[human-token]"));
+    assert!(!text.contains('\x1b'), "no escape codes in a file");
+}
