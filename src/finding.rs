@@ -227,6 +227,28 @@ impl Finding {
     }
 }
 
+/// Replace terminal control characters (C0, DEL, C1) and bidirectional overrides with
+/// `?`, one `?` per byte, so byte offsets are unchanged. Scanned files are hostile:
+/// text quoted from them must not be able to drive the reader's terminal.
+pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t' && c != '\r')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    };
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if bad(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Hash a secret for comparison across files (identity joins) without keeping it.
 pub fn secret_hash(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
@@ -244,6 +266,15 @@ mod tests {
         // Never more than a third of a short secret.
         assert_eq!(Redacted::secret("hunter2", 4).as_str(), "hu…(7 chars)");
         assert_eq!(Redacted::secret("abc", 10).as_str(), "a…(3 chars)");
+    }
+
+    #[test]
+    fn sanitize_keeps_length_and_removes_controls() {
+        let hostile = "name\u{1b}[31mred\u{202e}x\u{85}";
+        let clean = sanitize(hostile);
+        assert_eq!(clean.len(), hostile.len());
+        assert!(!clean.chars().any(|c| c.is_control()));
+        assert_eq!(sanitize("plain\ttext\n"), "plain\ttext\n");
     }
 
     #[test]

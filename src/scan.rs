@@ -362,8 +362,8 @@ fn discover(opts: &ScanOptions, notices: &mut Vec<Notice>) -> Result<Vec<Candida
             });
         }
     }
-    out.sort_by(|a, b| a.display.cmp(&b.display));
-    out.dedup_by(|a, b| a.display == b.display);
+    out.sort_by(|a, b| (&a.display, &a.abs).cmp(&(&b.display, &b.abs)));
+    out.dedup_by(|a, b| a.abs == b.abs);
     Ok(out)
 }
 
@@ -388,8 +388,9 @@ fn clean_display(p: &Path) -> String {
     }
 }
 
+/// Display paths are sanitised: a file name can hold terminal escapes too.
 fn join_display(prefix: &str, rel: &Path) -> String {
-    let rel = rel.to_string_lossy().replace('\\', "/");
+    let rel = crate::finding::sanitize(&rel.to_string_lossy()).replace('\\', "/");
     match (prefix.is_empty(), rel.is_empty()) {
         (true, _) => rel,
         (false, true) => prefix.to_owned(),

@@ -36,7 +36,10 @@ fn select_and_ignore_take_rules_and_families() {
     let (_, stdout, _) = check(&demo, &["--select", "excessive-scope"]);
     assert!(stdout.contains("[wildcard-iam-action]"), "{stdout}");
     assert!(!stdout.contains("[human-token]"), "{stdout}");
-    let (_, stdout, _) = check(&demo, &["--ignore", "borrowed-credential,wildcard-iam-action"]);
+    let (_, stdout, _) = check(
+        &demo,
+        &["--ignore", "borrowed-credential,wildcard-iam-action"],
+    );
     assert!(!stdout.contains("[human-token]"));
     assert!(!stdout.contains("[wildcard-iam-action]"));
     assert!(stdout.contains("[machine-secret-literal]"));
@@ -46,13 +49,20 @@ fn select_and_ignore_take_rules_and_families() {
 fn unknown_rule_is_a_usage_error() {
     let (code, _, stderr) = check(&fixture("demo"), &["--select", "no-such-rule"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("unknown rule or family `no-such-rule`"), "{stderr}");
+    assert!(
+        stderr.contains("unknown rule or family `no-such-rule`"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn bad_config_points_at_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("lanyard.toml"), "fail-on = \"high\"\nfial-on = \"low\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("lanyard.toml"),
+        "fail-on = \"high\"\nfial-on = \"low\"\n",
+    )
+    .unwrap();
     let (code, _, stderr) = check(dir.path(), &[]);
     assert_eq!(code, 2);
     assert!(stderr.contains("fial-on"), "{stderr}");
@@ -69,7 +79,11 @@ fn config_file_sets_threshold_and_ignores() {
     .unwrap();
     std::fs::write(dir.path().join("lanyard.toml"), "fail-on = \"medium\"\n").unwrap();
     assert_eq!(check(dir.path(), &[]).0, 1);
-    std::fs::write(dir.path().join("lanyard.toml"), "fail-on = \"medium\"\nignore = [\"shared-identity\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("lanyard.toml"),
+        "fail-on = \"medium\"\nignore = [\"shared-identity\"]\n",
+    )
+    .unwrap();
     assert_eq!(check(dir.path(), &[]).0, 0);
 }
 
@@ -89,16 +103,23 @@ fn formats_not_yet_supported_say_so() {
 
 #[test]
 fn rules_lists_every_rule() {
-    let out = lanyard().args(["rules", "--format", "json"]).output().unwrap();
+    let out = lanyard()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, lanyard::rule_ids());
-    lanyard()
-        .arg("rules")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("human-token").and(predicate::str::contains("borrowed-credential")));
+    lanyard().arg("rules").assert().success().stdout(
+        predicate::str::contains("human-token")
+            .and(predicate::str::contains("borrowed-credential")),
+    );
 }
 
 #[test]
@@ -124,7 +145,10 @@ fn help_documents_exit_codes() {
 fn output_file_is_written_without_colour() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.txt");
-    let (code, stdout, _) = check(&fixture("demo"), &["--color", "auto", "-o", out.to_str().unwrap()]);
+    let (code, stdout, _) = check(
+        &fixture("demo"),
+        &["--color", "auto", "-o", out.to_str().unwrap()],
+    );
     assert_eq!(code, 1);
     assert!(stdout.is_empty());
     let text = std::fs::read_to_string(out).unwrap();

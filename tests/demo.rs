@@ -18,12 +18,19 @@ fn demo_fires_every_family() {
             "no {family} finding in fixtures/demo"
         );
     }
-    assert!(result.notices.is_empty(), "demo notices: {:?}", result.notices);
+    assert!(
+        result.notices.is_empty(),
+        "demo notices: {:?}",
+        result.notices
+    );
 }
 
 #[test]
 fn demo_human_report() {
     let (code, stdout, stderr) = common::check(&common::fixture("demo"), &[]);
-    assert_eq!(code, 1, "findings at or above high fail the run; stderr: {stderr}");
+    assert_eq!(
+        code, 1,
+        "findings at or above high fail the run; stderr: {stderr}"
+    );
     insta::assert_snapshot!("demo-human", stdout);
 }

@@ -19,7 +19,11 @@ fn every_rule_fires_on_its_fire_fixtures() {
     for rule in lanyard::rule_ids() {
         let dir = common::fixture(&format!("rules/{rule}/fire"));
         let found = findings_of(rule, &dir);
-        assert!(!found.is_empty(), "{rule} did not fire on {}", dir.display());
+        assert!(
+            !found.is_empty(),
+            "{rule} did not fire on {}",
+            dir.display()
+        );
         assert!(found.iter().all(|f| f.rule == rule));
     }
 }
@@ -29,8 +33,15 @@ fn every_rule_is_silent_on_its_silent_fixtures() {
     for rule in lanyard::rule_ids() {
         let dir = common::fixture(&format!("rules/{rule}/silent"));
         let found = findings_of(rule, &dir);
-        let described: Vec<String> = found.iter().map(|f| format!("{}:{} {}", f.primary.path, f.primary.span.start, f.message)).collect();
-        assert!(found.is_empty(), "{rule} fired on its silent fixtures:\n{}", described.join("\n"));
+        let described: Vec<String> = found
+            .iter()
+            .map(|f| format!("{}:{} {}", f.primary.path, f.primary.span.start, f.message))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{rule} fired on its silent fixtures:\n{}",
+            described.join("\n")
+        );
     }
 }
 

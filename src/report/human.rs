@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
 
-use crate::finding::{Family, Finding, Severity};
+use crate::finding::{Family, Finding, Severity, sanitize};
 use crate::scan::{FileStore, Notice, ScanResult};
 
 /// Lines longer than this are not quoted: ariadne would print them whole (a minified
@@ -177,8 +177,31 @@ fn write_finding(
     report = report.with_note(details);
     let mut buf = Vec::new();
     report.finish().write(&mut *sources, &mut buf)?;
+    if !color {
+        // ariadne colours a custom report kind even with colour off; every escape left
+        // is its own (quoted text was sanitised), so strip them.
+        buf = strip_sgr(&buf);
+    }
     w.write_all(&buf)?;
     writeln!(w)
+}
+
+/// Remove `ESC [ ... m` sequences.
+fn strip_sgr(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == 0x1b && bytes.get(i + 1) == Some(&b'[') {
+            let end = bytes[i + 2..].iter().position(|b| b.is_ascii_alphabetic());
+            if let Some(e) = end {
+                i += e + 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
 }
 
 fn position(store: &FileStore, path: &str, offset: usize) -> (usize, usize) {

@@ -11,7 +11,7 @@ use crate::catalog::CredentialMatch;
 use crate::classify::FileKind;
 use crate::doc::Parsed;
 use crate::facts::{FileFacts, ProjectFacts};
-use crate::finding::{Confidence, Family, Finding, Label, Redacted, Severity};
+use crate::finding::{Confidence, Family, Finding, Label, Redacted, Severity, sanitize};
 use crate::source::{SourceFile, Span};
 
 /// Static description of a rule: what `lanyard rules` lists and `explain` prints.
@@ -224,6 +224,15 @@ impl FindingBuilder {
     }
 
     pub(crate) fn build(mut self) -> Finding {
+        // Messages and labels quote names and values from hostile files.
+        let f = &mut self.finding;
+        f.message = sanitize(&f.message).into_owned();
+        f.primary.message = sanitize(&f.primary.message).into_owned();
+        for r in &mut f.related {
+            r.message = sanitize(&r.message).into_owned();
+        }
+        f.help = f.help.as_deref().map(|h| sanitize(h).into_owned());
+        f.workload = f.workload.as_deref().map(|w| sanitize(w).into_owned());
         if self.finding.fingerprint_key.is_empty() {
             self.finding.fingerprint_key = self
                 .finding

@@ -18,7 +18,12 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn lanyard() -> Command {
     let mut cmd = Command::cargo_bin("lanyard").expect("binary builds");
     for (key, _) in std::env::vars() {
-        if key == "CI" || key == "NO_COLOR" || key.starts_with("GITHUB_") || key.starts_with("RUNNER_") || key.starts_with("LANYARD_") {
+        if key == "CI"
+            || key == "NO_COLOR"
+            || key.starts_with("GITHUB_")
+            || key.starts_with("RUNNER_")
+            || key.starts_with("LANYARD_")
+        {
             cmd.env_remove(key);
         }
     }
