@@ -1200,9 +1200,121 @@ mod tests {
         assert_eq!(root.tag(), Some("!e!x"));
     }
 
+    /// Deterministic random soup of YAML syntax: never a panic (the `catch_unwind`
+    /// fallback message counts as one), spans always valid.
+    #[test]
+    fn random_inputs_never_panic() {
+        const PIECES: &[&str] = &[
+            "a",
+            "é",
+            "😀",
+            ":",
+            ": ",
+            "- ",
+            "-",
+            "? ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "'",
+            "\"",
+            "\\",
+            "#",
+            " #c",
+            "\n",
+            "\r\n",
+            "  ",
+            "\t",
+            "!Ref ",
+            "!!str ",
+            "!",
+            "&x ",
+            "*x",
+            "&y ",
+            "*y",
+            "|",
+            ">-",
+            "---",
+            "...",
+            "%TAG ! x:\n",
+            "<<: ",
+            "\u{feff}",
+            "0x1",
+            "~",
+            "`",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let src: String = (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            match parse(&src) {
+                Ok(parsed) => {
+                    for d in &parsed.documents {
+                        assert_spans_valid(&src, &d.root);
+                    }
+                    for c in &parsed.comments {
+                        assert!(
+                            src.get(c.range()).is_some_and(|t| t.starts_with('#')),
+                            "{src:?}"
+                        );
+                    }
+                }
+                Err(e) => {
+                    assert!(
+                        !e.message.contains("could not process"),
+                        "saphyr panicked on {src:?}"
+                    );
+                    let span = e.span.expect("scan errors have a span");
+                    assert!(src.get(span.range()).is_some(), "{src:?} {span:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn recursive_anchor_is_not_expanded() {
         let root = one("&a [x, *a]\n");
         assert!(matches!(&root.items()[1].value, Value::Alias(name) if &**name == "a"));
+    }
+}
+
+#[cfg(test)]
+mod perf {
+    use super::*;
+    use std::time::Instant;
+
+    /// A 5 MB multi-document Kubernetes stream; run with `--release --ignored` to time.
+    #[test]
+    #[ignore = "timing; run in release"]
+    fn large_kubernetes_stream() {
+        let doc = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: agent # the agent\n  labels: {app: agent, tier: \"backend\"}\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: main\n          image: \"registry.example.com/agent:1.2.3\"\n          env:\n            - name: TOKEN\n              valueFrom: {secretKeyRef: {name: tok, key: value}}\n          args: [--verbose, --port=8080]\n";
+        let src = doc.repeat(5_000_000 / doc.len());
+        let started = Instant::now();
+        let parsed = parse(&src).expect("parses");
+        let elapsed = started.elapsed();
+        println!(
+            "{} bytes, {} documents in {elapsed:?}",
+            src.len(),
+            parsed.documents.len()
+        );
+        assert_eq!(parsed.documents.len(), 5_000_000 / doc.len());
+        let nonascii = src.replace("agent", "agént");
+        let started = Instant::now();
+        let parsed = parse(&nonascii).expect("parses");
+        println!(
+            "non-ASCII: {} documents in {:?}",
+            parsed.documents.len(),
+            started.elapsed()
+        );
     }
 }
