@@ -810,6 +810,17 @@ mod tests {
     }
 
     #[test]
+    fn block_scalar_spans_in_sequences_and_documents() {
+        let src = "- |\n  x\n- &a >+ # folded\n  y\n\n- - |-\n    z\n";
+        let root = one(src);
+        let spans: Vec<&str> = root.items().iter().map(|n| text_of(src, n)).collect();
+        assert_eq!(spans, ["|\n  x", ">+ # folded\n  y", "- |-\n    z"]);
+        assert_eq!(text_of(src, &root.items()[2].items()[0]), "|-\n    z");
+        let src = "--- |\n  doc\n";
+        assert_eq!(text_of(src, &one(src)), "|\n  doc");
+    }
+
+    #[test]
     fn core_schema_typing() {
         let src = "[null, Null, NULL, ~, true, False, TRUE, 1, -2, +3, 0o17, 0xff, 1.5, .5, 1e3, -.inf, .NaN, yes, on, 1.2.3, '1', \"true\", 0x, abc]";
         let root = one(src);
