@@ -490,20 +490,6 @@ struct Checked {
     parsed: bool,
 }
 
-/// Check one in-memory file with every rule (unit tests of rules).
-#[cfg(test)]
-pub(crate) fn check_file_for_test(path: &str, bytes: Vec<u8>) -> (Vec<Finding>, Vec<Notice>) {
-    let c = Candidate {
-        abs: PathBuf::from(path),
-        display: Arc::from(path),
-    };
-    let Ok(catalog) = Catalog::builtin() else {
-        return (Vec::new(), Vec::new());
-    };
-    let checked = check_file(&c, bytes, catalog, rules::registry());
-    (checked.findings, checked.notices)
-}
-
 /// Classify, parse, extract facts and run the per-file rules on one file.
 fn check_file(
     c: &Candidate,

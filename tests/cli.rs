@@ -145,12 +145,13 @@ fn help_documents_exit_codes() {
 fn output_file_is_written_without_colour() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.txt");
-    let (code, stdout, _) = check(
-        &fixture("demo"),
-        &["--color", "auto", "-o", out.to_str().unwrap()],
-    );
-    assert_eq!(code, 1);
-    assert!(stdout.is_empty());
+    let output = lanyard()
+        .args(["check", "fixtures/demo", "--color", "auto", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
     let text = std::fs::read_to_string(out).unwrap();
     assert!(text.contains("[human-token]"));
     assert!(!text.contains('\x1b'), "no escape codes in a file");

@@ -38,7 +38,7 @@ impl Sources<'_> {
             return false;
         };
         self.cache
-            .insert(Arc::clone(path), Source::from(file.text().to_owned()));
+            .insert(Arc::clone(path), Source::from(sanitize(file.text()).into_owned()));
         true
     }
 

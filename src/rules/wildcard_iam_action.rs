@@ -91,9 +91,7 @@ fn statements<'a>(path: &[PathSeg<'a>], node: &'a Node) -> Vec<Statement<'a>> {
         }
     }
     // Terraform: data "aws_iam_policy_document" "x" { statement { actions = [...] } }
-    let in_policy_document = path
-        .iter()
-        .any(|s| *s == PathSeg::Key("aws_iam_policy_document"));
+    let in_policy_document = path.contains(&PathSeg::Key("aws_iam_policy_document"));
     if in_policy_document {
         for st in node.get_all("statement").filter(|s| s.is_map()) {
             out.push(Statement {
