@@ -11,5 +11,6 @@ pub mod parse;
 pub mod source;
 pub mod catalog;
 pub mod facts;
+pub(crate) mod report;
 pub(crate) mod rules;
 pub mod scan;
