@@ -738,6 +738,19 @@ sys.exit(1 if errors else 0)
             panic!("JSON output violates docs/json-output.schema.json:\n{errors}");
         }
 
+        // The example in docs/json-output.md must stay a valid report.
+        let doc = std::fs::read_to_string(root.join("docs/json-output.md")).unwrap();
+        let example = doc
+            .split("```json\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n```").next())
+            .expect("docs/json-output.md has a ```json example");
+        let example_path = dir.path().join("example.json");
+        std::fs::write(&example_path, example).unwrap();
+        if let Err(errors) = validate(&json_schema, &example_path) {
+            panic!("the example in docs/json-output.md violates the schema:\n{errors}");
+        }
+
         // Controls: the validators must reject broken documents, or the checks above
         // prove nothing.
         let mut bad: Value = serde_json::from_slice(&sarif).unwrap();
