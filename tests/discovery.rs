@@ -11,7 +11,9 @@ use lanyard::scan::{NoticeKind, ScanOptions, scan};
 /// A realistic fake token generated at test time (valid checksum), so no
 /// secret-shaped string is committed.
 fn fake_pat(seed: u8) -> String {
-    let payload: String = (0..30).map(|i| (b'a' + ((i * 7 + seed as usize) % 26) as u8) as char).collect();
+    let payload: String = (0..30)
+        .map(|i| (b'a' + ((i * 7 + seed as usize) % 26) as u8) as char)
+        .collect();
     github_token_with_checksum("ghp_", &payload)
 }
 
@@ -25,7 +27,11 @@ fn run(dir: &std::path::Path, respect_ignore_files: bool) -> lanyard::scan::Scan
 }
 
 fn paths(result: &lanyard::scan::ScanResult) -> Vec<String> {
-    result.findings.iter().map(|f| f.primary.path.to_string()).collect()
+    result
+        .findings
+        .iter()
+        .map(|f| f.primary.path.to_string())
+        .collect()
 }
 
 #[test]
@@ -35,7 +41,11 @@ fn hidden_files_are_scanned_and_git_is_skipped() {
     fs::create_dir_all(root.join(".github/workflows")).unwrap();
     fs::create_dir_all(root.join(".git")).unwrap();
     fs::write(root.join(".env"), format!("GH_TOKEN={}\n", fake_pat(1))).unwrap();
-    fs::write(root.join(".git/config"), format!("token = {}\n", fake_pat(2))).unwrap();
+    fs::write(
+        root.join(".git/config"),
+        format!("token = {}\n", fake_pat(2)),
+    )
+    .unwrap();
     let found = paths(&run(root, true));
     assert_eq!(found, vec![".env"]);
 }
@@ -45,7 +55,11 @@ fn gitignore_is_honoured_outside_a_git_checkout() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     fs::write(root.join(".gitignore"), "local.env\n").unwrap();
-    fs::write(root.join("local.env"), format!("GH_TOKEN={}\n", fake_pat(3))).unwrap();
+    fs::write(
+        root.join("local.env"),
+        format!("GH_TOKEN={}\n", fake_pat(3)),
+    )
+    .unwrap();
     fs::write(root.join("prod.env"), format!("GH_TOKEN={}\n", fake_pat(4))).unwrap();
     assert_eq!(paths(&run(root, true)), vec!["prod.env"]);
     assert_eq!(paths(&run(root, false)), vec!["local.env", "prod.env"]);
@@ -55,14 +69,22 @@ fn gitignore_is_honoured_outside_a_git_checkout() {
 #[test]
 fn symlinks_are_never_followed() {
     let outside = tempfile::tempdir().unwrap();
-    fs::write(outside.path().join("secret.env"), format!("GH_TOKEN={}\n", fake_pat(5))).unwrap();
+    fs::write(
+        outside.path().join("secret.env"),
+        format!("GH_TOKEN={}\n", fake_pat(5)),
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::os::unix::fs::symlink(outside.path().join("secret.env"), root.join("linked.env")).unwrap();
     std::os::unix::fs::symlink(outside.path(), root.join("linked-dir")).unwrap();
     std::os::unix::fs::symlink(root, root.join("loop")).unwrap();
     let result = run(root, true);
-    assert!(result.findings.is_empty(), "read through a symlink: {:?}", paths(&result));
+    assert!(
+        result.findings.is_empty(),
+        "read through a symlink: {:?}",
+        paths(&result)
+    );
     let skipped: Vec<&str> = result
         .notices
         .iter()
@@ -77,10 +99,18 @@ fn symlinks_are_never_followed() {
 fn fifo_named_env_is_skipped_without_blocking() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join(".env");
-    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(status.success());
     let result = run(dir.path(), true);
-    assert!(result.notices.iter().any(|n| &*n.path == ".env" && n.kind == NoticeKind::Skipped));
+    assert!(
+        result
+            .notices
+            .iter()
+            .any(|n| &*n.path == ".env" && n.kind == NoticeKind::Skipped)
+    );
 }
 
 #[test]
@@ -98,7 +128,11 @@ fn binary_and_oversized_files_are_skipped_with_a_notice() {
     })
     .unwrap();
     assert!(result.findings.is_empty());
-    let mut skipped: Vec<(&str, &str)> = result.notices.iter().map(|n| (&*n.path, n.message.as_str())).collect();
+    let mut skipped: Vec<(&str, &str)> = result
+        .notices
+        .iter()
+        .map(|n| (&*n.path, n.message.as_str()))
+        .collect();
     skipped.sort();
     assert_eq!(skipped.len(), 2, "{skipped:?}");
     assert!(skipped[0].0 == "big.env" && skipped[0].1.contains("limit"));
@@ -129,7 +163,11 @@ fn malformed_file_gives_a_parse_notice_and_text_rules_still_run() {
     .unwrap();
     let result = run(dir.path(), true);
     assert_eq!(paths(&result), vec!["broken.yaml"]);
-    let notice = result.notices.iter().find(|n| n.kind == NoticeKind::ParseError).expect("parse notice");
+    let notice = result
+        .notices
+        .iter()
+        .find(|n| n.kind == NoticeKind::ParseError)
+        .expect("parse notice");
     assert!(notice.span.is_some());
     assert!(!notice.message.contains("ghp_"), "{}", notice.message);
 }
@@ -137,10 +175,23 @@ fn malformed_file_gives_a_parse_notice_and_text_rules_still_run() {
 #[test]
 fn output_is_identical_across_thread_counts() {
     let demo = common::fixture("demo");
-    let one = scan(&ScanOptions { paths: vec![demo.clone()], threads: 1, ..ScanOptions::default() }).unwrap();
-    let many = scan(&ScanOptions { paths: vec![demo], threads: 4, ..ScanOptions::default() }).unwrap();
+    let one = scan(&ScanOptions {
+        paths: vec![demo.clone()],
+        threads: 1,
+        ..ScanOptions::default()
+    })
+    .unwrap();
+    let many = scan(&ScanOptions {
+        paths: vec![demo],
+        threads: 4,
+        ..ScanOptions::default()
+    })
+    .unwrap();
     let key = |r: &lanyard::scan::ScanResult| -> Vec<String> {
-        r.findings.iter().map(|f| format!("{} {} {}", f.rule, f.primary.path, f.fingerprint)).collect()
+        r.findings
+            .iter()
+            .map(|f| format!("{} {} {}", f.rule, f.primary.path, f.fingerprint))
+            .collect()
     };
     assert_eq!(key(&one), key(&many));
 }

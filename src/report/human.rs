@@ -37,8 +37,10 @@ impl Sources<'_> {
         let Some(file) = self.store.get(path) else {
             return false;
         };
-        self.cache
-            .insert(Arc::clone(path), Source::from(sanitize(file.text()).into_owned()));
+        self.cache.insert(
+            Arc::clone(path),
+            Source::from(sanitize(file.text()).into_owned()),
+        );
         true
     }
 
