@@ -34,3 +34,55 @@ fn demo_human_report() {
     );
     insta::assert_snapshot!("demo-human", stdout);
 }
+
+#[test]
+fn demo_sarif_and_json_validate_against_their_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, schema) in [
+        ("sarif", "tests/fixtures/sarif-schema-2.1.0.json"),
+        ("json", "docs/json-output.schema.json"),
+    ] {
+        let out = dir.path().join(format!("demo.{format}"));
+        let (code, _, stderr) = common::check(
+            &common::fixture("demo"),
+            &["--format", format, "-o", out.to_str().unwrap()],
+        );
+        assert_eq!(code, 1, "{stderr}");
+        if let Err(errors) = common::validate_schema(&common::root().join(schema), &out) {
+            panic!("{format} output does not match {schema}:\n{errors}");
+        }
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        if format == "sarif" {
+            let results = doc["runs"][0]["results"].as_array().unwrap();
+            assert_eq!(results.len(), 12);
+            let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap();
+            for r in results {
+                let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+                assert_eq!(rules[idx]["id"], r["ruleId"]);
+                let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap();
+                assert!(
+                    !uri.starts_with('/') && !uri.contains("fixtures"),
+                    "repo-relative: {uri}"
+                );
+            }
+            for rule in rules {
+                let tags = rule["properties"]["tags"].as_array().unwrap();
+                assert!(tags.contains(&serde_json::json!("security")));
+                assert_eq!(
+                    tags.iter()
+                        .filter(|t| Family::parse(t.as_str().unwrap()).is_some())
+                        .count(),
+                    1
+                );
+            }
+        } else {
+            assert_eq!(doc["version"], 1);
+            assert_eq!(doc["findings"].as_array().unwrap().len(), 12);
+        }
+    }
+}

@@ -669,25 +669,9 @@ mod tests {
     /// Ok(()) when valid, Err(errors) when not; panics when the validator is missing,
     /// so a machine without it fails loudly instead of skipping the check.
     fn validate(schema: &Path, instance: &Path) -> Result<(), String> {
-        const SCRIPT: &str = r#"
-import json, sys
-try:
-    import jsonschema
-except ImportError:
-    sys.exit(3)
-with open(sys.argv[1], encoding="utf-8") as f:
-    schema = json.load(f)
-with open(sys.argv[2], encoding="utf-8") as f:
-    instance = json.load(f)
-validator = jsonschema.Draft7Validator(schema)
-errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-for e in errors:
-    print("/" + "/".join(map(str, e.absolute_path)) + ": " + e.message)
-sys.exit(1 if errors else 0)
-"#;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_schema.py");
         let out = match Command::new("python3")
-            .arg("-c")
-            .arg(SCRIPT)
+            .arg(script)
             .arg(schema)
             .arg(instance)
             .output()

@@ -46,3 +46,25 @@ pub fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Validate a JSON file against a schema with Python `jsonschema` (the same script the
+/// unit tests use). Panics, never skips, when the validator is missing.
+pub fn validate_schema(schema: &Path, instance: &Path) -> Result<(), String> {
+    let out = std::process::Command::new("python3")
+        .arg(root().join("tests/validate_schema.py"))
+        .arg(schema)
+        .arg(instance)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run python3 ({e}): install Python 3 and `pip install jsonschema`")
+        });
+    match out.status.code() {
+        Some(0) => Ok(()),
+        Some(3) => panic!("the Python `jsonschema` module is missing: `pip install jsonschema`"),
+        Some(1) => Err(String::from_utf8_lossy(&out.stdout).into_owned()),
+        other => panic!(
+            "validator failed ({other:?}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
