@@ -552,3 +552,65 @@ fn check_file(
         facts,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Finding;
+    use crate::rules::{FileCx, Rule, RuleMeta};
+
+    crate::rules::declare_rule! {
+        /// ## What it finds
+        /// Nothing: it panics on files named `boom.env` (tests only).
+        /// ## Why it matters
+        /// Proves one file's failure does not stop the run.
+        /// ## What to do instead
+        /// Nothing.
+        /// ## Example
+        /// `boom.env`
+        pub(crate) struct Panicky {
+            id: "test-panicky",
+            family: StaticSecret,
+            severity: Low,
+            confidence: Low,
+            summary: "Panics on purpose",
+        }
+    }
+
+    impl Rule for Panicky {
+        fn meta(&self) -> &'static RuleMeta {
+            &Self::META
+        }
+
+        fn check_file(&self, cx: &FileCx<'_>, _out: &mut Vec<Finding>) {
+            assert!(!cx.path.ends_with("boom.env"), "rule bug");
+        }
+    }
+
+    #[test]
+    fn a_panicking_rule_becomes_a_notice_and_the_run_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let token =
+            crate::catalog::github_token_with_checksum("ghp_", "q8Zr2LmT0vXk4NwB7yHc1JsD5pGe9A");
+        std::fs::write(dir.path().join("boom.env"), format!("T={token}\n")).unwrap();
+        std::fs::write(dir.path().join("fine.env"), format!("T={token}\n")).unwrap();
+        let catalog = Catalog::builtin().unwrap();
+        let rules: Vec<&'static dyn Rule> = vec![&Panicky, rules::find("human-token").unwrap()];
+        let opts = ScanOptions::default();
+        let mut out = WorkerOutput::default();
+        for name in ["boom.env", "fine.env"] {
+            let c = Candidate {
+                abs: dir.path().join(name),
+                display: Arc::from(name),
+            };
+            process(&c, &opts, catalog, &rules, &mut out);
+        }
+        assert_eq!(out.notices.len(), 1);
+        assert_eq!(out.notices[0].kind, NoticeKind::InternalError);
+        assert_eq!(&*out.notices[0].path, "boom.env");
+        assert!(!out.notices[0].message.contains("ghp_"));
+        // The other file was checked in full.
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(&*out.findings[0].primary.path, "fine.env");
+    }
+}

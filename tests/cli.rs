@@ -156,3 +156,16 @@ fn output_file_is_written_without_colour() {
     assert!(text.contains("[human-token]"));
     assert!(!text.contains('\x1b'), "no escape codes in a file");
 }
+
+#[test]
+fn rules_reference_is_up_to_date() {
+    let out = lanyard()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let committed = std::fs::read_to_string(common::root().join("docs/rules.md")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == committed,
+        "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}
