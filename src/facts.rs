@@ -39,6 +39,9 @@ pub struct Workload {
     pub path: Arc<str>,
     /// Where it is defined (its name or header).
     pub span: Span,
+    /// Everything that defines it (the pod document, the service or server entry, the
+    /// job), to tell which workload a finding's span belongs to.
+    pub extent: Span,
     /// Why it looks like an AI agent, when it does.
     pub agent: Option<String>,
     pub identities: Vec<IdentityUse>,
@@ -103,6 +106,16 @@ impl Identity {
 #[derive(Debug, Default)]
 pub struct FileFacts {
     pub workloads: Vec<Workload>,
+}
+
+impl FileFacts {
+    /// The innermost workload whose definition contains `span`.
+    pub fn workload_at(&self, span: Span) -> Option<&Workload> {
+        self.workloads
+            .iter()
+            .filter(|w| w.extent.start <= span.start && span.end <= w.extent.end)
+            .min_by_key(|w| w.extent.len())
+    }
 }
 
 /// Facts of every file, for project rules.
@@ -327,6 +340,7 @@ impl Extract<'_> {
             kind: WorkloadKind::K8sPod,
             path: Arc::clone(self.path),
             span: pod.kind_node.span,
+            extent: doc.root.span,
             agent,
             identities,
         });
@@ -362,6 +376,7 @@ impl Extract<'_> {
                 kind: WorkloadKind::ComposeService,
                 path: Arc::clone(self.path),
                 span: entry.key.span,
+                extent: entry.key.span.join(svc.span),
                 agent,
                 identities,
             });
@@ -377,6 +392,7 @@ impl Extract<'_> {
                 kind: WorkloadKind::McpServer,
                 path: Arc::clone(self.path),
                 span: server.name_span,
+                extent: server.name_span.join(server.node.span),
                 agent: Some("it is an MCP server an AI agent calls".into()),
                 identities,
             });
@@ -430,6 +446,7 @@ impl Extract<'_> {
                 kind: WorkloadKind::WorkflowJob,
                 path: Arc::clone(self.path),
                 span: job.key.span,
+                extent: job.key.span.join(job.value.span),
                 agent,
                 identities,
             });

@@ -11,7 +11,15 @@ fn findings_of(rule: &'static str, dir: &std::path::Path) -> Vec<lanyard::findin
         rules: vec![rule],
         ..ScanOptions::default()
     };
-    scan(&opts).expect("scan runs").findings
+    let result = scan(&opts).expect("scan runs");
+    // A fixture that does not parse tests nothing: fail loudly instead.
+    assert!(
+        result.notices.is_empty(),
+        "{}: notices {:?}",
+        dir.display(),
+        result.notices
+    );
+    result.findings
 }
 
 #[test]

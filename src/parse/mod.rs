@@ -41,7 +41,12 @@ impl ParseError {
 /// parsed (text rules only).
 pub fn parse(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
     let text = file.text();
-    let parsed = match file.kind.syntax() {
+    // `.codex/config.toml` is an MCP config in TOML; every other MCP config is JSONC.
+    let syntax = match file.kind.syntax() {
+        Syntax::Jsonc if file.path.ends_with(".toml") => Syntax::Toml,
+        s => s,
+    };
+    let parsed = match syntax {
         Syntax::Yaml => yaml::parse(text)?,
         Syntax::Json => json::parse(text, json::Dialect::Strict)?,
         Syntax::Jsonc => json::parse(text, json::Dialect::Jsonc)?,

@@ -84,6 +84,7 @@ mod anonymous_role_session;
 mod credential;
 mod default_service_account;
 mod human_token;
+mod human_token_reference;
 mod identity_shared_by_agents;
 mod machine_secret_literal;
 mod wildcard_iam_action;
@@ -107,6 +108,7 @@ pub(crate) trait Rule: Send + Sync {
 pub(crate) fn registry() -> &'static [&'static dyn Rule] {
     static RULES: &[&dyn Rule] = &[
         &human_token::HumanToken,
+        &human_token_reference::HumanTokenReference,
         &default_service_account::DefaultServiceAccount,
         &identity_shared_by_agents::IdentitySharedByAgents,
         &wildcard_iam_action::WildcardIamAction,
