@@ -21,3 +21,4 @@ pub mod source;
 pub fn rule_ids() -> Vec<&'static str> {
     rules::registry().iter().map(|r| r.meta().id).collect()
 }
+pub mod iam;

@@ -1,6 +1,6 @@
 use crate::classify::FileKind;
-use crate::doc::{Node, PathSeg, path_string};
 use crate::finding::{Finding, Severity};
+use crate::iam::{self, Policy, Statement};
 use crate::rules::{FileCx, Rule, RuleMeta};
 
 declare_rule! {
@@ -53,96 +53,52 @@ impl Rule for WildcardIamAction {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         for doc in cx.documents() {
-            doc.root.walk(|path, node| {
-                for st in statements(path, node) {
-                    check_statement(cx, path, &st, out);
+            for policy in iam::policies(doc) {
+                for st in policy.statements.iter().filter(|s| s.allows()) {
+                    check_statement(cx, &policy, st, out);
                 }
-            });
+            }
         }
     }
-}
-
-/// A policy statement, whichever syntax it came from.
-struct Statement<'a> {
-    effect: Option<&'a str>,
-    actions: Option<&'a Node>,
-    not_actions: Option<&'a Node>,
-}
-
-/// Statements rooted at `node`: the entries of a JSON-style `Statement` list or map,
-/// or a Terraform `statement` block of `aws_iam_policy_document`.
-fn statements<'a>(path: &[PathSeg<'a>], node: &'a Node) -> Vec<Statement<'a>> {
-    let mut out = Vec::new();
-    if let Some(list) = node
-        .get_ci("Statement")
-        .filter(|_| node.get("statement").is_none())
-    {
-        let items: Vec<&Node> = if list.is_map() {
-            vec![list]
-        } else {
-            list.items().iter().collect()
-        };
-        for st in items.into_iter().filter(|s| s.is_map()) {
-            out.push(Statement {
-                effect: st.get_ci("Effect").and_then(Node::as_str),
-                actions: st.get_ci("Action"),
-                not_actions: st.get_ci("NotAction"),
-            });
-        }
-    }
-    // Terraform: data "aws_iam_policy_document" "x" { statement { actions = [...] } }
-    let in_policy_document = path.contains(&PathSeg::Key("aws_iam_policy_document"));
-    if in_policy_document {
-        for st in node.get_all("statement").filter(|s| s.is_map()) {
-            out.push(Statement {
-                effect: st.get("effect").and_then(Node::as_str),
-                actions: st.get("actions"),
-                not_actions: st.get("not_actions"),
-            });
-        }
-    }
-    out
 }
 
 fn check_statement(
     cx: &FileCx<'_>,
-    path: &[PathSeg<'_>],
+    policy: &Policy<'_>,
     st: &Statement<'_>,
     out: &mut Vec<Finding>,
 ) {
-    // Terraform's policy document defaults to Allow; JSON policies require Effect, and a
-    // statement without one is treated as Allow so a typo cannot hide a wildcard.
-    if st.effect.is_some_and(|e| !e.eq_ignore_ascii_case("allow")) {
-        return;
-    }
-    let where_ = path_string(path);
-    if let Some(not) = st.not_actions {
+    let sid = st.sid.map(|s| format!(" `{s}`")).unwrap_or_default();
+    if let Some(not) = &st.not_actions {
+        let span = not.first().map_or(st.node.span, |i| i.span);
         out.push(
-            cx.finding(&WildcardIamAction::META, not.span, "IAM statement allows everything except the listed actions (`NotAction` with `Allow`): every other action, present and future, is granted")
+            cx.finding(&WildcardIamAction::META, span, format!("IAM statement{sid} allows everything except the listed actions (`NotAction` with `Allow`): every other action, present and future, is granted"))
                 .label("NotAction with Effect Allow")
                 .help("Replace `NotAction` with an explicit `Action` list of what the task needs.")
-                .key(format!("{where_}:NotAction"))
+                .key(format!("{}:NotAction", policy.path))
                 .build(),
         );
     }
-    for action in st.actions.map(Node::one_or_many).unwrap_or_default() {
-        let Some(text) = action.as_str() else {
-            continue;
-        };
+    for action in st.actions.iter().filter(|a| a.literal) {
+        let text = action.text;
         let all = text == "*";
         let service = text.strip_suffix(":*").filter(|s| !s.contains('*'));
         if !all && service.is_none() {
             continue;
         }
         let message = match service {
-            Some(svc) => format!("IAM statement allows every `{svc}` action (`{text}`), far beyond what one task needs"),
-            None => "IAM statement allows every action on every service (`*`): this is administrator access".to_owned(),
+            Some(svc) => format!(
+                "IAM statement{sid} allows every `{svc}` action (`{text}`), far beyond what one task needs"
+            ),
+            None => format!(
+                "IAM statement{sid} allows every action on every service (`*`): this is administrator access"
+            ),
         };
         let mut b = cx
             .finding(&WildcardIamAction::META, action.span, message)
             .label(if all { "all actions" } else { "all actions of the service" })
             .help("List the specific actions the task calls and scope `Resource` to the ARNs it works on.")
-            .key(format!("{where_}:{text}"));
+            .key(format!("{}:{text}", policy.path));
         if all {
             b = b.severity(Severity::Critical);
         }
