@@ -22,3 +22,4 @@ pub fn rule_ids() -> Vec<&'static str> {
     rules::registry().iter().map(|r| r.meta().id).collect()
 }
 pub mod iam;
+pub mod knowledge;

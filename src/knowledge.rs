@@ -1,0 +1,221 @@
+//! Permission knowledge as data (`rules/permissions.toml`): admin policies and roles,
+//! privilege-escalation actions, sensitive actions, dangerous RBAC, broad OAuth
+//! scopes. Compiled once; rules ask it questions.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::iam::action_matches;
+
+const BUILTIN: &str = include_str!("../rules/permissions.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knowledge {
+    pub version: u32,
+    pub aws: Aws,
+    pub gcp: Roles,
+    pub azure: Roles,
+    pub kubernetes: Kubernetes,
+    pub oauth: OAuth,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aws {
+    pub admin_policy: Vec<Named>,
+    pub privilege_escalation: Vec<Escalation>,
+    pub sensitive: Sensitive,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Named {
+    pub name: String,
+    pub why: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// Every one of these must be granted.
+    pub actions: Vec<String>,
+    #[serde(default)]
+    pub on_star_only: bool,
+    pub why: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sensitive {
+    pub actions: Vec<String>,
+    pub write_verbs: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    pub role: Vec<Role>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub role: String,
+    pub why: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kubernetes {
+    pub cluster_role: Vec<Named>,
+    pub escalating_verbs: Vec<String>,
+    pub dangerous_resources: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuth {
+    pub scope: Vec<Scope>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    pub provider: String,
+    pub scope: String,
+    pub why: String,
+}
+
+impl Knowledge {
+    /// The knowledge shipped in the binary. A test proves it parses, so `None` only
+    /// happens if the embedded file was broken at build time.
+    pub fn builtin() -> Option<&'static Knowledge> {
+        static K: OnceLock<Option<Knowledge>> = OnceLock::new();
+        K.get_or_init(|| toml::from_str(BUILTIN).ok()).as_ref()
+    }
+
+    /// The AWS managed policy an ARN or name refers to, if it is an admin policy.
+    /// `arn:aws:iam::aws:policy/AdministratorAccess`, `.../job-function/...` and bare
+    /// names are all accepted; customer-managed ARNs are not AWS's.
+    pub fn aws_admin_policy(&self, arn_or_name: &str) -> Option<&Named> {
+        let name = if let Some(rest) = arn_or_name.strip_prefix("arn:") {
+            // arn:<partition>:iam::aws:policy/<path/>Name
+            let (_, policy) = rest.split_once(":iam::aws:policy/")?;
+            policy.rsplit('/').next()?
+        } else {
+            arn_or_name
+        };
+        self.aws
+            .admin_policy
+            .iter()
+            .find(|p| action_matches(&p.name, name))
+    }
+
+    /// Whether an action writes, reads secrets or hands over a role: the actions that
+    /// must be scoped to named resources.
+    pub fn aws_is_sensitive(&self, action: &str) -> bool {
+        if self
+            .aws
+            .sensitive
+            .actions
+            .iter()
+            .any(|a| action_matches(a, action))
+        {
+            return true;
+        }
+        let Some((_, name)) = action.split_once(':') else {
+            return false;
+        };
+        self.aws.sensitive.write_verbs.iter().any(|v| {
+            name.len() > v.len()
+                && name[..v.len()].eq_ignore_ascii_case(v)
+                && name.as_bytes()[v.len()].is_ascii_uppercase()
+        })
+    }
+
+    pub fn gcp_role(&self, role: &str) -> Option<&Role> {
+        self.gcp.role.iter().find(|r| action_matches(&r.role, role))
+    }
+
+    pub fn azure_role(&self, role: &str) -> Option<&Role> {
+        self.azure
+            .role
+            .iter()
+            .find(|r| r.role.eq_ignore_ascii_case(role))
+    }
+
+    pub fn k8s_admin_role(&self, name: &str) -> Option<&Named> {
+        self.kubernetes.cluster_role.iter().find(|r| r.name == name)
+    }
+
+    pub fn broad_scope(&self, scope: &str) -> Option<&Scope> {
+        self.oauth
+            .scope
+            .iter()
+            .find(|s| action_matches(&s.scope, scope))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_knowledge_parses() {
+        let k = Knowledge::builtin().expect("rules/permissions.toml parses");
+        assert_eq!(k.version, 1);
+        assert!(k.aws.privilege_escalation.len() > 10);
+    }
+
+    #[test]
+    fn questions() {
+        let k = Knowledge::builtin().unwrap();
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::aws:policy/AdministratorAccess")
+                .is_some()
+        );
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::aws:policy/AmazonS3FullAccess")
+                .is_some()
+        );
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")
+                .is_none()
+        );
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::123456789012:policy/AdministratorAccess")
+                .is_none()
+        );
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+                .is_none()
+        );
+        assert!(k.aws_is_sensitive("s3:PutObject"));
+        assert!(k.aws_is_sensitive("iam:PassRole"));
+        assert!(k.aws_is_sensitive("secretsmanager:GetSecretValue"));
+        assert!(!k.aws_is_sensitive("s3:ListBucket"));
+        assert!(!k.aws_is_sensitive("ec2:DescribeInstances"));
+        assert!(
+            !k.aws_is_sensitive("s3:Putative"),
+            "verb must end at a word boundary"
+        );
+        assert!(k.gcp_role("roles/owner").is_some());
+        assert!(k.gcp_role("roles/storage.admin").is_some());
+        assert!(k.gcp_role("roles/storage.objectViewer").is_none());
+        assert!(k.azure_role("contributor").is_some());
+        assert!(k.k8s_admin_role("cluster-admin").is_some());
+        assert!(
+            k.broad_scope("https://www.googleapis.com/auth/cloud-platform")
+                .is_some()
+        );
+        assert!(k.broad_scope("Mail.ReadWrite.All").is_some());
+        assert!(k.broad_scope("admin:org").is_some());
+        assert!(k.broad_scope("read:org").is_none());
+        assert!(
+            k.broad_scope("https://www.googleapis.com/auth/drive.readonly")
+                .is_none()
+        );
+    }
+}
