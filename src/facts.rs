@@ -17,6 +17,8 @@ pub enum WorkloadKind {
     ComposeService,
     McpServer,
     WorkflowJob,
+    /// Cloud compute from Terraform or CloudFormation (Bedrock agent, Lambda, Cloud Run, ...).
+    Cloud,
 }
 
 impl WorkloadKind {
@@ -26,6 +28,7 @@ impl WorkloadKind {
             WorkloadKind::ComposeService => "compose service",
             WorkloadKind::McpServer => "MCP server",
             WorkloadKind::WorkflowJob => "workflow job",
+            WorkloadKind::Cloud => "cloud workload",
         }
     }
 }
@@ -70,8 +73,13 @@ pub enum Identity {
     },
     /// A GitHub Actions secret (`${{ secrets.NAME }}`).
     GithubSecret(String),
-    /// An AWS role ARN.
+    /// An AWS role, by name when known (from an ARN or a definition), else by its
+    /// scoped Terraform address or CloudFormation logical id until resolved.
     AwsRole(String),
+    /// A GCP service account, by account id when known.
+    GcpServiceAccount(String),
+    /// An Azure user-assigned managed identity.
+    AzureIdentity(String),
     /// A literal credential, by hash; `label` is its redacted form and format name.
     Credential { hash: String, label: String },
 }
@@ -96,16 +104,25 @@ impl Identity {
                 key,
             } => format!("secret `{namespace}/{secret}` key `{key}`"),
             Identity::GithubSecret(name) => format!("GitHub secret `{name}`"),
-            Identity::AwsRole(arn) => format!("AWS role `{arn}`"),
+            Identity::AwsRole(name) => format!("AWS role `{}`", display_key(name)),
+            Identity::GcpServiceAccount(id) => format!("GCP service account `{}`", display_key(id)),
+            Identity::AzureIdentity(id) => format!("Azure managed identity `{}`", display_key(id)),
             Identity::Credential { label, .. } => format!("the same literal credential ({label})"),
         }
     }
+}
+
+/// An unresolved key reads `scope:address`; show the address only.
+fn display_key(key: &str) -> &str {
+    key.rsplit(':').next().unwrap_or(key)
 }
 
 /// Facts extracted from one file.
 #[derive(Debug, Default)]
 pub struct FileFacts {
     pub workloads: Vec<Workload>,
+    /// Identities defined here (roles, service accounts), to resolve references.
+    pub definitions: Vec<crate::iac::Definition>,
 }
 
 impl FileFacts {
@@ -122,6 +139,19 @@ impl FileFacts {
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
     pub workloads: Vec<Workload>,
+    pub definitions: Vec<crate::iac::Definition>,
+}
+
+impl ProjectFacts {
+    /// Resolve references to defined identities across files, so that one role or
+    /// service account is one identity however each file spells it.
+    pub fn resolve(&mut self) {
+        for w in &mut self.workloads {
+            for u in &mut w.identities {
+                crate::iac::resolve(&mut u.identity, &self.definitions);
+            }
+        }
+    }
 }
 
 /// Pod-spec kinds and where their pod spec sits.
@@ -221,7 +251,7 @@ pub const AGENT_ACTIONS: &[&str] = &[
     "codium-ai/pr-agent",
 ];
 
-fn agent_marker(text: &str) -> Option<&'static str> {
+pub(crate) fn agent_marker(text: &str) -> Option<&'static str> {
     let lower = text.to_ascii_lowercase();
     AGENT_MARKERS.iter().copied().find(|m| lower.contains(m))
 }
@@ -240,8 +270,19 @@ pub fn extract(
         creds,
         catalog,
     };
+    let scope = path.rsplit_once('/').map_or("", |(dir, _)| dir);
     for doc in &parsed.documents {
         match kind {
+            FileKind::Terraform | FileKind::TerraformJson => crate::iac::terraform(
+                doc,
+                path,
+                scope,
+                &mut facts.workloads,
+                &mut facts.definitions,
+            ),
+            FileKind::CloudFormation => {
+                crate::iac::cloudformation(doc, path, &mut facts.workloads, &mut facts.definitions)
+            }
             FileKind::Kubernetes | FileKind::HelmTemplate => cx.k8s(doc, &mut facts),
             FileKind::Compose => cx.compose(doc, &mut facts),
             FileKind::McpConfig => cx.mcp(doc, &mut facts),
@@ -422,7 +463,11 @@ impl Extract<'_> {
                     && !arn.contains("${{")
                 {
                     identities.push(IdentityUse {
-                        identity: Identity::AwsRole(arn.to_owned()),
+                        identity: Identity::AwsRole(
+                            crate::iac::role_name_from_arn(arn)
+                                .unwrap_or(arn)
+                                .to_owned(),
+                        ),
                         span: role.span,
                     });
                 }

@@ -21,5 +21,6 @@ pub mod source;
 pub fn rule_ids() -> Vec<&'static str> {
     rules::registry().iter().map(|r| r.meta().id).collect()
 }
+pub mod iac;
 pub mod iam;
 pub mod knowledge;

@@ -184,9 +184,10 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     for out in outputs {
         findings.extend(out.findings);
         notices.extend(out.notices);
-        project
-            .workloads
-            .extend(out.facts.into_iter().flat_map(|f| f.workloads));
+        for f in out.facts {
+            project.workloads.extend(f.workloads);
+            project.definitions.extend(f.definitions);
+        }
         for (path, file) in out.retained {
             result.files.insert(path, file);
         }
@@ -194,6 +195,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         result.stats.bytes_scanned += out.stats.bytes_scanned;
         result.stats.files_parsed += out.stats.files_parsed;
     }
+    project.resolve();
     // Project facts in a fixed order, so project rules see the same input every run.
     project
         .workloads
@@ -466,7 +468,11 @@ fn process(
             if checked.parsed {
                 out.stats.files_parsed += 1;
             }
-            if !checked.findings.is_empty() || !checked.facts.workloads.is_empty() {
+            // Files that facts point into are kept too: cross-file findings quote them.
+            if !checked.findings.is_empty()
+                || !checked.facts.workloads.is_empty()
+                || !checked.facts.definitions.is_empty()
+            {
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }
             out.findings.extend(checked.findings);

@@ -87,6 +87,14 @@ impl Rule for IdentitySharedByAgents {
             for (w, span) in &list[1..] {
                 b = b.related(&w.path, *span, format!("also used by {}", w.name));
             }
+            for def in cx
+                .facts
+                .definitions
+                .iter()
+                .filter(|d| &d.identity == identity)
+            {
+                b = b.related(&def.path, def.span, "the identity is defined here");
+            }
             out.push(b.build());
         }
     }
