@@ -123,6 +123,18 @@ pub struct FileFacts {
     pub workloads: Vec<Workload>,
     /// Identities defined here (roles, service accounts), to resolve references.
     pub definitions: Vec<crate::iac::Definition>,
+    /// Identities that stand for others (a Kubernetes service account annotated with
+    /// an AWS role or a GCP service account).
+    pub aliases: Vec<Alias>,
+}
+
+/// `from` acts as `to`: every workload running as `from` also holds `to`.
+#[derive(Debug, Clone)]
+pub struct Alias {
+    pub from: Identity,
+    pub to: Identity,
+    pub path: Arc<str>,
+    pub span: Span,
 }
 
 impl FileFacts {
@@ -140,15 +152,39 @@ impl FileFacts {
 pub struct ProjectFacts {
     pub workloads: Vec<Workload>,
     pub definitions: Vec<crate::iac::Definition>,
+    pub aliases: Vec<Alias>,
 }
 
 impl ProjectFacts {
     /// Resolve references to defined identities across files, so that one role or
     /// service account is one identity however each file spells it.
     pub fn resolve(&mut self) {
+        for a in &mut self.aliases {
+            crate::iac::resolve(&mut a.to, &self.definitions);
+        }
         for w in &mut self.workloads {
             for u in &mut w.identities {
                 crate::iac::resolve(&mut u.identity, &self.definitions);
+            }
+            // A workload running as an annotated service account also holds the cloud
+            // identity behind it (IRSA, GKE workload identity).
+            let derived: Vec<IdentityUse> = w
+                .identities
+                .iter()
+                .flat_map(|u| {
+                    self.aliases
+                        .iter()
+                        .filter(|a| a.from == u.identity)
+                        .map(|a| IdentityUse {
+                            identity: a.to.clone(),
+                            span: u.span,
+                        })
+                })
+                .collect();
+            for d in derived {
+                if !w.identities.contains(&d) {
+                    w.identities.push(d);
+                }
             }
         }
     }
@@ -323,6 +359,7 @@ impl Extract<'_> {
     }
 
     fn k8s(&self, doc: &Document, facts: &mut FileFacts) {
+        self.service_account_aliases(doc, facts);
         let Some(pod) = pod_spec(doc) else { return };
         let mut identities = Vec::new();
         let sa = pod
@@ -385,6 +422,54 @@ impl Extract<'_> {
             agent,
             identities,
         });
+    }
+
+    /// `kind: ServiceAccount` with `eks.amazonaws.com/role-arn` (IRSA) or
+    /// `iam.gke.io/gcp-service-account` (GKE workload identity).
+    fn service_account_aliases(&self, doc: &Document, facts: &mut FileFacts) {
+        if doc.root.get("kind").and_then(Node::as_str) != Some("ServiceAccount") {
+            return;
+        }
+        let meta = doc.root.get("metadata");
+        let Some(name) = meta.and_then(|m| m.get("name")).and_then(Node::as_str) else {
+            return;
+        };
+        let namespace = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Node::as_str)
+            .unwrap_or("default");
+        let from = Identity::K8sServiceAccount {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            implicit: name == "default",
+        };
+        let annotations = meta.and_then(|m| m.get("annotations"));
+        for key in [
+            "eks.amazonaws.com/role-arn",
+            "iam.gke.io/gcp-service-account",
+            "azure.workload.identity/client-id",
+        ] {
+            let Some(value) = annotations.and_then(|a| a.get(key)) else {
+                continue;
+            };
+            let Some(text) = value.as_str() else { continue };
+            let identity = match key {
+                "eks.amazonaws.com/role-arn" => {
+                    crate::iac::role_name_from_arn(text).map(|n| Identity::AwsRole(n.to_owned()))
+                }
+                "iam.gke.io/gcp-service-account" => crate::iac::gcp_account_id(text)
+                    .map(|n| Identity::GcpServiceAccount(n.to_owned())),
+                _ => Some(Identity::AzureIdentity(text.to_owned())),
+            };
+            if let Some(identity) = identity {
+                facts.aliases.push(Alias {
+                    from: from.clone(),
+                    to: identity,
+                    path: Arc::clone(self.path),
+                    span: value.span,
+                });
+            }
+        }
     }
 
     fn compose(&self, doc: &Document, facts: &mut FileFacts) {

@@ -187,6 +187,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         for f in out.facts {
             project.workloads.extend(f.workloads);
             project.definitions.extend(f.definitions);
+            project.aliases.extend(f.aliases);
         }
         for (path, file) in out.retained {
             result.files.insert(path, file);
@@ -472,6 +473,7 @@ fn process(
             if !checked.findings.is_empty()
                 || !checked.facts.workloads.is_empty()
                 || !checked.facts.definitions.is_empty()
+                || !checked.facts.aliases.is_empty()
             {
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }
