@@ -95,6 +95,13 @@ impl Rule for IdentitySharedByAgents {
             {
                 b = b.related(&def.path, def.span, "the identity is defined here");
             }
+            for alias in cx.facts.aliases.iter().filter(|a| &a.to == identity) {
+                b = b.related(
+                    &alias.path,
+                    alias.span,
+                    format!("{} acts as this identity", alias.from.describe()),
+                );
+            }
             out.push(b.build());
         }
     }
