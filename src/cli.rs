@@ -46,6 +46,8 @@ enum Command {
     /// Scan files and directories and report findings
     #[command(after_help = format!("{CHECK_EXAMPLES}\n\n{EXIT_CODES}"))]
     Check(CheckArgs),
+    /// List every workload and agent, the identities they run as and who shares them
+    Inventory(InventoryArgs),
     /// List every rule with its family, severity and confidence
     Rules(RulesArgs),
     /// Print the full documentation of a rule
@@ -92,9 +94,8 @@ impl From<FailOn> for Severity {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// Files or directories to scan
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    scan: ScanArgs,
 
     /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human, help_heading = "Output")]
@@ -115,6 +116,14 @@ struct CheckArgs {
     /// Lowest severity that makes the run fail (exit 1) [default: high, or the config's `fail-on`]
     #[arg(long, value_enum, help_heading = "Rules")]
     fail_on: Option<FailOn>,
+}
+
+/// What to scan: shared by `check` and `inventory`.
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// Files or directories to scan
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
 
     /// Run only these rules or families (comma-separated ids or family names)
     #[arg(
@@ -154,6 +163,30 @@ struct CheckArgs {
     /// Worker threads [default: available cores, at most 12]
     #[arg(long, short = 'j', value_name = "N", help_heading = "Discovery")]
     threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+struct InventoryArgs {
+    #[command(flatten)]
+    scan: ScanArgs,
+
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = InventoryFormat::Table)]
+    format: InventoryFormat,
+
+    /// Write the inventory to FILE instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InventoryFormat {
+    Table,
+    Json,
+    /// A Mermaid flowchart (renders in GitHub Markdown)
+    Mermaid,
+    /// Graphviz DOT
+    Dot,
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +263,7 @@ fn install_panic_hook() {
 fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Inventory(args) => inventory(args),
         Command::Rules(args) => {
             print_rules(args.format).into_diagnostic()?;
             Ok(ExitCode::SUCCESS)
@@ -274,18 +308,24 @@ fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
     Ok(out)
 }
 
-fn check(args: CheckArgs) -> miette::Result<ExitCode> {
+/// Settings resolved from the command line over `lanyard.toml`.
+struct Settings {
+    opts: ScanOptions,
+    fail_on: Severity,
+}
+
+fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliError> {
     let root = args
         .paths
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
     let config_root = if root.is_dir() {
-        root.clone()
+        root
     } else {
         PathBuf::from(".")
     };
-    let (config, _) = Config::load(args.config.as_deref(), &config_root).map_err(CliError::from)?;
+    let (config, _) = Config::load(args.config.as_deref(), &config_root)?;
 
     let select: Vec<String> = if args.select.is_empty() {
         config.select.clone()
@@ -300,23 +340,62 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
     };
     let ignored = resolve_rules(&ignore)?;
     selected.retain(|id| !ignored.contains(id));
+    Ok(Settings {
+        fail_on: fail_on
+            .map(Severity::from)
+            .or(config.fail_on)
+            .unwrap_or(Severity::High),
+        opts: ScanOptions {
+            paths: args.paths.clone(),
+            respect_ignore_files: !args.no_ignore_files,
+            max_file_size: args
+                .max_file_size
+                .or(config.max_file_size)
+                .unwrap_or(scan::DEFAULT_MAX_FILE_SIZE),
+            threads: args.threads.unwrap_or_else(scan::default_threads),
+            rules: selected,
+            exclude: config.exclude,
+        },
+    })
+}
 
-    let fail_on: Severity = args
-        .fail_on
-        .map(Severity::from)
-        .or(config.fail_on)
-        .unwrap_or(Severity::High);
-    let opts = ScanOptions {
-        paths: args.paths.clone(),
-        respect_ignore_files: !args.no_ignore_files,
-        max_file_size: args
-            .max_file_size
-            .or(config.max_file_size)
-            .unwrap_or(scan::DEFAULT_MAX_FILE_SIZE),
-        threads: args.threads.unwrap_or_else(scan::default_threads),
-        rules: selected.clone(),
-        exclude: config.exclude.clone(),
+/// Write to the output file, or to stdout where a closed pipe is not an error.
+fn emit(output: Option<&PathBuf>, buf: &[u8]) -> miette::Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, buf)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write {}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(buf).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).into_diagnostic(),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+fn inventory(args: InventoryArgs) -> miette::Result<ExitCode> {
+    let settings = settings(&args.scan, None)?;
+    let result = scan::scan(&settings.opts).map_err(CliError::from)?;
+    let inv = crate::inventory::Inventory::build(&result);
+    let text = match args.format {
+        InventoryFormat::Table => inv.table(),
+        InventoryFormat::Mermaid => inv.mermaid(),
+        InventoryFormat::Dot => inv.dot(),
+        InventoryFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&inv).into_diagnostic()?;
+            s.push('\n');
+            s
+        }
     };
+    emit(args.output.as_ref(), text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: CheckArgs) -> miette::Result<ExitCode> {
+    let Settings { opts, fail_on } = settings(&args.scan, args.fail_on)?;
+    let selected = opts.rules.clone();
     match args.format {
         Format::Github => return Err(CliError::FormatNotYet("github").into()),
         Format::Markdown => return Err(CliError::FormatNotYet("markdown").into()),
@@ -347,20 +426,7 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
         Format::Github | Format::Markdown => Ok(()),
     }
     .into_diagnostic()?;
-    match &args.output {
-        Some(path) => std::fs::write(path, &buf)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`lanyard check | head`) is not an error.
-            if let Err(e) = out.write_all(&buf).and_then(|()| out.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(e).into_diagnostic();
-            }
-        }
-    }
+    emit(args.output.as_ref(), &buf)?;
     if result
         .notices
         .iter()

@@ -107,8 +107,19 @@ impl Identity {
             Identity::AwsRole(name) => format!("AWS role `{}`", display_key(name)),
             Identity::GcpServiceAccount(id) => format!("GCP service account `{}`", display_key(id)),
             Identity::AzureIdentity(id) => format!("Azure managed identity `{}`", display_key(id)),
-            Identity::Credential { label, .. } => format!("the same literal credential ({label})"),
+            Identity::Credential { label, .. } => format!("literal credential ({label})"),
         }
+    }
+}
+
+/// "a person's" / "a machine's" ... credential, from the catalog entry.
+fn principal_kind(catalog: &Catalog, spec: usize) -> &'static str {
+    use crate::catalog::Principal;
+    match catalog.specs.get(spec).map(|s| s.principal) {
+        Some(Principal::Human) => "a person's",
+        Some(Principal::Delegated) => "acts for a person",
+        Some(Principal::Machine) => "a machine's",
+        _ => "owner unknown",
     }
 }
 
@@ -351,7 +362,7 @@ impl Extract<'_> {
             out.push(IdentityUse {
                 identity: Identity::Credential {
                     hash: m.hash.clone(),
-                    label: format!("{name}, {}", m.redacted.as_str()),
+                    label: format!("{name}, {}, {}", principal_kind(self.catalog, m.spec), m.redacted.as_str()),
                 },
                 span: m.span,
             });

@@ -23,4 +23,5 @@ pub fn rule_ids() -> Vec<&'static str> {
 }
 pub mod iac;
 pub mod iam;
+pub mod inventory;
 pub mod knowledge;

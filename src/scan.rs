@@ -118,6 +118,8 @@ pub struct ScanResult {
     pub notices: Vec<Notice>,
     pub files: FileStore,
     pub stats: Stats,
+    /// The identity graph of the whole scan (for `lanyard inventory`).
+    pub facts: ProjectFacts,
 }
 
 /// A file found by discovery, not yet read.
@@ -226,6 +228,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     notices.dedup();
     result.findings = findings;
     result.notices = notices;
+    result.facts = project;
     Ok(result)
 }
 

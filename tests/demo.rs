@@ -93,3 +93,41 @@ fn demo_sarif_and_json_validate_against_their_schemas() {
         }
     }
 }
+
+#[test]
+fn demo_inventory_draws_agents_and_shared_identities() {
+    let out = common::lanyard()
+        .args(["inventory", "fixtures/demo", "--format", "mermaid"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mermaid = String::from_utf8(out.stdout).unwrap();
+    assert!(mermaid.starts_with("flowchart LR\n"));
+    assert!(mermaid.contains(":::shared"), "a shared identity is highlighted");
+    assert!(mermaid.contains("aws_bedrockagent_agent support-agent"));
+    assert!(!mermaid.contains("LanyardDemo"), "no secret in the graph");
+    insta::assert_snapshot!("demo-inventory-mermaid", mermaid);
+
+    let out = common::lanyard().args(["inventory", "fixtures/demo"]).output().unwrap();
+    insta::assert_snapshot!("demo-inventory-table", String::from_utf8(out.stdout).unwrap());
+
+    let out = common::lanyard()
+        .args(["inventory", "fixtures/demo", "--format", "json"])
+        .output()
+        .unwrap();
+    let inv: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inv["version"], 1);
+    let shared: Vec<&str> = inv["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["shared"] == true)
+        .map(|i| i["description"].as_str().unwrap())
+        .collect();
+    assert!(shared.contains(&"AWS role `agent-runtime`"), "{shared:?}");
+    let dot = common::lanyard()
+        .args(["inventory", "fixtures/demo", "--format", "dot"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&dot.stdout).starts_with("digraph lanyard {"));
+}

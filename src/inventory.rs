@@ -1,0 +1,274 @@
+//! `lanyard inventory`: every workload, whether it is an agent and why, the identities
+//! it runs as, who else shares them, and its findings; as a table, JSON, or a graph
+//! (Mermaid, Graphviz DOT) a person can look at.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::facts::{Identity, Workload};
+use crate::finding::{Finding, sanitize};
+use crate::scan::ScanResult;
+
+#[derive(Debug, Serialize)]
+pub struct Inventory {
+    pub version: u32,
+    pub workloads: Vec<WorkloadEntry>,
+    pub identities: Vec<IdentityEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkloadEntry {
+    pub name: String,
+    pub kind: &'static str,
+    pub path: String,
+    pub line: usize,
+    /// Why it looks like an AI agent; `null` when it does not.
+    pub agent: Option<String>,
+    /// Indexes into `identities`.
+    pub identities: Vec<usize>,
+    pub findings: Vec<FindingRef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IdentityEntry {
+    pub description: String,
+    /// Indexes into `workloads` of every workload holding it.
+    pub used_by: Vec<usize>,
+    pub shared: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingRef {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub fingerprint: String,
+}
+
+fn belongs(f: &Finding, w: &Workload) -> bool {
+    f.workload.as_deref() == Some(w.name.as_str())
+        && (f.primary.path == w.path || f.related.iter().any(|l| l.path == w.path))
+}
+
+impl Inventory {
+    pub fn build(result: &ScanResult) -> Inventory {
+        let mut identities: Vec<IdentityEntry> = Vec::new();
+        let mut index: BTreeMap<&Identity, usize> = BTreeMap::new();
+        let mut workloads = Vec::new();
+        for (wi, w) in result.facts.workloads.iter().enumerate() {
+            let mut ids = Vec::new();
+            for u in &w.identities {
+                let i = *index.entry(&u.identity).or_insert_with(|| {
+                    identities.push(IdentityEntry {
+                        description: u.identity.describe(),
+                        used_by: Vec::new(),
+                        shared: false,
+                    });
+                    identities.len() - 1
+                });
+                if !identities[i].used_by.contains(&wi) {
+                    identities[i].used_by.push(wi);
+                }
+                if !ids.contains(&i) {
+                    ids.push(i);
+                }
+            }
+            let line = result.files.get(&w.path).map_or(1, |f| {
+                f.line_index()
+                    .position(&f.bytes, w.span.start as usize)
+                    .line
+            });
+            workloads.push(WorkloadEntry {
+                name: w.name.clone(),
+                kind: w.kind.as_str(),
+                path: w.path.to_string(),
+                line,
+                agent: w.agent.clone(),
+                identities: ids,
+                findings: result
+                    .findings
+                    .iter()
+                    .filter(|f| belongs(f, w))
+                    .map(|f| FindingRef {
+                        rule: f.rule,
+                        severity: f.severity.as_str(),
+                        fingerprint: f.fingerprint.clone(),
+                    })
+                    .collect(),
+            });
+        }
+        for id in &mut identities {
+            id.shared = id.used_by.len() > 1;
+        }
+        Inventory {
+            version: 1,
+            workloads,
+            identities,
+        }
+    }
+
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        if self.workloads.is_empty() {
+            out.push_str("No workloads found.\n");
+            return out;
+        }
+        for w in &self.workloads {
+            let agent = w
+                .agent
+                .as_deref()
+                .map_or_else(String::new, |why| format!("  [agent: {why}]"));
+            let _ = writeln!(
+                out,
+                "{}  ({}, {}:{}){agent}",
+                w.name, w.kind, w.path, w.line
+            );
+            if w.identities.is_empty() {
+                out.push_str("    runs as: no identity found\n");
+            }
+            for &i in &w.identities {
+                let id = &self.identities[i];
+                let others: Vec<&str> = id
+                    .used_by
+                    .iter()
+                    .filter(|o| {
+                        self.workloads[**o].name != w.name || self.workloads[**o].path != w.path
+                    })
+                    .map(|o| self.workloads[*o].name.as_str())
+                    .collect();
+                let shared = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!("  SHARED with {}", others.join(", "))
+                };
+                let _ = writeln!(out, "    runs as: {}{shared}", id.description);
+            }
+            if !w.findings.is_empty() {
+                let rules: Vec<String> = w
+                    .findings
+                    .iter()
+                    .map(|f| format!("{} ({})", f.rule, f.severity))
+                    .collect();
+                let _ = writeln!(out, "    findings: {}", rules.join(", "));
+            }
+        }
+        let agents = self.workloads.iter().filter(|w| w.agent.is_some()).count();
+        let shared = self.identities.iter().filter(|i| i.shared).count();
+        let _ = writeln!(
+            out,
+            "\n{} workloads ({agents} agents), {} identities ({shared} shared).",
+            self.workloads.len(),
+            self.identities.len()
+        );
+        out
+    }
+
+    /// A Mermaid flowchart: workloads → identities; agents and shared identities
+    /// highlighted.
+    pub fn mermaid(&self) -> String {
+        let mut out = String::from("flowchart LR\n");
+        for (i, w) in self.workloads.iter().enumerate() {
+            let label = mermaid_text(&format!(
+                "{}<br/><small>{}:{}</small>",
+                w.name, w.path, w.line
+            ));
+            let class = if w.agent.is_some() {
+                "agent"
+            } else {
+                "workload"
+            };
+            let _ = writeln!(out, "  w{i}[\"{label}\"]:::{class}");
+        }
+        for (i, id) in self.identities.iter().enumerate() {
+            let class = if id.shared { "shared" } else { "identity" };
+            let _ = writeln!(
+                out,
+                "  i{i}([\"{}\"]):::{class}",
+                mermaid_text(&id.description)
+            );
+        }
+        for (i, w) in self.workloads.iter().enumerate() {
+            for id in &w.identities {
+                let _ = writeln!(out, "  w{i} --> i{id}");
+            }
+        }
+        out.push_str("  classDef agent fill:#fde68a,stroke:#b45309\n");
+        out.push_str("  classDef workload fill:#e5e7eb,stroke:#6b7280\n");
+        out.push_str("  classDef identity fill:#dbeafe,stroke:#1d4ed8\n");
+        out.push_str("  classDef shared fill:#fecaca,stroke:#b91c1c,stroke-width:3px\n");
+        out
+    }
+
+    /// The same graph in Graphviz DOT.
+    pub fn dot(&self) -> String {
+        let mut out =
+            String::from("digraph lanyard {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+        for (i, w) in self.workloads.iter().enumerate() {
+            let fill = if w.agent.is_some() {
+                "#fde68a"
+            } else {
+                "#e5e7eb"
+            };
+            let _ = writeln!(
+                out,
+                "  w{i} [shape=box, style=filled, fillcolor=\"{fill}\", label=\"{}\\n{}:{}\"];",
+                dot_text(&w.name),
+                dot_text(&w.path),
+                w.line
+            );
+        }
+        for (i, id) in self.identities.iter().enumerate() {
+            let (fill, pen) = if id.shared {
+                ("#fecaca", 3)
+            } else {
+                ("#dbeafe", 1)
+            };
+            let _ = writeln!(
+                out,
+                "  i{i} [shape=ellipse, style=filled, fillcolor=\"{fill}\", penwidth={pen}, label=\"{}\"];",
+                dot_text(&id.description)
+            );
+        }
+        for (i, w) in self.workloads.iter().enumerate() {
+            for id in &w.identities {
+                let _ = writeln!(out, "  w{i} -> i{id};");
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// Mermaid labels are quoted; quotes and angle brackets from hostile names must not
+/// break out (our own `<br/>`/`<small>` are added after escaping the parts).
+fn mermaid_text(s: &str) -> String {
+    let s = sanitize(s);
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_ref();
+    // Keep the markup this module writes; escape everything else.
+    while !rest.is_empty() {
+        if let Some(tag) = ["<br/>", "<small>", "</small>"]
+            .iter()
+            .find(|t| rest.starts_with(**t))
+        {
+            out.push_str(tag);
+            rest = &rest[tag.len()..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '`' => {}
+            _ => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn dot_text(s: &str) -> String {
+    sanitize(s).replace('\\', "\\\\").replace('"', "\\\"")
+}
