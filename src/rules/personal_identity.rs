@@ -279,7 +279,9 @@ fn dsn_logins(text: &str) -> Vec<(String, &str, String)> {
     for (i, _) in text.match_indices("://") {
         let scheme_start = text[..i]
             .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '.' || c == '-'))
-            .map_or(0, |p| p + 1);
+            .map_or(0, |p| {
+                p + text[p..].chars().next().map_or(1, char::len_utf8)
+            });
         let scheme = text[scheme_start..i].to_ascii_lowercase();
         let rest = &text[i + 3..];
         let end = rest
@@ -444,6 +446,29 @@ mod tests {
     }
 
     #[test]
+    fn hostile_text_never_panics() {
+        let pieces = [
+            "é", "@", ":", "/", "<", ">", "~", "$", "{", "%40", ".", "a", "日本", "\u{202e}",
+            "://", " ",
+        ];
+        let mut n = 0u32;
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    for d in pieces {
+                        let t = format!("{a}{b}{c}{d}");
+                        let _ = personal_login(&t);
+                        let _ = dsn_logins(&t);
+                        let _ = crate::facts::credential_location(&t);
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert!(n > 0);
+    }
+
+    #[test]
     fn identity_keys() {
         for k in [
             "DB_USER",
@@ -483,5 +508,8 @@ mod tests {
         assert_eq!(got[0].0, "`git.acme.io`");
         assert!(dsn_logins("https://github.com/acme/repo@v1").is_empty());
         assert!(dsn_logins("no url here").is_empty());
+        // Multi-byte text around the scheme must not split a character.
+        assert_eq!(dsn_logins("é://jane.doe@h")[0].2, "jane.doe");
+        assert!(dsn_logins("://@").is_empty());
     }
 }
