@@ -37,6 +37,8 @@ fn demo_human_report() {
 
 #[test]
 fn demo_sarif_and_json_validate_against_their_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every finding of the scan, whatever rules are added to the demo.
     let expected = scan(&ScanOptions {
         paths: vec![common::fixture("demo")],
         ..ScanOptions::default()
@@ -44,7 +46,6 @@ fn demo_sarif_and_json_validate_against_their_schemas() {
     .expect("scan runs")
     .findings
     .len();
-    let dir = tempfile::tempdir().unwrap();
     for (format, schema) in [
         ("sarif", "tests/fixtures/sarif-schema-2.1.0.json"),
         ("json", "docs/json-output.schema.json"),
@@ -103,13 +104,22 @@ fn demo_inventory_draws_agents_and_shared_identities() {
     assert!(out.status.success());
     let mermaid = String::from_utf8(out.stdout).unwrap();
     assert!(mermaid.starts_with("flowchart LR\n"));
-    assert!(mermaid.contains(":::shared"), "a shared identity is highlighted");
+    assert!(
+        mermaid.contains(":::shared"),
+        "a shared identity is highlighted"
+    );
     assert!(mermaid.contains("aws_bedrockagent_agent support-agent"));
     assert!(!mermaid.contains("LanyardDemo"), "no secret in the graph");
     insta::assert_snapshot!("demo-inventory-mermaid", mermaid);
 
-    let out = common::lanyard().args(["inventory", "fixtures/demo"]).output().unwrap();
-    insta::assert_snapshot!("demo-inventory-table", String::from_utf8(out.stdout).unwrap());
+    let out = common::lanyard()
+        .args(["inventory", "fixtures/demo"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(
+        "demo-inventory-table",
+        String::from_utf8(out.stdout).unwrap()
+    );
 
     let out = common::lanyard()
         .args(["inventory", "fixtures/demo", "--format", "json"])

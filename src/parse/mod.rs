@@ -49,6 +49,8 @@ pub fn parse(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
     let parsed = match syntax {
         Syntax::Yaml => yaml::parse(text)?,
         Syntax::Json => json::parse(text, json::Dialect::Strict)?,
+        // MCP configs are JSONC except Codex's `.codex/config.toml`.
+        Syntax::Jsonc if file.path.to_ascii_lowercase().ends_with(".toml") => toml::parse(text)?,
         Syntax::Jsonc => json::parse(text, json::Dialect::Jsonc)?,
         Syntax::Toml => toml::parse(text)?,
         Syntax::Hcl => hcl::parse(text)?,

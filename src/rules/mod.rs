@@ -83,10 +83,12 @@ mod agent_host_escape;
 mod anonymous_role_session;
 mod credential;
 mod default_service_account;
+mod human_credential_mount;
 mod human_token;
 mod human_token_reference;
 mod identity_shared_by_agents;
 mod machine_secret_literal;
+mod personal_identity;
 mod wildcard_iam_action;
 
 /// A rule's checks. A rule overrides the pass it needs: per file, or over the facts of
@@ -109,6 +111,8 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
     static RULES: &[&dyn Rule] = &[
         &human_token::HumanToken,
         &human_token_reference::HumanTokenReference,
+        &human_credential_mount::HumanCredentialMount,
+        &personal_identity::PersonalIdentity,
         &default_service_account::DefaultServiceAccount,
         &identity_shared_by_agents::IdentitySharedByAgents,
         &wildcard_iam_action::WildcardIamAction,
@@ -147,6 +151,20 @@ impl FileCx<'_> {
     /// Every document of the file (none when it did not parse).
     pub(crate) fn documents(&self) -> impl Iterator<Item = &crate::doc::Document> {
         self.parsed.into_iter().flat_map(|p| p.documents.iter())
+    }
+
+    /// The span of `needle` inside a node's source text, for a finding on part of a
+    /// value (the host side of `~/.aws:/root/.aws`); the node's span when the text was
+    /// unescaped or joined and no longer appears verbatim.
+    pub(crate) fn span_within(&self, node: &crate::doc::Node, needle: &str) -> Span {
+        let raw = self.file.slice(node.span);
+        match raw.find(needle) {
+            Some(i) if !needle.is_empty() => {
+                let start = node.span.start as usize + i;
+                Span::new(start, start + needle.len())
+            }
+            _ => node.span,
+        }
     }
 }
 
