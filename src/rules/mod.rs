@@ -86,6 +86,7 @@ mod default_service_account;
 mod human_token;
 mod identity_shared_by_agents;
 mod machine_secret_literal;
+mod user_oauth_credentials;
 mod wildcard_iam_action;
 
 /// A rule's checks. A rule overrides the pass it needs: per file, or over the facts of
@@ -107,6 +108,7 @@ pub(crate) trait Rule: Send + Sync {
 pub(crate) fn registry() -> &'static [&'static dyn Rule] {
     static RULES: &[&dyn Rule] = &[
         &human_token::HumanToken,
+        &user_oauth_credentials::UserOauthCredentials,
         &default_service_account::DefaultServiceAccount,
         &identity_shared_by_agents::IdentitySharedByAgents,
         &wildcard_iam_action::WildcardIamAction,
@@ -179,6 +181,7 @@ impl FindingBuilder {
                 evidence: None,
                 fingerprint: String::new(),
                 fingerprint_key: String::new(),
+                mask: Vec::new(),
             },
         }
     }
@@ -224,6 +227,14 @@ impl FindingBuilder {
     /// redacted value, an identity name); never a line number.
     pub(crate) fn key(mut self, key: impl Into<String>) -> Self {
         self.finding.fingerprint_key = key.into();
+        self
+    }
+
+    /// A secret value at `span` in this file, of which the first `visible` bytes are
+    /// public: the quoted source shows it masked. Only rules that report values the
+    /// credential catalog does not match need this.
+    pub(crate) fn mask(mut self, span: Span, visible: usize) -> Self {
+        self.finding.mask.push((span, visible));
         self
     }
 
