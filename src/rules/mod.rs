@@ -85,6 +85,7 @@ mod credential;
 mod default_service_account;
 mod human_token;
 mod identity_shared_by_agents;
+mod long_lived_cloud_key;
 mod machine_secret_literal;
 mod user_oauth_credentials;
 mod wildcard_iam_action;
@@ -115,6 +116,7 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &agent_host_escape::AgentHostEscape,
         &anonymous_role_session::AnonymousRoleSession,
         &machine_secret_literal::MachineSecretLiteral,
+        &long_lived_cloud_key::LongLivedCloudKey,
     ];
     RULES
 }
