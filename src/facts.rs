@@ -663,6 +663,18 @@ pub fn github_secret_refs(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// A value that stands for a secret rather than being one: empty, a variable or
+/// template reference (`${VAR}`, `$VAR`, `%VAR%`, `{{ .x }}`, `${{ secrets.X }}`), or an
+/// obvious placeholder (`xxxx`, `<token>`, `changeme`). Files holding only these are
+/// templates, not leaks.
+pub fn is_placeholder_value(value: &str) -> bool {
+    let v = value.trim().trim_matches(['"', '\'']);
+    v.is_empty()
+        || v.starts_with('$')
+        || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
+        || crate::catalog::is_placeholder(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

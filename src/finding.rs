@@ -198,6 +198,10 @@ pub struct Finding {
     /// What the fingerprint hashes besides rule and path: redacted evidence or the
     /// document path of the offending node, never a line number.
     pub fingerprint_key: String,
+    /// Secret values in the finding's own file that no report may quote, with how many
+    /// leading bytes are public: values the credential catalog does not match (a
+    /// `.netrc` password, a kubeconfig client key) but the rule knows are secrets.
+    pub mask: Vec<(Span, usize)>,
 }
 
 impl Finding {

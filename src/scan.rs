@@ -546,15 +546,34 @@ fn check_file(
     for rule in rules.iter().filter(|r| r.applies_to(kind)) {
         rule.check_file(&cx, &mut findings);
     }
+    // Secrets that rules know of beyond the catalog's matches. Rules left out by
+    // `--select` still run for this: another rule's snippet may quote the same line.
+    let mut rule_masks: Vec<(Span, usize)> = findings
+        .iter()
+        .flat_map(|f| f.mask.iter().copied())
+        .collect();
+    for rule in rules::registry()
+        .iter()
+        .filter(|r| r.applies_to(kind) && !rules.iter().any(|s| s.meta().id == r.meta().id))
+    {
+        let mut unselected = Vec::new();
+        rule.check_file(&cx, &mut unselected);
+        rule_masks.extend(unselected.iter().flat_map(|f| f.mask.iter().copied()));
+    }
     // Only the masked copy outlives this function: reporters quote it, so no snippet
     // can show a secret.
-    let masked = file.masked(credentials.iter().map(|m| {
-        let visible = catalog
-            .specs
-            .get(m.spec)
-            .map_or(0, |s| s.prefix.len().max(4));
-        (m.span, visible)
-    }));
+    let masked = file.masked(
+        credentials
+            .iter()
+            .map(|m| {
+                let visible = catalog
+                    .specs
+                    .get(m.spec)
+                    .map_or(0, |s| s.prefix.len().max(4));
+                (m.span, visible)
+            })
+            .chain(rule_masks),
+    );
     Checked {
         parsed: parsed.is_some(),
         file: Arc::new(masked),
@@ -595,6 +614,29 @@ mod tests {
 
         fn check_file(&self, cx: &FileCx<'_>, _out: &mut Vec<Finding>) {
             assert!(!cx.path.ends_with("boom.env"), "rule bug");
+        }
+    }
+
+    #[test]
+    fn secrets_rules_know_of_are_masked_whatever_the_selection() {
+        let dir = tempfile::tempdir().unwrap();
+        let password = format!("Lanyard{}Password", "Fixture");
+        let path = dir.path().join(".netrc");
+        std::fs::write(
+            &path,
+            format!("machine git.acme.internal login jane password {password}\n"),
+        )
+        .unwrap();
+        let catalog = Catalog::builtin().unwrap();
+        for selected in [vec![], vec![rules::find("user-oauth-credentials").unwrap()]] {
+            let c = Candidate {
+                abs: path.clone(),
+                display: Arc::from(".netrc"),
+            };
+            let bytes = std::fs::read(&path).unwrap();
+            let checked = check_file(&c, bytes, catalog, &selected);
+            assert!(checked.file.text().contains("login jane password *"));
+            assert!(!checked.file.text().contains(&password));
         }
     }
 

@@ -160,6 +160,7 @@ pub(crate) mod test_support {
                 evidence: Some(Redacted::secret("ghp_EXAMPLEEXAMPLE", 4)),
                 fingerprint: "0123456789abcdef".into(),
                 fingerprint_key: String::new(),
+                mask: Vec::new(),
             },
             Finding {
                 rule: pick(2),
@@ -177,6 +178,7 @@ pub(crate) mod test_support {
                 evidence: None,
                 fingerprint: "fedcba9876543210".into(),
                 fingerprint_key: String::new(),
+                mask: Vec::new(),
             },
             Finding {
                 rule: pick(6),
@@ -191,6 +193,7 @@ pub(crate) mod test_support {
                 evidence: Some(Redacted::plain("API_KEY")),
                 fingerprint: "00000000ffffffff".into(),
                 fingerprint_key: String::new(),
+                mask: Vec::new(),
             },
         ];
         result.notices = vec![

@@ -87,8 +87,10 @@ mod human_credential_mount;
 mod human_token;
 mod human_token_reference;
 mod identity_shared_by_agents;
+mod long_lived_cloud_key;
 mod machine_secret_literal;
 mod personal_identity;
+mod user_oauth_credentials;
 mod wildcard_iam_action;
 
 /// A rule's checks. A rule overrides the pass it needs: per file, or over the facts of
@@ -113,12 +115,14 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &human_token_reference::HumanTokenReference,
         &human_credential_mount::HumanCredentialMount,
         &personal_identity::PersonalIdentity,
+        &user_oauth_credentials::UserOauthCredentials,
         &default_service_account::DefaultServiceAccount,
         &identity_shared_by_agents::IdentitySharedByAgents,
         &wildcard_iam_action::WildcardIamAction,
         &agent_host_escape::AgentHostEscape,
         &anonymous_role_session::AnonymousRoleSession,
         &machine_secret_literal::MachineSecretLiteral,
+        &long_lived_cloud_key::LongLivedCloudKey,
     ];
     RULES
 }
@@ -199,6 +203,7 @@ impl FindingBuilder {
                 evidence: None,
                 fingerprint: String::new(),
                 fingerprint_key: String::new(),
+                mask: Vec::new(),
             },
         }
     }
@@ -244,6 +249,14 @@ impl FindingBuilder {
     /// redacted value, an identity name); never a line number.
     pub(crate) fn key(mut self, key: impl Into<String>) -> Self {
         self.finding.fingerprint_key = key.into();
+        self
+    }
+
+    /// A secret value at `span` in this file, of which the first `visible` bytes are
+    /// public: the quoted source shows it masked. Only rules that report values the
+    /// credential catalog does not match need this.
+    pub(crate) fn mask(mut self, span: Span, visible: usize) -> Self {
+        self.finding.mask.push((span, visible));
         self
     }
 
