@@ -113,9 +113,56 @@ struct CheckArgs {
     #[arg(long, short = 'v', help_heading = "Output")]
     verbose: bool,
 
+    /// Also write a report in another format: `--report sarif=lanyard.sarif` (repeatable)
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report, help_heading = "Output")]
+    report: Vec<ReportSpec>,
+
+    /// Also write SARIF to PATH (shorthand for `--report sarif=PATH`)
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    sarif_file: Option<PathBuf>,
+
     /// Lowest severity that makes the run fail (exit 1) [default: high, or the config's `fail-on`]
     #[arg(long, value_enum, help_heading = "Rules")]
     fail_on: Option<FailOn>,
+}
+
+/// An extra report: its format and where to write it.
+#[derive(Debug, Clone)]
+struct ReportSpec {
+    format: Format,
+    path: PathBuf,
+}
+
+fn parse_report(s: &str) -> Result<ReportSpec, String> {
+    let (format, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, got `{s}`"))?;
+    let format = Format::from_str(format, true)
+        .map_err(|_| format!("unknown format `{format}` (human, json, sarif, github, markdown)"))?;
+    if path.is_empty() {
+        return Err("the report path is empty".to_owned());
+    }
+    Ok(ReportSpec {
+        format,
+        path: PathBuf::from(path),
+    })
+}
+
+/// The scan root relative to `GITHUB_WORKSPACE`, so annotation paths resolve in the
+/// repository when lanyard scans a subdirectory.
+fn workspace_prefix(paths: &[PathBuf]) -> String {
+    let (Some(ws), [root]) = (std::env::var_os("GITHUB_WORKSPACE"), paths) else {
+        return String::new();
+    };
+    let (Ok(ws), Ok(root)) = (std::fs::canonicalize(ws), std::fs::canonicalize(root)) else {
+        return String::new();
+    };
+    if !root.is_dir() {
+        return String::new();
+    }
+    root.strip_prefix(&ws)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default()
 }
 
 /// What to scan: shared by `check` and `inventory`.
@@ -213,14 +260,6 @@ enum CliError {
     #[error("unknown rule or family `{0}`")]
     #[diagnostic(code(lanyard::usage), help("`lanyard rules` lists the rule ids; families are {families}", families = family_list()))]
     UnknownRule(String),
-    #[error("--format {0} is not supported yet")]
-    #[diagnostic(
-        code(lanyard::usage),
-        help(
-            "use human, json or sarif; GitHub annotations and Markdown summaries arrive with the CI integration"
-        )
-    )]
-    FormatNotYet(&'static str),
     #[error("{0}")]
     #[diagnostic(code(lanyard::scan))]
     Scan(#[from] scan::ScanError),
@@ -396,11 +435,6 @@ fn inventory(args: InventoryArgs) -> miette::Result<ExitCode> {
 fn check(args: CheckArgs) -> miette::Result<ExitCode> {
     let Settings { opts, fail_on } = settings(&args.scan, args.fail_on)?;
     let selected = opts.rules.clone();
-    match args.format {
-        Format::Github => return Err(CliError::FormatNotYet("github").into()),
-        Format::Markdown => return Err(CliError::FormatNotYet("markdown").into()),
-        _ => {}
-    }
     let result = scan::scan(&opts).map_err(CliError::from)?;
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -411,21 +445,41 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
             to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let mut buf: Vec<u8> = Vec::new();
-    match args.format {
-        Format::Human => report::human::write(
-            &result,
-            &report::human::HumanOptions {
-                color,
-                verbose: args.verbose,
-            },
-            &mut buf,
-        ),
-        Format::Json => report::json::write(&report_input(&result, &selected), &mut buf),
-        Format::Sarif => report::sarif::write(&report_input(&result, &selected), &mut buf),
-        Format::Github | Format::Markdown => Ok(()),
+    let render = |format: Format, color: bool| -> miette::Result<Vec<u8>> {
+        let mut buf: Vec<u8> = Vec::new();
+        let input = report_input(&result, &selected);
+        match format {
+            Format::Human => report::human::write(
+                &result,
+                &report::human::HumanOptions {
+                    color,
+                    verbose: args.verbose,
+                },
+                &mut buf,
+            ),
+            Format::Json => report::json::write(&input, &mut buf),
+            Format::Sarif => report::sarif::write(&input, &mut buf),
+            Format::Github => {
+                report::github::write(&input, &workspace_prefix(&opts.paths), &mut buf)
+            }
+            Format::Markdown => report::markdown::write(&input, &mut buf),
+        }
+        .into_diagnostic()?;
+        Ok(buf)
+    };
+    let buf = render(args.format, color)?;
+    // Extra reports from the same scan (CI shows diagnostics and uploads SARIF).
+    let mut extra: Vec<(Format, PathBuf)> = args
+        .report
+        .iter()
+        .map(|r| (r.format, r.path.clone()))
+        .collect();
+    if let Some(path) = &args.sarif_file {
+        extra.push((Format::Sarif, path.clone()));
     }
-    .into_diagnostic()?;
+    for (format, path) in extra {
+        emit(Some(&path), &render(format, false)?)?;
+    }
     emit(args.output.as_ref(), &buf)?;
     if result
         .notices

@@ -95,10 +95,51 @@ fn missing_path_exits_two() {
 }
 
 #[test]
-fn formats_not_yet_supported_say_so() {
-    let (code, _, stderr) = check(&fixture("demo"), &["--format", "github"]);
+fn github_annotations_are_relative_to_the_workspace() {
+    let out = lanyard()
+        .args(["check", "fixtures/demo", "--format", "github"])
+        .env("GITHUB_WORKSPACE", common::root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        assert!(
+            line.starts_with("::error file=fixtures/demo/")
+                || line.starts_with("::warning file=fixtures/demo/")
+                || line.starts_with("::notice file=fixtures/demo/"),
+            "{line}"
+        );
+        assert!(!line.contains('\n'));
+    }
+}
+
+#[test]
+fn one_scan_writes_several_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let md = dir.path().join("summary.md");
+    let out = lanyard()
+        .args(["check", "fixtures/demo", "--color", "never", "--sarif-file"])
+        .arg(&sarif)
+        .arg("--report")
+        .arg(format!("markdown={}", md.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[human-token]"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(
+        std::fs::read_to_string(&md)
+            .unwrap()
+            .starts_with("## lanyard")
+    );
+    let (code, _, stderr) = check(&fixture("demo"), &["--report", "yaml=x"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("not supported yet"), "{stderr}");
+    assert!(stderr.contains("unknown format"), "{stderr}");
 }
 
 #[test]

@@ -3,8 +3,10 @@
 //! Both reporters read the same [`ReportInput`] and turn byte spans into lines and
 //! columns through [`region`], so the two formats always agree on positions.
 
+pub(crate) mod github;
 pub(crate) mod human;
 pub(crate) mod json;
+pub(crate) mod markdown;
 pub(crate) mod sarif;
 
 use crate::finding::Label;
