@@ -25,3 +25,4 @@ pub mod iac;
 pub mod iam;
 pub mod inventory;
 pub mod knowledge;
+pub mod suppress;
