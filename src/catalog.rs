@@ -216,6 +216,9 @@ const WINDOW_BEFORE: usize = 256;
 const WINDOW_AFTER: usize = 2048;
 /// The longest credential tail after its keyword that a window must still contain.
 const MAX_TAIL: usize = 512;
+/// The longest match a format regex may extend to past its window (a 16384-bit PEM key
+/// is about 13 KB).
+const MAX_MATCH: usize = 64 * 1024;
 
 impl Catalog {
     /// The catalog shipped in the binary.
@@ -372,14 +375,19 @@ impl Catalog {
                 searched_until[spec_idx] = we;
                 let spec = &self.specs[spec_idx];
                 for caps in spec.regex.captures_iter(&bytes[ws..we]) {
-                    let Some(m) = caps.get(spec.secret_group) else {
+                    let (Some(whole), Some(m)) = (caps.get(0), caps.get(spec.secret_group)) else {
                         continue;
                     };
-                    let span = Span::new(ws + m.start(), ws + m.end());
+                    let mut span = Span::new(ws + m.start(), ws + m.end());
+                    if ws + whole.end() == we && we < bytes.len() {
+                        // The match ran into the window's end: a long PEM block or session
+                        // token may go on, and a secret cut short would be masked short.
+                        span = extended_match(spec, bytes, ws + whole.start()).unwrap_or(span);
+                    }
                     if !seen.insert((spec_idx, span)) {
                         continue;
                     }
-                    let Ok(secret) = std::str::from_utf8(m.as_bytes()) else {
+                    let Ok(secret) = std::str::from_utf8(&bytes[span.range()]) else {
                         continue;
                     };
                     if self.is_allowed(spec, secret) {
@@ -442,6 +450,15 @@ fn window(bytes: &[u8], start: usize, end: usize) -> (usize, usize) {
     (ws, hi)
 }
 
+/// The secret span of the match of `spec` starting at `start`, searched without the
+/// window's bound (but within `MAX_MATCH`).
+fn extended_match(spec: &CredentialSpec, bytes: &[u8], start: usize) -> Option<Span> {
+    let end = start.saturating_add(MAX_MATCH).min(bytes.len());
+    let caps = spec.regex.captures(bytes.get(start..end)?)?;
+    let m = caps.get(spec.secret_group)?;
+    Some(Span::new(start + m.start(), start + m.end()))
+}
+
 /// Shannon entropy in bits per character.
 pub fn shannon_entropy(s: &str) -> f64 {
     if s.is_empty() {
@@ -462,22 +479,30 @@ pub fn shannon_entropy(s: &str) -> f64 {
         .sum()
 }
 
-/// Obvious placeholders: one repeated character, ascending runs (`0123456789`,
-/// `abcdef`), and template markers that survived the regex.
+/// Obvious placeholders: template and reference markers (`${VAR}`, `$(cmd)`,
+/// `{{ .Values.x }}`, `<YOUR_TOKEN>`, `REPLACE_ME`, `changeme`), one repeated
+/// character (or a run of 16), ascending or descending runs (`0123456789`, `abcdef`), and short units
+/// repeated (`changemechangeme`). The run and repetition checks also apply to each
+/// alphanumeric segment of 16 characters or more, so a placeholder inside a structured
+/// secret (a PEM body after its header, the last part of a Slack token) is caught too;
+/// a random segment that long is never periodic or sequential by chance.
 pub fn is_placeholder(body: &str) -> bool {
     let b = body.as_bytes();
     if b.is_empty() {
         return true;
     }
     let lower = body.to_ascii_lowercase();
-    const MARKERS: [&str; 10] = [
+    const MARKERS: [&str; 13] = [
         "xxxx",
         "example",
         "placeholder",
         "replace",
         "changeme",
+        "change_me",
         "your_",
         "your-",
+        "yourtoken",
+        "yourkey",
         "redacted",
         "dummy",
         "<",
@@ -490,15 +515,51 @@ pub fn is_placeholder(body: &str) -> bool {
         return true;
     }
     let distinct: HashSet<u8> = b.iter().copied().collect();
-    if distinct.len() <= 2 {
+    if distinct.len() <= 2 || is_run_or_repeat(b) {
         return true;
     }
-    // Mostly sequential: each byte one more than the previous in >80% of positions.
-    let sequential = b
-        .windows(2)
-        .filter(|w| w[1] == w[0].wrapping_add(1))
-        .count();
-    sequential * 5 >= (b.len() - 1) * 4
+    // 16 identical characters in a row: filler, even inside a structured secret.
+    if b.chunk_by(|x, y| x == y).any(|run| run.len() >= 16) {
+        return true;
+    }
+    b.split(|c| !c.is_ascii_alphanumeric())
+        .filter(|seg| seg.len() >= 16)
+        .any(is_run_or_repeat)
+}
+
+/// Mostly sequential (each byte one more, or one less, than the previous in at least
+/// 80% of positions), holding an ascending or descending run of 9 or more bytes
+/// (`123456789`, never seen in a random token), or a unit of at most 12 bytes
+/// repeated at least twice.
+fn is_run_or_repeat(b: &[u8]) -> bool {
+    if b.len() < 2 {
+        return true;
+    }
+    let pairs = b.len() - 1;
+    let mut up = 0;
+    let mut down = 0;
+    let (mut up_run, mut down_run) = (0, 0);
+    for w in b.windows(2) {
+        if w[1] == w[0].wrapping_add(1) {
+            up += 1;
+            up_run += 1;
+        } else {
+            up_run = 0;
+        }
+        if w[1] == w[0].wrapping_sub(1) {
+            down += 1;
+            down_run += 1;
+        } else {
+            down_run = 0;
+        }
+        if up_run >= 8 || down_run >= 8 {
+            return true;
+        }
+    }
+    if up * 5 >= pairs * 4 || down * 5 >= pairs * 4 {
+        return true;
+    }
+    (1..=12.min(b.len() / 2)).any(|unit| b.iter().zip(&b[unit..]).all(|(x, y)| x == y))
 }
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -536,11 +597,101 @@ pub fn github_token_with_checksum(prefix: &str, payload: &str) -> String {
     format!("{prefix}{payload}{}", String::from_utf8_lossy(&check))
 }
 
+/// Test support: the alphabet of a `{name:N}` template hole.
+#[doc(hidden)]
+pub fn template_alphabet(name: &str) -> Option<&'static [u8]> {
+    Some(match name {
+        "alnum" => BASE62,
+        "hex" => b"0123456789abcdef",
+        "upper32" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+        "lowerb32" => b"abcdefghijklmnopqrstuvwxyz234567",
+        "digits" => b"0123456789",
+        "b64" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        "lower" => b"abcdefghijklmnopqrstuvwxyz0123456789",
+        "alnumdash" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+        _ => return None,
+    })
+}
+
+/// Test support: a `match` template split into literal text and holes
+/// (`(alphabet name, length)`), in order. Text that only looks like a hole stays text.
+#[doc(hidden)]
+pub fn template_parts(template: &str) -> Vec<TemplatePart<'_>> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    let mut literal_start = 0;
+    let mut pos = 0;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let hole = after.find('}').and_then(|close| {
+            let (name, n) = after[..close].split_once(':')?;
+            let n: usize = n.parse().ok()?;
+            template_alphabet(name).map(|_| (name, n, close))
+        });
+        match hole {
+            Some((name, n, close)) => {
+                let abs = pos + open;
+                if abs > literal_start {
+                    parts.push(TemplatePart::Text(&template[literal_start..abs]));
+                }
+                parts.push(TemplatePart::Hole(name, n));
+                let consumed = open + 1 + close + 1;
+                pos += consumed;
+                rest = &rest[consumed..];
+                literal_start = pos;
+            }
+            None => {
+                pos += open + 1;
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    if literal_start < template.len() {
+        parts.push(TemplatePart::Text(&template[literal_start..]));
+    }
+    parts
+}
+
+/// One piece of a `match` template.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplatePart<'a> {
+    Text(&'a str),
+    /// A hole: alphabet name and length.
+    Hole(&'a str, usize),
+}
+
+/// Test support: fill a `match` template's holes with pseudo-random characters from a
+/// deterministic generator (xorshift), so tests build fake credentials at run time and
+/// none is committed.
+#[doc(hidden)]
+pub fn expand_template(template: &str, seed: u64) -> String {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = String::with_capacity(template.len());
+    for part in template_parts(template) {
+        match part {
+            TemplatePart::Text(t) => out.push_str(t),
+            TemplatePart::Hole(name, n) => {
+                let alphabet = template_alphabet(name).unwrap_or(BASE62);
+                for _ in 0..n {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    out.push(char::from(
+                        alphabet[(state % alphabet.len() as u64) as usize],
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
 
-    /// A small deterministic generator (xorshift) so fake tokens are reproducible.
+    /// Fake tokens from a template, reproducible per seed.
     pub(crate) struct FakeRng(u64);
 
     impl FakeRng {
@@ -564,22 +715,7 @@ pub(crate) mod tests {
 
     /// Fill `{alnum:N}`-style holes with random characters.
     pub(crate) fn expand(template: &str, rng: &mut FakeRng) -> String {
-        let re =
-            regex::Regex::new(r"\{(alnum|hex|upper32|digits|b64|lower|alnumdash):(\d+)\}").unwrap();
-        re.replace_all(template, |c: &regex::Captures<'_>| {
-            let n: usize = c[2].parse().unwrap();
-            let alphabet: &[u8] = match &c[1] {
-                "alnum" => BASE62,
-                "hex" => b"0123456789abcdef",
-                "upper32" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
-                "digits" => b"0123456789",
-                "b64" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-                "lower" => b"abcdefghijklmnopqrstuvwxyz0123456789",
-                _ => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-            };
-            rng.pick(alphabet, n)
-        })
-        .into_owned()
+        expand_template(template, rng.next())
     }
 
     #[test]
@@ -670,11 +806,131 @@ pub(crate) mod tests {
             "aaaaaaaaaaaaaaaa",
             "${GITHUB_TOKEN}",
             "<YOUR_TOKEN>",
+            "REPLACE_ME",
+            "changeme",
+            "$(cat /run/secrets/token)",
+            "{{ .Values.token }}",
+            "${{ secrets.AGENT_TOKEN }}",
+            "zyxwvutsrqponmlk",
+            "Q7mZ0123456789abcRt",
+            "abcabcabcabcabcabc",
         ] {
             assert!(is_placeholder(p), "{p}");
         }
         let mut rng = FakeRng::new(3);
-        assert!(!is_placeholder(&rng.pick(BASE62, 36)));
+        for _ in 0..1000 {
+            assert!(!is_placeholder(&rng.pick(BASE62, 36)));
+            assert!(!is_placeholder(&rng.pick(b"0123456789abcdef", 40)));
+        }
+        let cat = Catalog::builtin().unwrap();
+        for whole in [
+            "${{ secrets.X }}",
+            "$DB_PASSWORD",
+            "changeme",
+            "your-api-key",
+        ] {
+            assert!(
+                cat.allow_regexes
+                    .iter()
+                    .any(|r| r.is_match(whole.as_bytes())),
+                "{whole}"
+            );
+        }
+    }
+
+    /// Every `match` template with its holes filled by placeholder forms must not match
+    /// anything: fillers shaped like the hole (so the regex can still match and the
+    /// placeholder filters must do the work) and references that replace it.
+    #[test]
+    fn placeholders_in_every_template_are_filtered() {
+        let cat = Catalog::builtin().unwrap();
+        let references = [
+            "REPLACE_ME",
+            "changeme",
+            "<YOUR_TOKEN>",
+            "${VAR}",
+            "$(cmd)",
+            "{{ .Values.x }}",
+            "${{ secrets.X }}",
+        ];
+        for spec in &cat.specs {
+            for t in &spec.must_match {
+                let parts = template_parts(t);
+                let fill = |f: &dyn Fn(&'static [u8], usize) -> String| -> String {
+                    parts
+                        .iter()
+                        .map(|p| match p {
+                            TemplatePart::Text(x) => (*x).to_owned(),
+                            TemplatePart::Hole(name, n) => f(template_alphabet(name).unwrap(), *n),
+                        })
+                        .collect()
+                };
+                let repeat =
+                    |unit: &str, n: usize| unit.chars().cycle().take(n).collect::<String>();
+                let mut variants: Vec<(String, String)> = Vec::new();
+                for r in references {
+                    variants.push((format!("reference {r}"), fill(&|_, _| r.to_owned())));
+                }
+                for unit in ["REPLACEME", "changeme", "YOURTOKEN", "yourkey"] {
+                    variants.push((format!("repeated {unit}"), fill(&|_, n| repeat(unit, n))));
+                }
+                variants.push((
+                    "one character".into(),
+                    fill(&|a, n| repeat(&char::from(a[0]).to_string(), n)),
+                ));
+                variants.push((
+                    "another character".into(),
+                    fill(&|a, n| repeat(&char::from(a[a.len() / 2]).to_string(), n)),
+                ));
+                variants.push((
+                    "ascending".into(),
+                    fill(&|a, n| repeat(std::str::from_utf8(a).unwrap(), n)),
+                ));
+                variants.push((
+                    "descending".into(),
+                    fill(&|a, n| {
+                        let rev: String = a.iter().rev().map(|c| char::from(*c)).collect();
+                        repeat(&rev, n)
+                    }),
+                ));
+                for (what, text) in variants {
+                    let found = cat.scan(text.as_bytes());
+                    assert!(
+                        found.is_empty(),
+                        "{}: template {t} filled with {what} matched {:?}: {text}",
+                        spec.id,
+                        found
+                            .iter()
+                            .map(|m| &cat.specs[m.spec].id)
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn template_expansion_fills_only_known_holes() {
+        let t = "A={alnum:4}{x}{hex:2}-{{ .Values.x }}";
+        let out = expand_template(t, 1);
+        assert_eq!(
+            out.len(),
+            "A=".len() + 4 + "{x}".len() + 2 + "-{{ .Values.x }}".len()
+        );
+        assert!(out.starts_with("A=") && out.contains("{x}") && out.ends_with("-{{ .Values.x }}"));
+        assert_eq!(expand_template(t, 1), out, "deterministic per seed");
+        assert_ne!(expand_template(t, 2), out);
+    }
+
+    #[test]
+    fn long_pem_block_is_masked_whole() {
+        let cat = Catalog::builtin().unwrap();
+        let body: String = (0..120).map(|i| expand_template("{b64:64}\n", i)).collect();
+        let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n");
+        let text = format!("key: |\n{pem}other: 1\n");
+        let found = cat.scan(text.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(text[found[0].span.range()].trim_end(), pem.trim_end());
     }
 
     #[test]

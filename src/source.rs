@@ -98,14 +98,17 @@ impl SourceFile {
     }
 
     /// A copy safe to quote in reports: the bytes of every secret span, past its
-    /// first `visible` bytes, replaced by `*` (same length, so spans stay valid).
+    /// first `visible` bytes, replaced by `*` (same length, so spans stay valid). Line
+    /// breaks inside a secret (a PEM block) are kept so line numbers stay valid too.
     pub fn masked(&self, secrets: impl IntoIterator<Item = (Span, usize)>) -> SourceFile {
         let mut bytes = self.bytes.clone();
         for (span, visible) in secrets {
             let r = span.range();
             let keep = visible.min(r.len() / 3).min(12);
             if let Some(b) = bytes.get_mut(r.start + keep..r.end) {
-                b.fill(b'*');
+                for byte in b.iter_mut().filter(|c| !matches!(c, b'\n' | b'\r')) {
+                    *byte = b'*';
+                }
             }
         }
         SourceFile::new(self.path.clone(), self.kind, bytes)
@@ -225,6 +228,13 @@ mod tests {
         let f = SourceFile::new("x", FileKind::Text, b"T=ghp_abcdefghijklmnop\n".to_vec());
         let m = f.masked([(Span::new(2, 22), 4)]);
         assert_eq!(m.text(), "T=ghp_****************\n");
+        let f = SourceFile::new(
+            "x",
+            FileKind::Text,
+            b"K=-----BEGIN\r\nabcdef\nghijkl\n".to_vec(),
+        );
+        let m = f.masked([(Span::new(2, 28), 10)]);
+        assert_eq!(m.text(), "K=-----BEG**\r\n******\n******\n");
     }
 
     #[test]

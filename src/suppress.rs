@@ -35,7 +35,8 @@ pub enum Suppression {
     Baseline,
 }
 
-static DIRECTIVE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"lanyard:\s*ignore\[([^\]\r\n]*)\]([^\r\n]*)").ok());
+static DIRECTIVE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"lanyard:\s*ignore\[([^\]\r\n]*)\]([^\r\n]*)").ok());
 
 /// Comment markers accepted before a directive in files without a parser.
 const MARKERS: [&str; 5] = ["#", "//", "/*", "<!--", ";"];
@@ -43,7 +44,9 @@ const MARKERS: [&str; 5] = ["#", "//", "/*", "<!--", ";"];
 /// Every ignore directive in a file. In parsed files a directive counts only inside a
 /// comment, so a string value that happens to contain the text changes nothing.
 pub fn directives(file: &SourceFile, path: &Arc<str>, parsed: Option<&Parsed>) -> Vec<Directive> {
-    let Some(re) = DIRECTIVE.as_ref() else { return Vec::new() };
+    let Some(re) = DIRECTIVE.as_ref() else {
+        return Vec::new();
+    };
     let text = file.text();
     if !text.contains("lanyard:") {
         return Vec::new();
@@ -54,9 +57,10 @@ pub fn directives(file: &SourceFile, path: &Arc<str>, parsed: Option<&Parsed>) -
         let Some(m) = caps.get(0) else { continue };
         let line = index.line_of(m.start());
         let in_comment = match parsed {
-            Some(p) if !p.comments.is_empty() || !p.documents.is_empty() => {
-                p.comments.iter().any(|c| c.start as usize <= m.start() && m.end() <= c.end as usize)
-            }
+            Some(p) if !p.comments.is_empty() || !p.documents.is_empty() => p
+                .comments
+                .iter()
+                .any(|c| c.start as usize <= m.start() && m.end() <= c.end as usize),
             _ => {
                 let line_start = index.line_start(line);
                 let before = &text[line_start..m.start()];
@@ -66,8 +70,22 @@ pub fn directives(file: &SourceFile, path: &Arc<str>, parsed: Option<&Parsed>) -
         if !in_comment {
             continue;
         }
-        let rules = caps[1].split(',').map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).collect();
-        let reason = caps.get(2).map(|r| r.as_str().trim().trim_end_matches("*/").trim_end_matches("-->").trim().to_owned()).filter(|r| !r.is_empty());
+        let rules = caps[1]
+            .split(',')
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .collect();
+        let reason = caps
+            .get(2)
+            .map(|r| {
+                r.as_str()
+                    .trim()
+                    .trim_end_matches("*/")
+                    .trim_end_matches("-->")
+                    .trim()
+                    .to_owned()
+            })
+            .filter(|r| !r.is_empty());
         out.push(Directive {
             path: Arc::clone(path),
             line,
@@ -83,17 +101,26 @@ pub fn directives(file: &SourceFile, path: &Arc<str>, parsed: Option<&Parsed>) -
 fn covered_lines(f: &Finding, files: &crate::scan::FileStore) -> Option<(usize, usize)> {
     let file = files.get(&f.primary.path)?;
     let idx = file.line_index();
-    Some((idx.line_of(f.primary.span.start as usize), idx.line_of(f.primary.span.end as usize)))
+    Some((
+        idx.line_of(f.primary.span.start as usize),
+        idx.line_of(f.primary.span.end as usize),
+    ))
 }
 
 /// The directive that suppresses `f`, if any: same file, naming the rule or its
 /// family, on a line of the finding or the line above.
-pub fn matching<'a>(f: &Finding, directives: &'a [Directive], files: &crate::scan::FileStore) -> Option<(usize, &'a Directive)> {
+pub fn matching<'a>(
+    f: &Finding,
+    directives: &'a [Directive],
+    files: &crate::scan::FileStore,
+) -> Option<(usize, &'a Directive)> {
     let (first, last) = covered_lines(f, files)?;
     directives.iter().enumerate().find(|(_, d)| {
         d.path == f.primary.path
             && (first.saturating_sub(1)..=last).contains(&d.line)
-            && d.rules.iter().any(|r| r == f.rule || r == f.family.as_str())
+            && d.rules
+                .iter()
+                .any(|r| r == f.rule || r == f.family.as_str())
     })
 }
 
@@ -129,7 +156,10 @@ impl Baseline {
     }
 
     pub fn fingerprints(&self) -> HashSet<&str> {
-        self.findings.iter().map(|e| e.fingerprint.as_str()).collect()
+        self.findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect()
     }
 }
 
@@ -144,7 +174,9 @@ mod tests {
 
     #[test]
     fn directives_need_a_comment() {
-        let f = file("a: 1 # lanyard: ignore[human-token, static-secret] test fixture\nb: \"lanyard: ignore[x] not a comment\"\n");
+        let f = file(
+            "a: 1 # lanyard: ignore[human-token, static-secret] test fixture\nb: \"lanyard: ignore[x] not a comment\"\n",
+        );
         let d = directives(&f, &Arc::from("x"), None);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].rules, vec!["human-token", "static-secret"]);

@@ -1,10 +1,12 @@
 //! What `human-token` and `machine-secret-literal` share: turning a catalog match
-//! into a finding that names the credential's kind, its owner and the alternative.
+//! into a finding that names the credential's kind, its owner and the alternative,
+//! with a higher severity when an AI agent holds it.
 
 use crate::catalog::{Catalog, CredentialMatch, CredentialSpec, Principal};
-use crate::facts::Identity;
-use crate::finding::{Confidence, Finding};
+use crate::facts::{Identity, Workload};
+use crate::finding::{Confidence, Finding, Severity};
 use crate::rules::{FileCx, RuleMeta};
+use crate::source::Span;
 
 /// Findings for every catalog match in the file whose owner kind the rule reports.
 pub(crate) fn check(
@@ -27,6 +29,53 @@ pub(crate) fn check(
     }
 }
 
+/// The workload that holds the credential: one whose literal-credential uses contain
+/// its span (an MCP server's env or args, a container's env, a workflow job).
+fn holder<'a>(cx: &'a FileCx<'_>, span: Span) -> Option<&'a Workload> {
+    let holders = || {
+        cx.facts.workloads.iter().filter(|w| {
+            w.identities.iter().any(|u| {
+                matches!(u.identity, Identity::Credential { .. })
+                    && u.span.start <= span.start
+                    && span.end <= u.span.end
+            })
+        })
+    };
+    // An agent among several holders decides the severity.
+    holders()
+        .find(|w| w.agent.is_some())
+        .or_else(|| holders().next())
+}
+
+/// What the format says about whose credential it is.
+fn owner(spec: &CredentialSpec, personal: bool) -> &'static str {
+    match spec.principal {
+        Principal::Human => "acts as the person who created it",
+        Principal::Delegated => "acts on behalf of the person who authorised it",
+        Principal::Ambiguous if personal => "usually acts as the person who created it",
+        Principal::Machine => "a machine credential",
+        Principal::Ambiguous => "a credential whose owner the format does not tell",
+    }
+}
+
+fn raise(severity: Severity) -> Severity {
+    match severity {
+        Severity::Low => Severity::Medium,
+        Severity::Medium => Severity::High,
+        Severity::High | Severity::Critical => Severity::Critical,
+    }
+}
+
+/// The first line of a span: a PEM block is reported at its header, while the whole
+/// block stays masked.
+fn first_line(cx: &FileCx<'_>, span: Span) -> Span {
+    let bytes = cx.file.bytes.get(span.range()).unwrap_or_default();
+    match bytes.iter().position(|b| matches!(b, b'\n' | b'\r')) {
+        Some(n) if n > 0 => Span::new(span.range().start, span.range().start + n),
+        _ => span,
+    }
+}
+
 fn finding(
     meta: &'static RuleMeta,
     cx: &FileCx<'_>,
@@ -34,35 +83,38 @@ fn finding(
     spec: &CredentialSpec,
     personal: bool,
 ) -> Finding {
-    let workload = cx.facts.workloads.iter().find(|w| {
-        w.identities
-            .iter()
-            .any(|u| u.span == m.span && matches!(u.identity, Identity::Credential { .. }))
-    });
-    let owner = match spec.principal {
-        Principal::Human => "a person's credential",
-        Principal::Delegated => "a credential that acts on behalf of a person",
-        Principal::Machine => "a machine credential",
-        Principal::Ambiguous if personal => "usually a person's credential",
-        Principal::Ambiguous => "a credential whose owner the format does not tell",
-    };
-    let subject = workload.map_or_else(
-        || "it".to_owned(),
-        |w| format!("{} ({})", w.name, w.kind.as_str()),
-    );
-    let consequence = if personal {
-        format!(
-            "{subject} runs as that person: everything it does is attributed to them and can reach all they can reach"
-        )
-    } else {
-        "a committed secret stays valid until someone rotates it, and anyone with read access can use it".to_owned()
-    };
-    let message = format!(
-        "{} ({}, {}): {owner}; {consequence}",
+    let workload = holder(cx, m.span);
+    let agent = workload.and_then(|w| w.agent.as_deref().map(|why| (w, why)));
+    let mut message = format!(
+        "{}: {} ({})",
         spec.name,
-        spec.lifetime.as_str(),
-        spec.provider
+        owner(spec, personal),
+        spec.lifetime.as_str()
     );
+    match (personal, workload, agent) {
+        (true, _, Some((w, why))) => message.push_str(&format!(
+            "; used by {}, an AI agent ({why}), which runs as that person: every action it takes is attributed to them and can reach all they can reach",
+            w.name
+        )),
+        (true, Some(w), None) => message.push_str(&format!(
+            "; {} runs as that person: everything it does is attributed to them and can reach all they can reach",
+            w.name
+        )),
+        (true, None, None) => message.push_str(
+            "; whatever uses it runs as that person: everything it does is attributed to them and can reach all they can reach",
+        ),
+        (false, _, Some((w, why))) => message.push_str(&format!(
+            "; used by {}, an AI agent ({why}): committed in clear, it stays valid until someone rotates it, anyone with read access can use it, and whoever steers the agent through its inputs can make it misuse it",
+            w.name
+        )),
+        (false, _, None) => message.push_str(
+            "; committed in clear, it stays valid until someone rotates it, and anyone with read access can use it",
+        ),
+    }
+    let mut severity = spec.severity;
+    if agent.is_some() {
+        severity = raise(severity);
+    }
     let mut confidence = spec.confidence;
     let mut label = format!("{} {}", spec.name, m.redacted.as_str());
     match m.checksum_ok {
@@ -74,9 +126,9 @@ fn finding(
         None => {}
     }
     let mut b = cx
-        .finding(meta, m.span, message)
+        .finding(meta, first_line(cx, m.span), message)
         .label(label)
-        .severity(spec.severity)
+        .severity(severity)
         .confidence(confidence)
         .evidence(m.redacted.clone())
         .help(format!("Use {}.", spec.alternative))
@@ -85,4 +137,148 @@ fn finding(
         b = b.workload(&w.name);
     }
     b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{Catalog, expand_template};
+    use crate::finding::{Finding, Severity};
+    use crate::scan::{ScanOptions, scan};
+
+    fn scan_files(files: &[(&str, String)]) -> Vec<Finding> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let opts = ScanOptions {
+            paths: vec![dir.path().to_path_buf()],
+            rules: vec!["human-token", "machine-secret-literal"],
+            ..ScanOptions::default()
+        };
+        scan(&opts).unwrap().findings
+    }
+
+    fn token(id: &str, seed: u64) -> String {
+        let cat = Catalog::builtin().unwrap();
+        let spec = cat.specs.iter().find(|s| s.id == id).unwrap();
+        let line = expand_template(&spec.must_match[0], seed);
+        let m = cat
+            .scan(line.as_bytes())
+            .into_iter()
+            .find(|m| cat.specs[m.spec].id == id);
+        line[m.unwrap().span.range()].to_owned()
+    }
+
+    #[test]
+    fn a_credential_held_by_an_agent_is_one_step_more_severe() {
+        let bot = token("slack-bot-token", 1);
+        let pat =
+            crate::catalog::github_token_with_checksum("ghp_", &expand_template("{alnum:30}", 2));
+        let mcp = format!(
+            r#"{{ "mcpServers": {{
+                "slack": {{ "command": "npx", "env": {{ "SLACK_BOT_TOKEN": "{bot}" }} }},
+                "github": {{ "command": "npx", "env": {{ "GITHUB_PERSONAL_ACCESS_TOKEN": "{pat}" }} }}
+            }} }}"#
+        );
+        let compose = format!(
+            "services:\n  web:\n    image: nginx\n    environment:\n      SLACK_BOT_TOKEN: \"{bot}\"\n"
+        );
+        let found = scan_files(&[(".mcp.json", mcp), ("docker-compose.yml", compose)]);
+        let by = |path: &str, rule: &str| {
+            found
+                .iter()
+                .find(|f| &*f.primary.path == path && f.rule == rule)
+                .unwrap_or_else(|| panic!("no {rule} in {path}: {found:#?}"))
+        };
+        let slack = by(".mcp.json", "machine-secret-literal");
+        assert_eq!(
+            slack.severity,
+            Severity::Critical,
+            "high raised to critical"
+        );
+        assert!(
+            slack
+                .message
+                .contains("used by MCP server slack, an AI agent"),
+            "{}",
+            slack.message
+        );
+        assert_eq!(slack.workload.as_deref(), Some("MCP server slack"));
+        let plain = by("docker-compose.yml", "machine-secret-literal");
+        assert_eq!(plain.severity, Severity::High, "no agent, no raise");
+        assert!(!plain.message.contains("AI agent"), "{}", plain.message);
+        assert_eq!(plain.workload.as_deref(), Some("compose service web"));
+        let github = by(".mcp.json", "human-token");
+        assert_eq!(
+            github.severity,
+            Severity::Critical,
+            "critical stays critical"
+        );
+        assert!(
+            github.message.starts_with(
+                "GitHub classic personal access token: acts as the person who created it"
+            ),
+            "{}",
+            github.message
+        );
+        assert!(
+            github
+                .message
+                .contains("used by MCP server github, an AI agent")
+        );
+    }
+
+    #[test]
+    fn messages_name_the_kind_and_owner() {
+        let gho =
+            crate::catalog::github_token_with_checksum("gho_", &expand_template("{alnum:30}", 3));
+        let glcbt = token("gitlab-ci-job-token", 4);
+        let admin = token("anthropic-admin-key", 5);
+        let env = format!("A={gho}\nB={glcbt}\nC={admin}\n");
+        let found = scan_files(&[("agent.env", env)]);
+        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        let has = |prefix: &str| messages.iter().any(|m| m.starts_with(prefix));
+        assert!(
+            has(
+                "GitHub OAuth access token: acts on behalf of the person who authorised it (long-lived)"
+            ),
+            "{messages:#?}"
+        );
+        assert!(
+            has(
+                "GitLab CI job token: acts on behalf of the person who authorised it (short-lived)"
+            ),
+            "{messages:#?}"
+        );
+        assert!(
+            has("Anthropic Admin API key: usually acts as the person who created it"),
+            "{messages:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .all(|f| f.rule == "human-token" && f.workload.is_none())
+        );
+        // Medium-severity formats outside an agent keep their catalog severity.
+        let ci = found
+            .iter()
+            .find(|f| f.message.starts_with("GitLab CI job token"))
+            .unwrap();
+        assert_eq!(ci.severity, Severity::Medium);
+    }
+
+    #[test]
+    fn a_pem_block_is_reported_at_its_header() {
+        let body: String = (0..3)
+            .map(|i| expand_template("{b64:64}\n", 10 + i))
+            .collect();
+        let pem = format!("-----BEGIN EC PRIVATE KEY-----\n{body}-----END EC PRIVATE KEY-----\n");
+        let found = scan_files(&[("deploy/key.pem", pem)]);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let span = found[0].primary.span;
+        assert_eq!(span.start, 0);
+        assert_eq!(span.end as usize, "-----BEGIN EC PRIVATE KEY-----".len());
+    }
 }

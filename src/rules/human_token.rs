@@ -5,10 +5,16 @@ declare_rule! {
     /// ## What it finds
     /// A literal credential whose format marks it as a person's: GitHub personal access
     /// tokens (`ghp_`, `github_pat_`), OAuth and user-to-server tokens (`gho_`, `ghu_`,
-    /// `ghr_`), GitLab `glpat-`, Slack user tokens (`xoxp-`), a Claude subscription
-    /// token (`sk-ant-oat01-`, what `claude setup-token` prints), Hugging Face `hf_`,
-    /// npm `npm_`, Atlassian `ATATT`, Databricks `dapi`, Google OAuth refresh tokens, in
-    /// any file: `.env`, MCP configs, YAML, HCL, Dockerfile `ENV`, workflows.
+    /// `ghr_`), GitLab `glpat-` and CI job tokens (`glcbt-`), Slack user tokens (`xoxp-`,
+    /// rotating `xoxe.xoxp-`, refresh `xoxe-`), a Claude subscription token
+    /// (`sk-ant-oat01-`, what `claude setup-token` prints), Anthropic and OpenAI admin
+    /// keys (`sk-ant-admin01-`, `sk-admin-`: an organization admin's authority), Hugging
+    /// Face `hf_`, npm `npm_`, Atlassian `ATATT`, Databricks `dapi`, Azure DevOps PATs,
+    /// Google OAuth access (`ya29.`) and refresh tokens, in any file: `.env`, MCP
+    /// configs, YAML, HCL, Dockerfile `ENV`, workflows. The message names the kind
+    /// ("GitHub classic personal access token: acts as the person who created it");
+    /// when the credential sits in an AI agent (an MCP server, an agent container, an
+    /// agent workflow job), severity goes one step up.
     ///
     /// ## Why it matters
     /// An agent holding a person's token runs as that person. Every action lands in the

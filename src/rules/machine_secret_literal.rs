@@ -3,10 +3,14 @@ use crate::rules::{FileCx, Rule, RuleMeta, credential};
 
 declare_rule! {
     /// ## What it finds
-    /// A literal machine credential committed to the repository: Slack bot tokens
-    /// (`xoxb-`), OpenAI project keys (`sk-proj-`), Anthropic API keys
-    /// (`sk-ant-api03-`), AWS access keys (`AKIA…`), Stripe live keys, Google API keys
-    /// and OAuth client secrets, private keys, passwords in connection URLs.
+    /// A literal machine credential committed to the repository: Slack bot and app
+    /// tokens (`xoxb-`, `xapp-`), OpenAI project and service-account keys (`sk-proj-`,
+    /// `sk-svcacct-`), Anthropic API keys (`sk-ant-api03-`), AWS access keys (`AKIA…`,
+    /// `ASIA…`), secret access keys and session tokens, Bedrock API keys (`ABSK…`),
+    /// GitLab runner, deploy and trigger tokens, Hugging Face organization tokens, Stripe
+    /// live keys, Google API keys and OAuth client secrets, Microsoft Entra client
+    /// secrets, private keys (PEM and OpenSSH), passwords in connection URLs. When an AI
+    /// agent holds the secret, severity goes one step up.
     ///
     /// ## Why it matters
     /// A committed secret is valid until someone rotates it, and everyone who can read
