@@ -48,6 +48,8 @@ enum Command {
     Check(CheckArgs),
     /// List every workload and agent, the identities they run as and who shares them
     Inventory(InventoryArgs),
+    /// Record today's findings as accepted, so `check --baseline` reports only new ones
+    Baseline(BaselineArgs),
     /// List every rule with its family, severity and confidence
     Rules(RulesArgs),
     /// Print the full documentation of a rule
@@ -120,6 +122,19 @@ struct CheckArgs {
     /// Also write SARIF to PATH (shorthand for `--report sarif=PATH`)
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     sarif_file: Option<PathBuf>,
+
+    /// Hide findings recorded in this baseline file (see `lanyard baseline`)
+    #[arg(long, value_name = "FILE", help_heading = "Rules")]
+    baseline: Option<PathBuf>,
+
+    /// Report only findings in files changed since this git ref (the whole repository
+    /// is still scanned, so cross-file findings stay complete)
+    #[arg(long, value_name = "REF", help_heading = "Rules")]
+    diff_base: Option<String>,
+
+    /// Report `lanyard: ignore[...]` comments that suppress nothing
+    #[arg(long, help_heading = "Rules")]
+    report_unused_ignores: bool,
 
     /// Lowest severity that makes the run fail (exit 1) [default: high, or the config's `fail-on`]
     #[arg(long, value_enum, help_heading = "Rules")]
@@ -213,6 +228,21 @@ struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+struct BaselineArgs {
+    #[command(flatten)]
+    scan: ScanArgs,
+
+    /// Where to write the baseline
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = ".lanyard-baseline.json"
+    )]
+    output: PathBuf,
+}
+
+#[derive(Debug, Args)]
 struct InventoryArgs {
     #[command(flatten)]
     scan: ScanArgs,
@@ -263,6 +293,9 @@ enum CliError {
     #[error("{0}")]
     #[diagnostic(code(lanyard::scan))]
     Scan(#[from] scan::ScanError),
+    #[error(transparent)]
+    #[diagnostic(code(lanyard::diff))]
+    Diff(#[from] crate::diff::DiffError),
 }
 
 fn family_list() -> String {
@@ -303,6 +336,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Inventory(args) => inventory(args),
+        Command::Baseline(args) => write_baseline(args),
         Command::Rules(args) => {
             print_rules(args.format).into_diagnostic()?;
             Ok(ExitCode::SUCCESS)
@@ -351,20 +385,44 @@ fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
 struct Settings {
     opts: ScanOptions,
     fail_on: Severity,
+    /// The baseline file named by the config, resolved against the config's directory.
+    baseline: Option<PathBuf>,
 }
 
 fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliError> {
-    let root = args
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
+    // Given only files (pre-commit passes the staged ones), scan the whole repository
+    // from the current directory, so cross-file findings stay complete, and report only
+    // what touches those files.
+    let only_files = !args.paths.is_empty() && args.paths.iter().all(|p| p.is_file());
+    let paths = if only_files {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let focus = only_files.then(|| {
+        args.paths
+            .iter()
+            .map(|p| {
+                p.to_string_lossy()
+                    .replace('\\', "/")
+                    .trim_start_matches("./")
+                    .to_owned()
+            })
+            .collect()
+    });
+    let root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     let config_root = if root.is_dir() {
         root
     } else {
         PathBuf::from(".")
     };
-    let (config, _) = Config::load(args.config.as_deref(), &config_root)?;
+    let (config, config_path) = Config::load(args.config.as_deref(), &config_root)?;
+    let baseline = config.baseline.as_ref().map(|b| {
+        config_path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map_or_else(|| b.clone(), |dir| dir.join(b))
+    });
 
     let select: Vec<String> = if args.select.is_empty() {
         config.select.clone()
@@ -384,8 +442,9 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             .map(Severity::from)
             .or(config.fail_on)
             .unwrap_or(Severity::High),
+        baseline,
         opts: ScanOptions {
-            paths: args.paths.clone(),
+            paths,
             respect_ignore_files: !args.no_ignore_files,
             max_file_size: args
                 .max_file_size
@@ -394,6 +453,10 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             threads: args.threads.unwrap_or_else(scan::default_threads),
             rules: selected,
             exclude: config.exclude,
+            baseline: Default::default(),
+            require_reason: config.require_reason.unwrap_or(true),
+            report_unused_ignores: false,
+            focus,
         },
     })
 }
@@ -412,6 +475,42 @@ fn emit(output: Option<&PathBuf>, buf: &[u8]) -> miette::Result<()> {
             }
         }
     }
+}
+
+fn read_baseline(path: &std::path::Path) -> miette::Result<std::collections::HashSet<String>> {
+    let text = std::fs::read_to_string(path)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read baseline {}", path.display()))?;
+    let baseline: crate::suppress::Baseline = serde_json::from_str(&text)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("{} is not a lanyard baseline", path.display()))?;
+    if baseline.version != 1 {
+        return Err(miette::miette!(
+            "{}: unsupported baseline version {}",
+            path.display(),
+            baseline.version
+        ));
+    }
+    Ok(baseline
+        .fingerprints()
+        .into_iter()
+        .map(str::to_owned)
+        .collect())
+}
+
+fn write_baseline(args: BaselineArgs) -> miette::Result<ExitCode> {
+    let settings = settings(&args.scan, None)?;
+    let result = scan::scan(&settings.opts).map_err(CliError::from)?;
+    let baseline = crate::suppress::Baseline::from_findings(&result.findings);
+    let mut text = serde_json::to_string_pretty(&baseline).into_diagnostic()?;
+    text.push('\n');
+    emit(Some(&args.output), text.as_bytes())?;
+    eprintln!(
+        "lanyard: recorded {} findings in {}",
+        baseline.findings.len(),
+        args.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn inventory(args: InventoryArgs) -> miette::Result<ExitCode> {
@@ -433,7 +532,22 @@ fn inventory(args: InventoryArgs) -> miette::Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> miette::Result<ExitCode> {
-    let Settings { opts, fail_on } = settings(&args.scan, args.fail_on)?;
+    let Settings {
+        mut opts,
+        fail_on,
+        baseline,
+    } = settings(&args.scan, args.fail_on)?;
+    opts.report_unused_ignores = args.report_unused_ignores;
+    if let Some(path) = args.baseline.as_ref().or(baseline.as_ref()) {
+        opts.baseline = read_baseline(path)?;
+    }
+    if let Some(base) = &args.diff_base {
+        let changed = crate::diff::changed_files(&opts.paths, base).map_err(CliError::from)?;
+        opts.focus = Some(match opts.focus.take() {
+            Some(files) => files.intersection(&changed).cloned().collect(),
+            None => changed,
+        });
+    }
     let selected = opts.rules.clone();
     let result = scan::scan(&opts).map_err(CliError::from)?;
 

@@ -14,6 +14,8 @@ pub const CONFIG_NAMES: [&str; 2] = ["lanyard.toml", ".lanyard.toml"];
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
+    /// Format version of this file; only 1 exists.
+    pub version: Option<u32>,
     /// Lowest severity that fails the run.
     pub fail_on: Option<Severity>,
     /// Rule ids or family names to run (default: all).
@@ -27,6 +29,10 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Largest file read, in bytes.
     pub max_file_size: Option<u64>,
+    /// Whether `lanyard: ignore[...]` comments must give a reason (default true).
+    pub require_reason: Option<bool>,
+    /// Baseline file of accepted findings, relative to the config file.
+    pub baseline: Option<std::path::PathBuf>,
 }
 
 /// A configuration file that could not be used.
@@ -78,11 +84,22 @@ impl Config {
     }
 
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             message: e.message().to_owned(),
             span: e.span().map(|r| SourceSpan::from(r.start..r.end)),
             src: NamedSource::new(name, text.to_owned()),
-        })
+        })?;
+        if let Some(v) = config.version.filter(|v| *v != 1) {
+            let span = text
+                .find("version")
+                .map(|i| SourceSpan::from(i..i + "version".len()));
+            return Err(ConfigError::Invalid {
+                message: format!("unsupported config version {v}; this lanyard reads version 1"),
+                span,
+                src: NamedSource::new(name, text.to_owned()),
+            });
+        }
+        Ok(config)
     }
 }
 

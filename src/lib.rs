@@ -21,6 +21,7 @@ pub mod source;
 pub fn rule_ids() -> Vec<&'static str> {
     rules::registry().iter().map(|r| r.meta().id).collect()
 }
+pub mod diff;
 pub mod iac;
 pub mod iam;
 pub mod inventory;

@@ -2,7 +2,7 @@
 //! project rules → sort and fingerprint. Everything a reporter needs comes out as a
 //! [`ScanResult`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -16,6 +16,7 @@ use crate::finding::Finding;
 use crate::parse;
 use crate::rules::{self, FileCx, ProjectCx, Rule};
 use crate::source::{SourceFile, Span};
+use crate::suppress::{self, Directive, Suppression};
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -29,6 +30,15 @@ pub struct ScanOptions {
     pub rules: Vec<&'static str>,
     /// Glob patterns (relative to the scan root) of paths to leave out.
     pub exclude: Vec<String>,
+    /// Fingerprints of accepted findings (`--baseline`).
+    pub baseline: HashSet<String>,
+    /// Ignore comments must give a reason to take effect.
+    pub require_reason: bool,
+    /// Report ignore comments that suppressed nothing.
+    pub report_unused_ignores: bool,
+    /// Report only findings that touch these paths (display paths); the whole tree is
+    /// still scanned so cross-file findings are complete (pre-commit, `--diff-base`).
+    pub focus: Option<HashSet<String>>,
 }
 
 impl Default for ScanOptions {
@@ -40,6 +50,10 @@ impl Default for ScanOptions {
             threads: default_threads(),
             rules: rules::registry().iter().map(|r| r.meta().id).collect(),
             exclude: Vec::new(),
+            baseline: HashSet::new(),
+            require_reason: true,
+            report_unused_ignores: false,
+            focus: None,
         }
     }
 }
@@ -69,6 +83,10 @@ pub enum NoticeKind {
     Io,
     /// A rule panicked on this file; the other files were checked.
     InternalError,
+    /// An ignore comment without a reason, which therefore suppresses nothing.
+    IgnoreWithoutReason,
+    /// An ignore comment that matched no finding (`--report-unused-ignores`).
+    UnusedIgnore,
 }
 
 impl NoticeKind {
@@ -78,6 +96,8 @@ impl NoticeKind {
             NoticeKind::Skipped => "skipped",
             NoticeKind::Io => "io-error",
             NoticeKind::InternalError => "internal-error",
+            NoticeKind::IgnoreWithoutReason => "ignore-without-reason",
+            NoticeKind::UnusedIgnore => "unused-ignore",
         }
     }
 
@@ -120,6 +140,9 @@ pub struct ScanResult {
     pub stats: Stats,
     /// The identity graph of the whole scan (for `lanyard inventory`).
     pub facts: ProjectFacts,
+    /// Findings hidden by an ignore comment or the baseline, with why (SARIF reports
+    /// them as suppressed results).
+    pub suppressed: Vec<(Finding, Suppression)>,
 }
 
 /// A file found by discovery, not yet read.
@@ -183,7 +206,9 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let mut result = ScanResult::default();
     let mut project = ProjectFacts::default();
     let mut findings = Vec::new();
+    let mut directives = Vec::new();
     for out in outputs {
+        directives.extend(out.directives);
         findings.extend(out.findings);
         notices.extend(out.notices);
         for f in out.facts {
@@ -224,12 +249,75 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         }
     }
     finalize(&mut findings);
+    let (findings, suppressed) =
+        apply_suppressions(findings, &mut directives, &result.files, opts, &mut notices);
     notices.sort_by(|a, b| (&*a.path, a.kind, a.span).cmp(&(&*b.path, b.kind, b.span)));
     notices.dedup();
     result.findings = findings;
+    result.suppressed = suppressed;
     result.notices = notices;
     result.facts = project;
     Ok(result)
+}
+
+/// Split findings into reported and suppressed (ignore comments, baseline), and keep
+/// only those that touch the focus paths when there are some.
+fn apply_suppressions(
+    findings: Vec<Finding>,
+    directives: &mut [Directive],
+    files: &FileStore,
+    opts: &ScanOptions,
+    notices: &mut Vec<Notice>,
+) -> (Vec<Finding>, Vec<(Finding, Suppression)>) {
+    directives.sort_by(|a, b| (&*a.path, a.span).cmp(&(&*b.path, b.span)));
+    let mut used = vec![false; directives.len()];
+    let (honoured, unreasoned): (Vec<usize>, Vec<usize>) = (0..directives.len())
+        .partition(|i| directives[*i].reason.is_some() || !opts.require_reason);
+    let active: Vec<Directive> = honoured.iter().map(|i| directives[*i].clone()).collect();
+    let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
+    for f in findings {
+        if let Some(focus) = &opts.focus {
+            let touches = focus.contains(&*f.primary.path)
+                || f.related.iter().any(|l| focus.contains(&*l.path));
+            if !touches {
+                continue;
+            }
+        }
+        if let Some((i, d)) = suppress::matching(&f, &active, files) {
+            used[honoured[i]] = true;
+            let reason = d.reason.clone().unwrap_or_default();
+            suppressed.push((f, Suppression::InSource { reason }));
+        } else if opts.baseline.contains(&f.fingerprint) {
+            suppressed.push((f, Suppression::Baseline));
+        } else {
+            kept.push(f);
+        }
+    }
+    for i in unreasoned {
+        let d = &directives[i];
+        notices.push(notice(
+            NoticeKind::IgnoreWithoutReason,
+            &d.path,
+            Some(d.span),
+            "this ignore comment gives no reason, so it suppresses nothing: write `lanyard: ignore[rule] why it is acceptable`",
+        ));
+    }
+    if opts.report_unused_ignores {
+        for i in honoured.iter().copied().filter(|i| !used[*i]) {
+            let d = &directives[i];
+            notices.push(notice(
+                NoticeKind::UnusedIgnore,
+                &d.path,
+                Some(d.span),
+                format!(
+                    "this ignore comment matches no finding of {}",
+                    d.rules.join(", ")
+                ),
+            ));
+        }
+    }
+    (kept, suppressed)
 }
 
 /// Sort findings deterministically and give each its fingerprint.
@@ -252,6 +340,7 @@ pub fn finalize(findings: &mut Vec<Finding>) {
 
 #[derive(Default)]
 struct WorkerOutput {
+    directives: Vec<Directive>,
     findings: Vec<Finding>,
     notices: Vec<Notice>,
     facts: Vec<FileFacts>,
@@ -481,6 +570,7 @@ fn process(
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }
             out.findings.extend(checked.findings);
+            out.directives.extend(checked.directives);
             out.notices.extend(checked.notices);
             out.facts.push(checked.facts);
         }
@@ -494,6 +584,7 @@ fn process(
 }
 
 struct Checked {
+    directives: Vec<Directive>,
     file: Arc<SourceFile>,
     findings: Vec<Finding>,
     notices: Vec<Notice>,
@@ -575,6 +666,7 @@ fn check_file(
             .chain(rule_masks),
     );
     Checked {
+        directives: suppress::directives(&file, &c.display, parsed.as_ref()),
         parsed: parsed.is_some(),
         file: Arc::new(masked),
         findings,

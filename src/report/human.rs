@@ -264,6 +264,14 @@ fn write_summary(result: &ScanResult, opts: &HumanOptions, w: &mut dyn Write) ->
             by_family.join(", ")
         )?;
     }
+    if !result.suppressed.is_empty() {
+        writeln!(
+            w,
+            "{} finding{} suppressed by ignore comments or the baseline.",
+            result.suppressed.len(),
+            plural(result.suppressed.len())
+        )?;
+    }
     let hidden = result
         .notices
         .iter()

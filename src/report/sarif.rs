@@ -12,6 +12,7 @@ use super::{Region, ReportInput, label_region};
 use crate::finding::{Confidence, Finding, Label, Severity};
 use crate::rules::RuleMeta;
 use crate::scan::{FileStore, Notice, NoticeKind};
+use crate::suppress::Suppression;
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/lanyard-dev/lanyard";
@@ -132,7 +133,18 @@ struct SarifResult<'a> {
     related_locations: Vec<Location<'a>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    /// Present on suppressed results: GitHub code scanning shows them as dismissed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression<'a>>,
     properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression<'a> {
+    /// `inSource` for an ignore comment, `external` for the baseline file.
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -237,7 +249,8 @@ fn precision(confidence: Confidence) -> &'static str {
 fn notification_level(kind: NoticeKind) -> &'static str {
     match kind {
         NoticeKind::ParseError | NoticeKind::Io | NoticeKind::InternalError => "warning",
-        NoticeKind::Skipped => "note",
+        NoticeKind::Skipped | NoticeKind::UnusedIgnore => "note",
+        NoticeKind::IgnoreWithoutReason => "warning",
     }
 }
 
@@ -349,6 +362,7 @@ fn result<'a>(files: &FileStore, f: &'a Finding, rule_index: Option<usize>) -> S
             .map(|(i, l)| label_location(files, l, Some(i + 1)))
             .collect(),
         partial_fingerprints,
+        suppressions: Vec::new(),
         properties: ResultProperties {
             confidence: f.confidence.as_str(),
             family: f.family.as_str(),
@@ -397,12 +411,26 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
     }
     let index_of = |id: &str| metas.iter().position(|m| m.id == id);
 
-    let results = input
+    let mut results: Vec<SarifResult<'_>> = input
         .result
         .findings
         .iter()
         .map(|f| result(files, f, index_of(f.rule)))
         .collect();
+    for (f, why) in &input.result.suppressed {
+        let mut r = result(files, f, index_of(f.rule));
+        r.suppressions.push(match why {
+            Suppression::InSource { reason } => SarifSuppression {
+                kind: "inSource",
+                justification: Some(reason.as_str()),
+            },
+            Suppression::Baseline => SarifSuppression {
+                kind: "external",
+                justification: Some("accepted in the lanyard baseline"),
+            },
+        });
+        results.push(r);
+    }
     let notifications = input
         .result
         .notices

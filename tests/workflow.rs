@@ -1,0 +1,196 @@
+//! The developer workflow: inline ignores, baselines, diff mode and file lists from
+//! pre-commit.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::{check, lanyard};
+use lanyard::catalog::github_token_with_checksum;
+
+fn pat(seed: usize) -> String {
+    let payload: String = (0..30)
+        .map(|i| (b'a' + ((i * 11 + seed * 7) % 26) as u8) as char)
+        .collect();
+    github_token_with_checksum("ghp_", &payload)
+}
+
+fn pod(name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers: [{{name: x, image: nginx}}]\n"
+    )
+}
+
+#[test]
+fn inline_ignores_need_a_reason_and_name_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(
+        root.join("a.env"),
+        format!(
+            "# lanyard: ignore[human-token] rotated test token kept for the parser fixtures\nT1={}\nT2={} # lanyard: ignore[human-token]\n# lanyard: ignore[static-secret] wrong family\nT3={}\n",
+            pat(1),
+            pat(2),
+            pat(3)
+        ),
+    )
+    .unwrap();
+    let (code, stdout, _) = check(root, &["--format", "json"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let lines: Vec<u64> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        vec![3, 5],
+        "T1 suppressed; T2 has no reason; T3 names another family"
+    );
+    let notices: Vec<&str> = doc["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(notices, vec!["ignore-without-reason"]);
+
+    let (_, stdout, _) = check(root, &["--report-unused-ignores", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        doc["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "unused-ignore")
+    );
+
+    // SARIF keeps suppressed results, marked as such, and still validates.
+    let sarif = root.join("out.sarif");
+    check(root, &["--format", "sarif", "-o", sarif.to_str().unwrap()]);
+    common::validate_schema(
+        &common::root().join("tests/fixtures/sarif-schema-2.1.0.json"),
+        &sarif,
+    )
+    .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&sarif).unwrap()).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let suppressed: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
+    assert!(results.iter().all(|r| {
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    }));
+}
+
+#[test]
+fn baseline_hides_known_findings_and_survives_moved_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("a.env"), format!("T={}\n", pat(4))).unwrap();
+    let baseline = root.join("baseline.json");
+    let out = lanyard()
+        .arg("baseline")
+        .arg(root)
+        .arg("-o")
+        .arg(&baseline)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        check(root, &["--baseline", baseline.to_str().unwrap()]).0,
+        0
+    );
+    // The same token two lines lower keeps its fingerprint.
+    fs::write(root.join("a.env"), format!("# moved\n\nT={}\n", pat(4))).unwrap();
+    assert_eq!(
+        check(root, &["--baseline", baseline.to_str().unwrap()]).0,
+        0
+    );
+    // A different token is a new finding.
+    fs::write(root.join("a.env"), format!("T={}\n", pat(5))).unwrap();
+    let (code, stdout, _) = check(root, &["--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    // The baseline holds no secret.
+    let text = fs::read_to_string(&baseline).unwrap();
+    assert!(!text.contains(&pat(4)[4..]), "{text}");
+}
+
+fn git(root: &std::path::Path, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args([
+            "-c",
+            "user.email=ci@example.com",
+            "-c",
+            "user.name=ci",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn diff_base_reports_only_changed_files_with_whole_repo_context() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    fs::write(root.join("old.env"), format!("T={}\n", pat(6))).unwrap();
+    fs::write(root.join("a.yaml"), pod("web")).unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    fs::write(root.join("new.env"), format!("T={}\n", pat(7))).unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "change"]);
+    let (code, stdout, stderr) = check(root, &["--diff-base", "HEAD~1", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["new.env"]);
+    let (code, _, stderr) = check(root, &["--diff-base", "--output=x"]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn file_arguments_report_only_those_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("one.env"), format!("T={}\n", pat(8))).unwrap();
+    fs::write(root.join("two.env"), format!("T={}\n", pat(9))).unwrap();
+    let out = lanyard()
+        .current_dir(root)
+        .args(["check", "--format", "json", "two.env"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["two.env"]);
+}
