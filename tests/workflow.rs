@@ -144,7 +144,7 @@ fn git(root: &std::path::Path, args: &[&str]) {
         ])
         .args(args)
         .status()
-        .unwrap();
+        .expect("git runs");
     assert!(status.success(), "git {args:?}");
 }
 
