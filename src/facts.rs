@@ -518,6 +518,23 @@ pub fn github_secret_refs(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The agent marker (`agent`, `claude`, `bedrock`, ...) a name contains, if any: for
+/// rules that judge names outside the workloads extracted here (IAM roles, policies).
+pub fn agent_marker_in(text: &str) -> Option<&'static str> {
+    agent_marker(text)
+}
+
+/// One severity step up: what a finding gets when the identity it concerns is an AI
+/// agent's, whose actions are steered by whatever text reaches it.
+pub fn raised_for_agent(severity: crate::finding::Severity) -> crate::finding::Severity {
+    use crate::finding::Severity;
+    match severity {
+        Severity::Low => Severity::Medium,
+        Severity::Medium => Severity::High,
+        Severity::High | Severity::Critical => Severity::Critical,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,6 +79,7 @@ macro_rules! declare_rule {
 #[cfg(test)]
 pub(crate) use declare_rule;
 
+mod admin_managed_policy;
 mod agent_host_escape;
 mod anonymous_role_session;
 mod credential;
@@ -87,7 +88,9 @@ mod human_token;
 mod human_token_reference;
 mod identity_shared_by_agents;
 mod machine_secret_literal;
+mod privilege_escalation_action;
 mod wildcard_iam_action;
+pub(crate) mod wildcard_iam_resource;
 
 /// A rule's checks. A rule overrides the pass it needs: per file, or over the facts of
 /// the whole project (cross-file rules).
@@ -112,6 +115,9 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &default_service_account::DefaultServiceAccount,
         &identity_shared_by_agents::IdentitySharedByAgents,
         &wildcard_iam_action::WildcardIamAction,
+        &wildcard_iam_resource::WildcardIamResource,
+        &privilege_escalation_action::PrivilegeEscalationAction,
+        &admin_managed_policy::AdminManagedPolicy,
         &agent_host_escape::AgentHostEscape,
         &anonymous_role_session::AnonymousRoleSession,
         &machine_secret_literal::MachineSecretLiteral,
