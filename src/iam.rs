@@ -295,9 +295,10 @@ impl TfBlock<'_> {
     pub fn references(&self, address: &str) -> bool {
         let mut found = false;
         self.body.walk(|_, node| {
+            // HCL references are expressions; `.tf.json` writes them as "${...}" strings.
             if !found
                 && let Some(s) = node.as_scalar()
-                && s.kind == crate::doc::ScalarKind::Expr
+                && (s.kind == crate::doc::ScalarKind::Expr || s.text.contains("${"))
             {
                 found = refers_to(&s.text, address);
             }
