@@ -134,7 +134,7 @@ impl Knowledge {
         };
         self.aws.sensitive.write_verbs.iter().any(|v| {
             name.len() > v.len()
-                && name[..v.len()].eq_ignore_ascii_case(v)
+                && name.as_bytes()[..v.len()].eq_ignore_ascii_case(v.as_bytes())
                 && name.as_bytes()[v.len()].is_ascii_uppercase()
         })
     }
@@ -170,14 +170,13 @@ impl Knowledge {
             .iter()
             .find(|v| {
                 if literal.len() >= v.len() {
-                    literal[..v.len()].eq_ignore_ascii_case(v)
+                    literal.as_bytes()[..v.len()].eq_ignore_ascii_case(v.as_bytes())
                         && literal
                             .as_bytes()
                             .get(v.len())
                             .is_none_or(u8::is_ascii_uppercase)
                 } else {
-                    v.is_char_boundary(literal.len())
-                        && v[..literal.len()].eq_ignore_ascii_case(literal)
+                    v.as_bytes()[..literal.len()].eq_ignore_ascii_case(literal.as_bytes())
                 }
             })
             .map(|v| format!("{service}:{v}*"))
@@ -264,6 +263,11 @@ mod tests {
             Some("iam:PassRole")
         );
         assert_eq!(k.aws_sensitive_in("ec2:Describe*"), None);
+        // Hostile text: multi-byte characters across a verb's length never panic.
+        for a in ["s3:Pu\u{e9}*", "s3:P\u{e9}", "s3:Pu\u{e9}x", "s3:\u{e9}*"] {
+            let _ = k.aws_sensitive_in(a);
+            let _ = k.aws_is_sensitive(a);
+        }
         assert_eq!(k.aws_sensitive_in("xray:PutTraceSegments"), None);
         assert!(k.aws_is_sensitive("xray:PutTraceSegments"));
         assert_eq!(k.aws_sensitive_in("s3:List*"), None);
