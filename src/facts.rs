@@ -298,7 +298,8 @@ pub const AGENT_ACTIONS: &[&str] = &[
     "codium-ai/pr-agent",
 ];
 
-pub(crate) fn agent_marker(text: &str) -> Option<&'static str> {
+/// The agent marker (`agent`, `claude`, `bedrock`, ...) a name contains, if any.
+pub fn agent_marker(text: &str) -> Option<&'static str> {
     let lower = text.to_ascii_lowercase();
     AGENT_MARKERS.iter().copied().find(|m| lower.contains(m))
 }

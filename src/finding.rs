@@ -89,6 +89,16 @@ impl Severity {
         }
     }
 
+    /// One step up: what a finding gets when the identity it concerns is an AI agent's,
+    /// whose actions are steered by whatever text reaches it.
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            Severity::High | Severity::Critical => Severity::Critical,
+        }
+    }
+
     /// The CVSS-like score GitHub code scanning reads from `security-severity`.
     pub fn security_severity(self) -> &'static str {
         match self {

@@ -264,6 +264,286 @@ fn glob(pattern: &[u8], text: &[u8], text_has_wildcards: bool) -> bool {
     pattern[p..].iter().all(|c| *c == b'*')
 }
 
+/// A Terraform block (`resource` or `data`) of a lowered HCL or `.tf.json` document.
+#[derive(Debug, Clone, Copy)]
+pub struct TfBlock<'a> {
+    /// `resource` or `data`.
+    pub kind: &'a str,
+    pub ty: &'a str,
+    pub name: &'a str,
+    pub name_span: Span,
+    pub body: &'a Node,
+}
+
+impl TfBlock<'_> {
+    /// How other blocks refer to it: `aws_iam_role.agent`, `data.aws_iam_policy.admin`.
+    pub fn address(&self) -> String {
+        if self.kind == "data" {
+            format!("data.{}.{}", self.ty, self.name)
+        } else {
+            format!("{}.{}", self.ty, self.name)
+        }
+    }
+
+    /// The document path of the block (`resource.aws_iam_role.agent`), as
+    /// [`Policy::path`] writes it.
+    pub fn path(&self) -> String {
+        format!("{}.{}.{}", self.kind, self.ty, self.name)
+    }
+
+    /// Whether any expression in the block refers to `address` (`address.attr`).
+    pub fn references(&self, address: &str) -> bool {
+        let mut found = false;
+        self.body.walk(|_, node| {
+            // HCL references are expressions; `.tf.json` writes them as "${...}" strings.
+            if !found
+                && let Some(s) = node.as_scalar()
+                && (s.kind == crate::doc::ScalarKind::Expr || s.text.contains("${"))
+            {
+                found = refers_to(&s.text, address);
+            }
+        });
+        found
+    }
+}
+
+/// Whether expression text refers to a Terraform address: `address.` not preceded by an
+/// identifier character or a dot (`aws_iam_role.a` is not `data.aws_iam_role.a`).
+pub fn refers_to(expr: &str, address: &str) -> bool {
+    expr.match_indices(address).any(|(i, _)| {
+        let before = expr[..i].chars().next_back();
+        let boundary =
+            !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
+        boundary && expr[i + address.len()..].starts_with('.')
+    })
+}
+
+/// Every `resource` and `data` block of a Terraform document (HCL or `.tf.json`).
+pub fn tf_blocks(doc: &Document) -> Vec<TfBlock<'_>> {
+    let mut out = Vec::new();
+    for top in doc.root.entries() {
+        let Some(kind @ ("resource" | "data")) = top.key_str() else {
+            continue;
+        };
+        for by_type in top.value.entries() {
+            let Some(ty) = by_type.key_str() else {
+                continue;
+            };
+            for block in by_type.value.entries() {
+                let Some(name) = block.key_str() else {
+                    continue;
+                };
+                out.push(TfBlock {
+                    kind,
+                    ty,
+                    name,
+                    name_span: block.key.span,
+                    body: &block.value,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Terraform identities that hold grants.
+const TF_IDENTITIES: &[&str] = &[
+    "aws_iam_role",
+    "aws_iam_user",
+    "aws_iam_group",
+    "google_service_account",
+    "azurerm_user_assigned_identity",
+];
+/// Attributes through which a policy resource names the identities it is given to.
+const TF_HOLDER_ATTRS: &[&str] = &[
+    "role",
+    "roles",
+    "user",
+    "users",
+    "group",
+    "groups",
+    "member",
+    "members",
+    "principal_id",
+];
+/// Resources that run an AI agent as the role they reference.
+const TF_AGENT_RESOURCES: &[&str] = &["aws_bedrockagent_agent", "aws_bedrock_agent"];
+const CFN_AGENT_RESOURCES: &[&str] = &["AWS::Bedrock::Agent"];
+
+/// Why the identity that holds the grant written at `path` (a policy's or a resource's
+/// document path) visibly belongs to an AI agent, judging from this document alone: the
+/// holder's, the policy's or an attachment's name carries an agent marker, or a Bedrock
+/// agent in the document runs as the role. Cross-file context belongs to the identity
+/// graph; rules call this one function so it can be swapped for it.
+pub fn holder_agent(doc: &Document, path: &str) -> Option<String> {
+    let mut segs = path.split('.');
+    match (segs.next(), segs.next(), segs.next()) {
+        (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
+            tf_holder_agent(doc, kind, ty, name.split('[').next().unwrap_or(name))
+        }
+        (Some("Resources"), Some(logical), _) => {
+            cfn_holder_agent(doc, logical.split('[').next().unwrap_or(logical))
+        }
+        _ => None,
+    }
+}
+
+fn marked(what: &str, name: &str) -> Option<String> {
+    crate::facts::agent_marker(name)
+        .map(|m| format!("{what} `{name}` is named like an AI agent (`{m}`)"))
+}
+
+fn tf_holder_agent(doc: &Document, kind: &str, ty: &str, name: &str) -> Option<String> {
+    let blocks = tf_blocks(doc);
+    let start = blocks
+        .iter()
+        .position(|b| b.kind == kind && b.ty == ty && b.name == name)?;
+    // Follow the grant from where it is written to the identities holding it: a policy
+    // document is used by a policy resource, which is attached to a role; every hop is a
+    // reference to the previous one. Bounded by the number of blocks.
+    let mut carriers = vec![start];
+    let mut i = 0;
+    while i < carriers.len() && carriers.len() <= blocks.len() {
+        let current = &blocks[carriers[i]];
+        if !TF_IDENTITIES.contains(&current.ty) {
+            let address = current.address();
+            for (j, b) in blocks.iter().enumerate() {
+                if !carriers.contains(&j)
+                    && !TF_AGENT_RESOURCES.contains(&b.ty)
+                    && b.references(&address)
+                {
+                    carriers.push(j);
+                }
+            }
+            for attr in TF_HOLDER_ATTRS {
+                for value in current
+                    .body
+                    .get(attr)
+                    .map(Node::one_or_many)
+                    .unwrap_or_default()
+                {
+                    let Some(text) = value.as_text() else {
+                        continue;
+                    };
+                    for (j, b) in blocks.iter().enumerate() {
+                        if TF_IDENTITIES.contains(&b.ty)
+                            && !carriers.contains(&j)
+                            && refers_to(text, &b.address())
+                        {
+                            carriers.push(j);
+                        }
+                    }
+                    if value.as_str().is_some()
+                        && let Some(why) = marked("the grant's holder", text)
+                    {
+                        return Some(why);
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    for &c in &carriers {
+        let b = &blocks[c];
+        if TF_IDENTITIES.contains(&b.ty) {
+            let address = b.address();
+            if let Some(agent) = blocks
+                .iter()
+                .find(|a| TF_AGENT_RESOURCES.contains(&a.ty) && a.references(&address))
+            {
+                return Some(format!(
+                    "Bedrock agent `{}` runs as `{address}`",
+                    agent.name
+                ));
+            }
+        }
+    }
+    // The holder's own name says most; the policy's or attachment's name comes second.
+    let (identities, grants): (Vec<usize>, Vec<usize>) = carriers
+        .iter()
+        .partition(|&&c| TF_IDENTITIES.contains(&blocks[c].ty));
+    identities.iter().chain(&grants).find_map(|&c| {
+        let b = &blocks[c];
+        let what = if TF_IDENTITIES.contains(&b.ty) {
+            "the grant's holder"
+        } else {
+            "the grant"
+        };
+        crate::facts::agent_marker(b.name)
+            .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
+            .or_else(|| {
+                ["name", "name_prefix"]
+                    .iter()
+                    .filter_map(|k| b.body.get(k).and_then(Node::as_str))
+                    .find_map(|n| marked(what, n))
+            })
+    })
+}
+
+fn cfn_holder_agent(doc: &Document, logical: &str) -> Option<String> {
+    let resources = doc.root.get("Resources")?;
+    let resource = resources.get(logical)?;
+    let ty = resource.get("Type").and_then(Node::as_str).unwrap_or("");
+    let props = resource.get("Properties");
+    let mut holders: Vec<&str> = Vec::new();
+    if matches!(ty, "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group") {
+        holders.push(logical);
+    } else if let Some(props) = props {
+        for key in ["Roles", "Users", "Groups"] {
+            for item in props.get(key).map(Node::items).unwrap_or_default() {
+                // `!Ref AgentRole` lowers to a tagged scalar, `{"Ref": "AgentRole"}` to a map.
+                if let Some(text) = item
+                    .as_text()
+                    .or_else(|| item.get("Ref").and_then(Node::as_text))
+                {
+                    holders.push(text);
+                }
+            }
+        }
+    }
+    for holder in &holders {
+        for e in resources.entries() {
+            let agent_ty = e.value.get("Type").and_then(Node::as_str).unwrap_or("");
+            if !CFN_AGENT_RESOURCES.contains(&agent_ty) {
+                continue;
+            }
+            let mut runs_as = false;
+            if let Some(p) = e.value.get("Properties") {
+                p.walk(|_, n| {
+                    if let Some(t) = n.as_text()
+                        && (t == *holder
+                            || t.strip_prefix(*holder).is_some_and(|r| r.starts_with('.')))
+                    {
+                        runs_as = true;
+                    }
+                });
+            }
+            if runs_as {
+                return Some(format!(
+                    "Bedrock agent `{}` runs as `{holder}`",
+                    e.key_str().unwrap_or("")
+                ));
+            }
+        }
+    }
+    let mut names: Vec<(&str, &str)> = holders.iter().map(|h| ("the grant's holder", *h)).collect();
+    names.push(("the grant", logical));
+    if let Some(props) = props {
+        for key in [
+            "RoleName",
+            "UserName",
+            "GroupName",
+            "PolicyName",
+            "ManagedPolicyName",
+        ] {
+            if let Some(n) = props.get(key).and_then(Node::as_str) {
+                names.push(("the grant's holder", n));
+            }
+        }
+    }
+    names.into_iter().find_map(|(what, n)| marked(what, n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,5 +626,45 @@ data "aws_iam_policy_document" "d" {
         assert_eq!(st.not_actions.as_ref().map(Vec::len), Some(1));
         assert!(!st.resources[0].literal && st.resources[0].text == "T.Arn");
         assert_eq!(&cfn[st.resources[0].span.range()], "T.Arn");
+    }
+
+    #[test]
+    fn holders_named_or_run_as_agents() {
+        let tf = r#"
+resource "aws_iam_role" "worker" { name = "ticket-runner" }
+resource "aws_iam_role" "plain" { name = "reports" }
+resource "aws_bedrockagent_agent" "triage" { agent_resource_role_arn = aws_iam_role.worker.arn }
+data "aws_iam_policy_document" "d" {
+  statement { actions = ["s3:PutObject"] }
+}
+resource "aws_iam_policy" "p" { policy = data.aws_iam_policy_document.d.json }
+resource "aws_iam_role_policy_attachment" "a" {
+  role       = aws_iam_role.worker.name
+  policy_arn = aws_iam_policy.p.arn
+}
+resource "aws_iam_role_policy" "q" {
+  role   = aws_iam_role.plain.id
+  policy = jsonencode({ Statement = [] })
+}
+"#;
+        let p = parsed("main.tf", tf);
+        let doc = &p.documents[0];
+        let why = holder_agent(doc, "data.aws_iam_policy_document.d").unwrap_or_default();
+        assert!(why.contains("Bedrock agent `triage`"), "{why}");
+        assert_eq!(
+            holder_agent(doc, "resource.aws_iam_role_policy.q.policy"),
+            None
+        );
+        assert!(refers_to("${aws_iam_role.a.arn}", "aws_iam_role.a"));
+        assert!(!refers_to("data.aws_iam_role.a.arn", "aws_iam_role.a"));
+        assert!(!refers_to("aws_iam_role.ab.arn", "aws_iam_role.a"));
+
+        let cfn = "Resources:\n  Runner:\n    Type: AWS::IAM::Role\n  Agent:\n    Type: AWS::Bedrock::Agent\n    Properties:\n      AgentResourceRoleArn: !GetAtt Runner.Arn\n";
+        let p = parsed("template.yaml", cfn);
+        let why = holder_agent(&p.documents[0], "Resources.Runner.Properties").unwrap_or_default();
+        assert!(
+            why.contains("Bedrock agent `Agent` runs as `Runner`"),
+            "{why}"
+        );
     }
 }

@@ -51,6 +51,10 @@ pub struct Escalation {
 pub struct Sensitive {
     pub actions: Vec<String>,
     pub write_verbs: Vec<String>,
+    /// Writes that support no resource-level permissions and touch only the caller's
+    /// own telemetry: `Resource: "*"` is the only way to grant them.
+    #[serde(default)]
+    pub unscopable: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,9 +134,52 @@ impl Knowledge {
         };
         self.aws.sensitive.write_verbs.iter().any(|v| {
             name.len() > v.len()
-                && name[..v.len()].eq_ignore_ascii_case(v)
+                && name.as_bytes()[..v.len()].eq_ignore_ascii_case(v.as_bytes())
                 && name.as_bytes()[v.len()].is_ascii_uppercase()
         })
+    }
+
+    /// The sensitive action an action or partial-wildcard pattern (`s3:Put*`,
+    /// `secretsmanager:Get*`, `iam:*Policy*`) can grant, if any: the first listed
+    /// sensitive action it matches, or `service:Verb*` for a write verb its literal
+    /// prefix is compatible with (an over-approximation: `s3:P*` may write).
+    pub fn aws_sensitive_in(&self, pattern: &str) -> Option<String> {
+        if !pattern.contains(['*', '?']) {
+            let unscopable = self
+                .aws
+                .sensitive
+                .unscopable
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(pattern));
+            return (!unscopable && self.aws_is_sensitive(pattern)).then(|| pattern.to_owned());
+        }
+        if let Some(a) = self
+            .aws
+            .sensitive
+            .actions
+            .iter()
+            .find(|a| action_matches(pattern, a))
+        {
+            return Some(a.clone());
+        }
+        let (service, name) = pattern.split_once(':')?;
+        let literal = &name[..name.find(['*', '?']).unwrap_or(name.len())];
+        self.aws
+            .sensitive
+            .write_verbs
+            .iter()
+            .find(|v| {
+                if literal.len() >= v.len() {
+                    literal.as_bytes()[..v.len()].eq_ignore_ascii_case(v.as_bytes())
+                        && literal
+                            .as_bytes()
+                            .get(v.len())
+                            .is_none_or(u8::is_ascii_uppercase)
+                } else {
+                    v.as_bytes()[..literal.len()].eq_ignore_ascii_case(literal.as_bytes())
+                }
+            })
+            .map(|v| format!("{service}:{v}*"))
     }
 
     pub fn gcp_role(&self, role: &str) -> Option<&Role> {
@@ -201,6 +248,31 @@ mod tests {
             !k.aws_is_sensitive("s3:Putative"),
             "verb must end at a word boundary"
         );
+        assert_eq!(k.aws_sensitive_in("s3:Put*").as_deref(), Some("s3:Put*"));
+        assert_eq!(k.aws_sensitive_in("s3:p*").as_deref(), Some("s3:Put*"));
+        assert_eq!(
+            k.aws_sensitive_in("secretsmanager:Get*").as_deref(),
+            Some("secretsmanager:GetSecretValue")
+        );
+        assert_eq!(
+            k.aws_sensitive_in("iam:*Policy*").as_deref(),
+            Some("iam:Put*")
+        );
+        assert_eq!(
+            k.aws_sensitive_in("iam:PassRole").as_deref(),
+            Some("iam:PassRole")
+        );
+        assert_eq!(k.aws_sensitive_in("ec2:Describe*"), None);
+        // Hostile text: multi-byte characters across a verb's length never panic.
+        for a in ["s3:Pu\u{e9}*", "s3:P\u{e9}", "s3:Pu\u{e9}x", "s3:\u{e9}*"] {
+            let _ = k.aws_sensitive_in(a);
+            let _ = k.aws_is_sensitive(a);
+        }
+        assert_eq!(k.aws_sensitive_in("xray:PutTraceSegments"), None);
+        assert!(k.aws_is_sensitive("xray:PutTraceSegments"));
+        assert_eq!(k.aws_sensitive_in("s3:List*"), None);
+        assert_eq!(k.aws_sensitive_in("s3:Putative*"), None);
+        assert_eq!(k.aws_sensitive_in("s3:ListAllMyBuckets"), None);
         assert!(k.gcp_role("roles/owner").is_some());
         assert!(k.gcp_role("roles/storage.admin").is_some());
         assert!(k.gcp_role("roles/storage.objectViewer").is_none());

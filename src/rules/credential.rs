@@ -4,7 +4,7 @@
 
 use crate::catalog::{Catalog, CredentialMatch, CredentialSpec, Principal};
 use crate::facts::{Identity, Workload};
-use crate::finding::{Confidence, Finding, Severity};
+use crate::finding::{Confidence, Finding};
 use crate::rules::{FileCx, RuleMeta};
 use crate::source::Span;
 
@@ -58,14 +58,6 @@ fn owner(spec: &CredentialSpec, personal: bool) -> &'static str {
     }
 }
 
-fn raise(severity: Severity) -> Severity {
-    match severity {
-        Severity::Low => Severity::Medium,
-        Severity::Medium => Severity::High,
-        Severity::High | Severity::Critical => Severity::Critical,
-    }
-}
-
 /// The first line of a span: a PEM block is reported at its header, while the whole
 /// block stays masked.
 fn first_line(cx: &FileCx<'_>, span: Span) -> Span {
@@ -113,7 +105,7 @@ fn finding(
     }
     let mut severity = spec.severity;
     if agent.is_some() {
-        severity = raise(severity);
+        severity = severity.raised();
     }
     let mut confidence = spec.confidence;
     let mut label = format!("{} {}", spec.name, m.redacted.as_str());

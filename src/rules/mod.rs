@@ -79,6 +79,7 @@ macro_rules! declare_rule {
 #[cfg(test)]
 pub(crate) use declare_rule;
 
+mod admin_managed_policy;
 mod agent_host_escape;
 mod anonymous_role_session;
 mod credential;
@@ -90,8 +91,10 @@ mod identity_shared_by_agents;
 mod long_lived_cloud_key;
 mod machine_secret_literal;
 mod personal_identity;
+mod privilege_escalation_action;
 mod user_oauth_credentials;
 mod wildcard_iam_action;
+pub(crate) mod wildcard_iam_resource;
 
 /// A rule's checks. A rule overrides the pass it needs: per file, or over the facts of
 /// the whole project (cross-file rules).
@@ -119,6 +122,9 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &default_service_account::DefaultServiceAccount,
         &identity_shared_by_agents::IdentitySharedByAgents,
         &wildcard_iam_action::WildcardIamAction,
+        &wildcard_iam_resource::WildcardIamResource,
+        &privilege_escalation_action::PrivilegeEscalationAction,
+        &admin_managed_policy::AdminManagedPolicy,
         &agent_host_escape::AgentHostEscape,
         &anonymous_role_session::AnonymousRoleSession,
         &machine_secret_literal::MachineSecretLiteral,
