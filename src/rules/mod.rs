@@ -81,11 +81,14 @@ pub(crate) use declare_rule;
 
 mod agent_host_escape;
 mod anonymous_role_session;
+mod broad_oauth_scope;
 mod credential;
 mod default_service_account;
+mod gha_broad_permissions;
 mod human_token;
 mod human_token_reference;
 mod identity_shared_by_agents;
+mod k8s_broad_rbac;
 mod machine_secret_literal;
 mod wildcard_iam_action;
 
@@ -112,6 +115,9 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &default_service_account::DefaultServiceAccount,
         &identity_shared_by_agents::IdentitySharedByAgents,
         &wildcard_iam_action::WildcardIamAction,
+        &k8s_broad_rbac::K8sBroadRbac,
+        &gha_broad_permissions::GhaBroadPermissions,
+        &broad_oauth_scope::BroadOauthScope,
         &agent_host_escape::AgentHostEscape,
         &anonymous_role_session::AnonymousRoleSession,
         &machine_secret_literal::MachineSecretLiteral,
