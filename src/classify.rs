@@ -69,13 +69,16 @@ impl FileKind {
             Dockerfile => Syntax::Dockerfile,
             Compose | Kubernetes | HelmValues | GithubWorkflow | GithubAction | GitlabCi
             | Kubeconfig | Yaml => Syntax::Yaml,
+            // Go templates: parsed as YAML when they happen to be YAML (a failure is
+            // expected and not reported, see `scan::check_file`).
+            HelmTemplate => Syntax::Yaml,
             CloudFormation => Syntax::Yaml, // JSON templates are YAML too; the parser handles both
             McpConfig | ClaudeSettings => Syntax::Jsonc,
             TerraformJson | GoogleCredentials | DockerConfig | IamPolicy | Json => Syntax::Json,
             Toml => Syntax::Toml,
             Terraform => Syntax::Hcl,
             AwsCredentials | AwsConfig | Pypirc | Npmrc => Syntax::Ini,
-            HelmTemplate | Netrc | GitCredentials | Text => Syntax::None,
+            Netrc | GitCredentials | Text => Syntax::None,
         }
     }
 

@@ -76,12 +76,18 @@ pub struct Kubernetes {
     pub cluster_role: Vec<Named>,
     pub escalating_verbs: Vec<String>,
     pub dangerous_resources: Vec<String>,
+    /// Verbs that return a Secret's data.
+    pub secret_read_verbs: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OAuth {
     pub scope: Vec<Scope>,
+    /// Scopes a broad pattern would match that are narrow after all (read-only
+    /// variants); checked first.
+    #[serde(default)]
+    pub narrow: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +96,9 @@ pub struct Scope {
     pub provider: String,
     pub scope: String,
     pub why: String,
+    /// What to request instead (goes into the finding's help).
+    #[serde(default)]
+    pub instead: Option<String>,
 }
 
 impl Knowledge {
@@ -197,7 +206,26 @@ impl Knowledge {
         self.kubernetes.cluster_role.iter().find(|r| r.name == name)
     }
 
+    /// Whether an RBAC verb reads Secret data (`*` included).
+    pub fn k8s_reads_secrets(&self, verb: &str) -> bool {
+        verb == "*" || self.kubernetes.secret_read_verbs.iter().any(|v| v == verb)
+    }
+
+    pub fn k8s_escalating_verb(&self, verb: &str) -> bool {
+        self.kubernetes.escalating_verbs.iter().any(|v| v == verb)
+    }
+
+    pub fn k8s_dangerous_resource(&self, resource: &str) -> bool {
+        self.kubernetes
+            .dangerous_resources
+            .iter()
+            .any(|r| r == resource)
+    }
+
     pub fn broad_scope(&self, scope: &str) -> Option<&Scope> {
+        if self.oauth.narrow.iter().any(|n| action_matches(n, scope)) {
+            return None;
+        }
         self.oauth
             .scope
             .iter()
@@ -285,6 +313,22 @@ mod tests {
         assert!(k.broad_scope("Mail.ReadWrite.All").is_some());
         assert!(k.broad_scope("admin:org").is_some());
         assert!(k.broad_scope("read:org").is_none());
+        assert!(
+            k.broad_scope("https://www.googleapis.com/auth/admin.directory.user.readonly")
+                .is_none()
+        );
+        assert!(
+            k.broad_scope("https://www.googleapis.com/auth/admin.directory.user")
+                .is_some()
+        );
+        assert!(k.broad_scope("admin.users:read").is_some());
+        assert!(k.broad_scope("chat:write").is_none());
+        assert!(k.oauth.scope.iter().all(|s| s.instead.is_some()));
+        assert!(k.k8s_reads_secrets("list") && k.k8s_reads_secrets("*"));
+        assert!(!k.k8s_reads_secrets("create"));
+        assert!(k.k8s_escalating_verb("impersonate"));
+        assert!(k.k8s_dangerous_resource("pods/exec"));
+        assert!(!k.k8s_dangerous_resource("pods/log"));
         assert!(
             k.broad_scope("https://www.googleapis.com/auth/drive.readonly")
                 .is_none()

@@ -82,12 +82,15 @@ pub(crate) use declare_rule;
 mod admin_managed_policy;
 mod agent_host_escape;
 mod anonymous_role_session;
+mod broad_oauth_scope;
 mod credential;
 mod default_service_account;
+mod gha_broad_permissions;
 mod human_credential_mount;
 mod human_token;
 mod human_token_reference;
 mod identity_shared_by_agents;
+mod k8s_broad_rbac;
 mod long_lived_cloud_key;
 mod machine_secret_literal;
 mod personal_identity;
@@ -125,6 +128,9 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &wildcard_iam_resource::WildcardIamResource,
         &privilege_escalation_action::PrivilegeEscalationAction,
         &admin_managed_policy::AdminManagedPolicy,
+        &k8s_broad_rbac::K8sBroadRbac,
+        &gha_broad_permissions::GhaBroadPermissions,
+        &broad_oauth_scope::BroadOauthScope,
         &agent_host_escape::AgentHostEscape,
         &anonymous_role_session::AnonymousRoleSession,
         &machine_secret_literal::MachineSecretLiteral,
