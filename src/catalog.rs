@@ -232,6 +232,20 @@ impl Catalog {
             .as_ref()
     }
 
+    /// The built-in catalog files as `(file name, TOML text)`, to extend with a
+    /// project's own.
+    pub fn builtin_sources() -> impl Iterator<Item = (String, String)> {
+        BUILTIN
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+    }
+
+    /// Treat these exact values as known non-secrets (from `lanyard.toml`).
+    pub fn with_allowed(mut self, values: impl IntoIterator<Item = String>) -> Self {
+        self.allow_secrets.extend(values);
+        self
+    }
+
     /// Compile catalog files given as `(file name, TOML text)`.
     pub fn from_sources(
         sources: impl IntoIterator<Item = (String, String)>,

@@ -50,6 +50,15 @@ enum Command {
     Inventory(InventoryArgs),
     /// Record today's findings as accepted, so `check --baseline` reports only new ones
     Baseline(BaselineArgs),
+    /// Write a commented starter `lanyard.toml`
+    Init {
+        /// Where to write it
+        #[arg(default_value = "lanyard.toml")]
+        path: PathBuf,
+        /// Overwrite an existing file
+        #[arg(long)]
+        force: bool,
+    },
     /// List every rule with its family, severity and confidence
     Rules(RulesArgs),
     /// Print the full documentation of a rule
@@ -337,6 +346,18 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Check(args) => check(args),
         Command::Inventory(args) => inventory(args),
         Command::Baseline(args) => write_baseline(args),
+        Command::Init { path, force } => {
+            if path.exists() && !force {
+                return Err(miette::miette!(
+                    help = "pass --force to overwrite it",
+                    "{} already exists",
+                    path.display()
+                ));
+            }
+            emit(Some(&path), crate::config::STARTER.as_bytes())?;
+            eprintln!("lanyard: wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules(args) => {
             print_rules(args.format).into_diagnostic()?;
             Ok(ExitCode::SUCCESS)
@@ -437,6 +458,24 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
     };
     let ignored = resolve_rules(&ignore)?;
     selected.retain(|id| !ignored.contains(id));
+    let mut severity_overrides = std::collections::HashMap::new();
+    for (id, rule) in &config.rules {
+        if rules::find(id).is_none() {
+            return Err(CliError::UnknownRule(id.clone()));
+        }
+        if rule.enabled == Some(false) {
+            selected.retain(|s| s != id);
+        }
+        if let Some(severity) = rule.severity {
+            severity_overrides.insert(id.clone(), severity);
+        }
+    }
+    let config_dir = config_path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let rule_files = read_rule_dirs(&config_dir, &config.rule_dirs)?;
     Ok(Settings {
         fail_on: fail_on
             .map(Severity::from)
@@ -457,8 +496,43 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             require_reason: config.require_reason.unwrap_or(true),
             report_unused_ignores: false,
             focus,
+            rule_files,
+            allowed_values: config.allow.values,
+            allowed_identities: config.allow.identities,
+            severity_overrides,
         },
     })
+}
+
+/// Every `*.toml` of the configured rule directories, in name order.
+fn read_rule_dirs(
+    base: &std::path::Path,
+    dirs: &[PathBuf],
+) -> Result<Vec<(String, String)>, CliError> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        let dir = base.join(dir);
+        let io = |source| ConfigError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(io)?
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|source| ConfigError::Io {
+                path: f.display().to_string(),
+                source,
+            })?;
+            out.push((f.display().to_string(), text));
+        }
+    }
+    Ok(out)
 }
 
 /// Write to the output file, or to stdout where a closed pipe is not an error.

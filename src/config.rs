@@ -8,6 +8,9 @@ use serde::Deserialize;
 
 use crate::finding::Severity;
 
+/// What `lanyard init` writes: every key, commented.
+pub const STARTER: &str = include_str!("starter.toml");
+
 /// File names looked up at the scan root when `--config` is not given.
 pub const CONFIG_NAMES: [&str; 2] = ["lanyard.toml", ".lanyard.toml"];
 
@@ -33,6 +36,37 @@ pub struct Config {
     pub require_reason: Option<bool>,
     /// Baseline file of accepted findings, relative to the config file.
     pub baseline: Option<std::path::PathBuf>,
+    /// Per-rule settings, by rule id.
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<String, RuleConfig>,
+    /// Identities and values that are known and accepted.
+    #[serde(default)]
+    pub allow: Allow,
+    /// Directories (relative to the config file, inside the repository) of extra
+    /// credential catalog files (`*.toml`, the format of `rules/credentials.toml`).
+    #[serde(default)]
+    pub rule_dirs: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleConfig {
+    /// `false` turns the rule off.
+    pub enabled: Option<bool>,
+    /// Replaces the rule's severity.
+    pub severity: Option<Severity>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Allow {
+    /// Identities (emails, role ARNs or names, service accounts) whose findings are
+    /// accepted: a known bot account, a sanctioned deploy role.
+    #[serde(default)]
+    pub identities: Vec<String>,
+    /// Exact literal values that are not secrets (public test keys of a fixture).
+    #[serde(default)]
+    pub values: Vec<String>,
 }
 
 /// A configuration file that could not be used.
@@ -89,6 +123,25 @@ impl Config {
             span: e.span().map(|r| SourceSpan::from(r.start..r.end)),
             src: NamedSource::new(name, text.to_owned()),
         })?;
+        for (key, dir) in config.rule_dirs.iter().map(|d| ("rule-dirs", d)) {
+            // A pull request can change this file: keep it from pointing outside the
+            // repository.
+            if dir.is_absolute()
+                || dir
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                let span = text.find(key).map(|i| SourceSpan::from(i..i + key.len()));
+                return Err(ConfigError::Invalid {
+                    message: format!(
+                        "`{}` must be a directory inside the repository",
+                        dir.display()
+                    ),
+                    span,
+                    src: NamedSource::new(name, text.to_owned()),
+                });
+            }
+        }
         if let Some(v) = config.version.filter(|v| *v != 1) {
             let span = text
                 .find("version")
@@ -117,6 +170,22 @@ mod tests {
         assert_eq!(c.fail_on, Some(Severity::Medium));
         assert_eq!(c.select, vec!["excessive-scope"]);
         assert_eq!(c.exclude, vec!["vendor/**"]);
+    }
+
+    #[test]
+    fn starter_parses_to_the_defaults() {
+        let c = Config::parse(STARTER, "lanyard.toml").unwrap();
+        assert_eq!(c.version, Some(1));
+        assert_eq!(c.fail_on, Some(Severity::High));
+        assert!(c.select.is_empty() && c.allow.identities.is_empty());
+    }
+
+    #[test]
+    fn rule_dirs_stay_inside_the_repository() {
+        for bad in ["rule-dirs = [\"/etc\"]", "rule-dirs = [\"../x\"]"] {
+            assert!(Config::parse(bad, "x").is_err(), "{bad}");
+        }
+        assert!(Config::parse("rule-dirs = [\"lanyard-rules\"]", "x").is_ok());
     }
 
     #[test]

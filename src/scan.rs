@@ -39,6 +39,15 @@ pub struct ScanOptions {
     /// Report only findings that touch these paths (display paths); the whole tree is
     /// still scanned so cross-file findings are complete (pre-commit, `--diff-base`).
     pub focus: Option<HashSet<String>>,
+    /// Extra credential catalog files `(name, TOML text)` from the project.
+    pub rule_files: Vec<(String, String)>,
+    /// Literal values that are known not to be secrets (test fixtures' public keys).
+    pub allowed_values: Vec<String>,
+    /// Identities that may appear in findings' primary locations without a finding
+    /// (a known bot account, a sanctioned shared role).
+    pub allowed_identities: Vec<String>,
+    /// Severity per rule id, replacing the rule's own.
+    pub severity_overrides: HashMap<String, crate::finding::Severity>,
 }
 
 impl Default for ScanOptions {
@@ -54,6 +63,10 @@ impl Default for ScanOptions {
             require_reason: true,
             report_unused_ignores: false,
             focus: None,
+            rule_files: Vec::new(),
+            allowed_values: Vec::new(),
+            allowed_identities: Vec::new(),
+            severity_overrides: HashMap::new(),
         }
     }
 }
@@ -168,7 +181,18 @@ pub enum ScanError {
 
 /// Run a whole scan.
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
-    let catalog = Catalog::builtin().map_err(|e| ScanError::Catalog(e.to_string()))?;
+    // The built-in catalog unless the project adds rule files or allowed values.
+    let owned;
+    let catalog: &Catalog = if opts.rule_files.is_empty() && opts.allowed_values.is_empty() {
+        Catalog::builtin().map_err(|e| ScanError::Catalog(e.to_string()))?
+    } else {
+        owned = Catalog::from_sources(
+            Catalog::builtin_sources().chain(opts.rule_files.iter().cloned()),
+        )
+        .map_err(|e| ScanError::Catalog(e.to_string()))?
+        .with_allowed(opts.allowed_values.iter().cloned());
+        &owned
+    };
     let rules: Vec<&'static dyn Rule> = rules::registry()
         .iter()
         .copied()
@@ -276,7 +300,10 @@ fn apply_suppressions(
     let active: Vec<Directive> = honoured.iter().map(|i| directives[*i].clone()).collect();
     let mut kept = Vec::new();
     let mut suppressed = Vec::new();
-    for f in findings {
+    for mut f in findings {
+        if let Some(severity) = opts.severity_overrides.get(f.rule) {
+            f.severity = *severity;
+        }
         if let Some(focus) = &opts.focus {
             let touches = focus.contains(&*f.primary.path)
                 || f.related.iter().any(|l| focus.contains(&*l.path));
@@ -290,6 +317,9 @@ fn apply_suppressions(
             suppressed.push((f, Suppression::InSource { reason }));
         } else if opts.baseline.contains(&f.fingerprint) {
             suppressed.push((f, Suppression::Baseline));
+        } else if let Some(id) = allowed_identity(&f, &opts.allowed_identities, files) {
+            let what = format!("`{id}` is allowed in lanyard.toml");
+            suppressed.push((f, Suppression::Allowed { what }));
         } else {
             kept.push(f);
         }
@@ -318,6 +348,20 @@ fn apply_suppressions(
         }
     }
     (kept, suppressed)
+}
+
+/// The allowed identity a finding's primary location names, if any.
+fn allowed_identity<'a>(f: &Finding, allowed: &'a [String], files: &FileStore) -> Option<&'a str> {
+    if allowed.is_empty() {
+        return None;
+    }
+    let text = files
+        .get(&f.primary.path)
+        .map(|file| file.slice(f.primary.span))?;
+    allowed
+        .iter()
+        .find(|a| !a.is_empty() && text.contains(a.as_str()))
+        .map(String::as_str)
 }
 
 /// Sort findings deterministically and give each its fingerprint.
@@ -632,6 +676,7 @@ fn check_file(
         parsed: parsed.as_ref(),
         credentials: &credentials,
         facts: &facts,
+        catalog,
     };
     let mut findings = Vec::new();
     for rule in rules.iter().filter(|r| r.applies_to(kind)) {

@@ -33,6 +33,8 @@ pub enum Suppression {
     InSource { reason: String },
     /// Listed in the baseline file.
     Baseline,
+    /// Names an identity or value the configuration allows.
+    Allowed { what: String },
 }
 
 static DIRECTIVE: LazyLock<Option<Regex>> =

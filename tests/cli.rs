@@ -210,3 +210,115 @@ fn rules_reference_is_up_to_date() {
         "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
     );
 }
+
+fn pod(name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers: [{{name: x, image: nginx}}]\n"
+    )
+}
+
+#[test]
+fn config_rules_allow_and_rule_dirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("pod.yaml"), pod("web")).unwrap();
+    // Per-rule severity raises a medium finding above the threshold; `enabled = false`
+    // turns the rule off.
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "[rules.default-service-account]\nseverity = \"critical\"\n",
+    )
+    .unwrap();
+    assert_eq!(check(root, &[]).0, 1);
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "[rules.default-service-account]\nenabled = false\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(root, &["--fail-on", "low"]);
+    assert_eq!(code, 0, "{stdout}");
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "[rules.no-such-rule]\nenabled = false\n",
+    )
+    .unwrap();
+    assert_eq!(check(root, &[]).0, 2);
+
+    // An allowed identity silences the findings that name it.
+    std::fs::remove_file(root.join("pod.yaml")).unwrap();
+    std::fs::write(root.join(".env"), "GIT_AUTHOR_EMAIL=jane.doe@gmail.com\n").unwrap();
+    std::fs::write(root.join("lanyard.toml"), "fail-on = \"low\"\n").unwrap();
+    assert_eq!(check(root, &[]).0, 1);
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "fail-on = \"low\"\n[allow]\nidentities = [\"jane.doe@gmail.com\"]\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(root, &[]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("suppressed"), "{stdout}");
+
+    // A project credential format from a rule directory.
+    std::fs::remove_file(root.join(".env")).unwrap();
+    std::fs::create_dir(root.join("lanyard-rules")).unwrap();
+    std::fs::write(
+        root.join("lanyard-rules/acme.toml"),
+        r#"version = 1
+[[credential]]
+id = "acme-user-token"
+name = "ACME user token"
+provider = "acme"
+principal = "human"
+lifetime = "long-lived"
+severity = "high"
+confidence = "high"
+keywords = ["acmeu_"]
+regex = '''\b(acmeu_[a-z0-9]{24})\b'''
+secret_group = 1
+prefix = "acmeu_"
+alternative = "an ACME service token"
+match = ["T=acmeu_{lower:24}"]
+no_match = ["T=acmeu_x"]
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "rule-dirs = [\"lanyard-rules\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("tool.env"),
+        "ACME_TOKEN=acmeu_q8zr2lmt0vxk4nwb7yhc1jsd\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(root, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("ACME user token"), "{stdout}");
+    assert!(!stdout.contains("q8zr2lmt0vxk"), "masked: {stdout}");
+}
+
+#[test]
+fn init_writes_a_starter_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lanyard()
+        .current_dir(dir.path())
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(dir.path().join("lanyard.toml")).unwrap();
+    assert!(text.contains("fail-on"));
+    std::fs::write(dir.path().join("README.md"), "hi\n").unwrap();
+    assert_eq!(check(dir.path(), &[]).0, 0);
+    assert_eq!(
+        lanyard()
+            .current_dir(dir.path())
+            .arg("init")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+}

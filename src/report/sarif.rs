@@ -428,6 +428,10 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
                 kind: "external",
                 justification: Some("accepted in the lanyard baseline"),
             },
+            Suppression::Allowed { what } => SarifSuppression {
+                kind: "external",
+                justification: Some(what.as_str()),
+            },
         });
         results.push(r);
     }

@@ -2,7 +2,7 @@
 //! into a finding that names the credential's kind, its owner and the alternative,
 //! with a higher severity when an AI agent holds it.
 
-use crate::catalog::{Catalog, CredentialMatch, CredentialSpec, Principal};
+use crate::catalog::{CredentialMatch, CredentialSpec, Principal};
 use crate::facts::{Identity, Workload};
 use crate::finding::{Confidence, Finding};
 use crate::rules::{FileCx, RuleMeta};
@@ -15,9 +15,7 @@ pub(crate) fn check(
     personal: bool,
     out: &mut Vec<Finding>,
 ) {
-    let Ok(catalog) = Catalog::builtin() else {
-        return;
-    };
+    let catalog = cx.catalog;
     for m in cx.credentials {
         let Some(spec) = catalog.specs.get(m.spec) else {
             continue;

@@ -151,6 +151,8 @@ pub(crate) struct FileCx<'a> {
     pub(crate) parsed: Option<&'a Parsed>,
     pub(crate) credentials: &'a [CredentialMatch],
     pub(crate) facts: &'a FileFacts,
+    /// The run's credential catalog (built in, plus the project's own rule files).
+    pub(crate) catalog: &'a crate::catalog::Catalog,
 }
 
 impl FileCx<'_> {

@@ -281,6 +281,7 @@ mod tests {
             parsed: Some(&parsed),
             credentials: &[],
             facts: &facts,
+            catalog: crate::catalog::Catalog::builtin().unwrap(),
         };
         let mut out = Vec::new();
         rule.check_file(&cx, &mut out);
