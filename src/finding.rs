@@ -212,6 +212,11 @@ pub struct Finding {
     /// leading bytes are public: values the credential catalog does not match (a
     /// `.netrc` password, a kubeconfig client key) but the rule knows are secrets.
     pub mask: Vec<(Span, usize)>,
+    /// For a grant: the identities that hold it (scoped references until the identity
+    /// graph resolves them), so the project pass can name the agents that use them.
+    pub holders: Vec<crate::facts::Identity>,
+    /// Whether the rule already found, in the same file, that an agent holds the grant.
+    pub agent_context: bool,
 }
 
 impl Finding {

@@ -393,15 +393,23 @@ fn marked(what: &str, name: &str) -> Option<String> {
         .map(|m| format!("{what} `{name}` is named like an AI agent (`{m}`)"))
 }
 
-fn tf_holder_agent(doc: &Document, kind: &str, ty: &str, name: &str) -> Option<String> {
+/// The blocks a grant flows through, from where it is written to the identities that
+/// hold it: a policy document is used by a policy resource, which is attached to a
+/// role; every hop is a reference to the previous one. Bounded by the number of blocks.
+/// Returns the blocks and the indexes of the carriers, plus a name-based agent reason
+/// found on the way (a holder written as a literal name).
+fn tf_carriers<'a>(
+    doc: &'a Document,
+    kind: &str,
+    ty: &str,
+    name: &str,
+) -> Option<(Vec<TfBlock<'a>>, Vec<usize>, Option<String>)> {
     let blocks = tf_blocks(doc);
     let start = blocks
         .iter()
         .position(|b| b.kind == kind && b.ty == ty && b.name == name)?;
-    // Follow the grant from where it is written to the identities holding it: a policy
-    // document is used by a policy resource, which is attached to a role; every hop is a
-    // reference to the previous one. Bounded by the number of blocks.
     let mut carriers = vec![start];
+    let mut literal_reason = None;
     let mut i = 0;
     while i < carriers.len() && carriers.len() <= blocks.len() {
         let current = &blocks[carriers[i]];
@@ -433,15 +441,113 @@ fn tf_holder_agent(doc: &Document, kind: &str, ty: &str, name: &str) -> Option<S
                             carriers.push(j);
                         }
                     }
-                    if value.as_str().is_some()
-                        && let Some(why) = marked("the grant's holder", text)
-                    {
-                        return Some(why);
+                    if literal_reason.is_none() && value.as_str().is_some() {
+                        literal_reason = marked("the grant's holder", text);
                     }
                 }
             }
         }
         i += 1;
+    }
+    Some((blocks, carriers, literal_reason))
+}
+
+/// The document path (`resource.type.name`, `Resources.Logical`) of the Terraform block
+/// or CloudFormation resource whose text contains `span`.
+pub fn enclosing_grant(doc: &Document, span: Span) -> Option<String> {
+    let inside = |outer: Span| outer.start <= span.start && span.end <= outer.end;
+    if let Some(b) = tf_blocks(doc)
+        .into_iter()
+        .find(|b| inside(b.name_span.join(b.body.span)))
+    {
+        return Some(b.path());
+    }
+    doc.root
+        .get("Resources")?
+        .entries()
+        .iter()
+        .find(|e| inside(e.key.span.join(e.value.span)))
+        .and_then(|e| e.key_str())
+        .map(|k| format!("Resources.{k}"))
+}
+
+/// The identities that hold the grant written at `path`, as scoped references for the
+/// identity graph to resolve (`scope:aws_iam_role.x`, `scope:cfn:Role`).
+pub fn holder_identities(doc: &Document, path: &str, scope: &str) -> Vec<crate::facts::Identity> {
+    use crate::facts::Identity;
+    let mut segs = path.split('.');
+    match (segs.next(), segs.next(), segs.next()) {
+        (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
+            let name = name.split('[').next().unwrap_or(name);
+            let Some((blocks, carriers, _)) = tf_carriers(doc, kind, ty, name) else {
+                return Vec::new();
+            };
+            let mut out: Vec<Identity> = Vec::new();
+            for b in carriers.iter().map(|&c| &blocks[c]) {
+                if b.ty == "aws_iam_role" {
+                    out.push(Identity::AwsRole(format!("{scope}:{}", b.address())));
+                    continue;
+                }
+                // A role defined in another file of the module: keep the reference for
+                // the identity graph to resolve.
+                for attr in TF_HOLDER_ATTRS {
+                    for value in b.body.get(attr).map(Node::one_or_many).unwrap_or_default() {
+                        let Some(text) = value.as_text() else {
+                            continue;
+                        };
+                        for (i, _) in text.match_indices("aws_iam_role.") {
+                            let rest = &text[i + "aws_iam_role.".len()..];
+                            let end = rest
+                                .find(|c: char| {
+                                    !(c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                                })
+                                .unwrap_or(rest.len());
+                            if end > 0 && refers_to(text, &format!("aws_iam_role.{}", &rest[..end]))
+                            {
+                                out.push(Identity::AwsRole(format!(
+                                    "{scope}:aws_iam_role.{}",
+                                    &rest[..end]
+                                )));
+                            }
+                        }
+                    }
+                }
+            }
+            out.dedup();
+            out
+        }
+        (Some("Resources"), Some(logical), _) => {
+            let logical = logical.split('[').next().unwrap_or(logical);
+            let Some(resource) = doc.root.get("Resources").and_then(|r| r.get(logical)) else {
+                return Vec::new();
+            };
+            let ty = resource.get("Type").and_then(Node::as_str).unwrap_or("");
+            let mut out = Vec::new();
+            if ty == "AWS::IAM::Role" {
+                out.push(Identity::AwsRole(format!("{scope}:cfn:{logical}")));
+            }
+            for item in resource
+                .get_path(&["Properties", "Roles"])
+                .map(Node::items)
+                .unwrap_or_default()
+            {
+                if let Some(r) = item
+                    .as_text()
+                    .or_else(|| item.get("Ref").and_then(Node::as_text))
+                {
+                    out.push(Identity::AwsRole(format!("{scope}:cfn:{r}")));
+                }
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn tf_holder_agent(doc: &Document, kind: &str, ty: &str, name: &str) -> Option<String> {
+    let (blocks, carriers, literal_reason) = tf_carriers(doc, kind, ty, name)?;
+    if literal_reason.is_some() {
+        return literal_reason;
     }
     for &c in &carriers {
         let b = &blocks[c];

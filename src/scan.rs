@@ -272,6 +272,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             }),
         }
     }
+    attach_agent_context(&mut findings, &project);
     finalize(&mut findings);
     let (findings, suppressed) =
         apply_suppressions(findings, &mut directives, &result.files, opts, &mut notices);
@@ -348,6 +349,51 @@ fn apply_suppressions(
         }
     }
     (kept, suppressed)
+}
+
+/// Grants held by identities that AI agents run as, in any file: name the agents,
+/// point at where they take the identity, and raise the severity once (unless the rule
+/// already did so from the same file).
+fn attach_agent_context(findings: &mut [Finding], project: &ProjectFacts) {
+    for f in findings.iter_mut().filter(|f| !f.holders.is_empty()) {
+        let mut agents: Vec<(&crate::facts::Workload, Span)> = Vec::new();
+        for holder in &f.holders {
+            let mut id = holder.clone();
+            crate::iac::resolve(&mut id, &project.definitions);
+            for w in project.workloads.iter().filter(|w| w.agent.is_some()) {
+                for u in w.identities.iter().filter(|u| u.identity == id) {
+                    if !agents
+                        .iter()
+                        .any(|(a, _)| a.name == w.name && a.path == w.path)
+                    {
+                        agents.push((w, u.span));
+                    }
+                }
+            }
+        }
+        if agents.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = agents.iter().map(|(w, _)| w.name.as_str()).collect();
+        for (w, span) in &agents {
+            let why = w.agent.as_deref().unwrap_or("");
+            f.related.push(crate::finding::Label::new(
+                &w.path,
+                *span,
+                crate::finding::sanitize(&format!("{} holds this grant ({why})", w.name))
+                    .into_owned(),
+            ));
+        }
+        if !f.agent_context {
+            f.severity = f.severity.raised();
+            f.message
+                .push_str(&format!("; held by AI agent {}", names.join(", ")));
+            f.agent_context = true;
+        }
+        if f.workload.is_none() {
+            f.workload = names.first().map(|n| (*n).to_owned());
+        }
+    }
 }
 
 /// The allowed identity a finding's primary location names, if any.
@@ -681,6 +727,35 @@ fn check_file(
     let mut findings = Vec::new();
     for rule in rules.iter().filter(|r| r.applies_to(kind)) {
         rule.check_file(&cx, &mut findings);
+    }
+    // Grants: who holds them, for the project pass to name the agents using them.
+    if let Some(p) = parsed.as_ref()
+        && matches!(
+            kind,
+            FileKind::Terraform | FileKind::TerraformJson | FileKind::CloudFormation
+        )
+    {
+        let scope = if kind == FileKind::CloudFormation {
+            c.display.to_string()
+        } else {
+            c.display
+                .rsplit_once('/')
+                .map_or("", |(dir, _)| dir)
+                .to_owned()
+        };
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.family == crate::finding::Family::ExcessiveScope)
+        {
+            let Some((doc, path)) = p
+                .documents
+                .iter()
+                .find_map(|d| crate::iam::enclosing_grant(d, f.primary.span).map(|path| (d, path)))
+            else {
+                continue;
+            };
+            f.holders = crate::iam::holder_identities(doc, &path, &scope);
+        }
     }
     // Secrets that rules know of beyond the catalog's matches. Rules left out by
     // `--select` still run for this: another rule's snippet may quote the same line.

@@ -163,6 +163,8 @@ pub(crate) mod test_support {
                 fingerprint: "0123456789abcdef".into(),
                 fingerprint_key: String::new(),
                 mask: Vec::new(),
+                holders: Vec::new(),
+                agent_context: false,
             },
             Finding {
                 rule: pick(2),
@@ -181,6 +183,8 @@ pub(crate) mod test_support {
                 fingerprint: "fedcba9876543210".into(),
                 fingerprint_key: String::new(),
                 mask: Vec::new(),
+                holders: Vec::new(),
+                agent_context: false,
             },
             Finding {
                 rule: pick(6),
@@ -196,6 +200,8 @@ pub(crate) mod test_support {
                 fingerprint: "00000000ffffffff".into(),
                 fingerprint_key: String::new(),
                 mask: Vec::new(),
+                holders: Vec::new(),
+                agent_context: false,
             },
         ];
         result.notices = vec![

@@ -113,7 +113,8 @@ fn report(cx: &FileCx<'_>, doc: &Document, g: Grant<'_>, out: &mut Vec<Finding>)
         g.what, g.scope, g.why
     );
     let mut severity = g.severity;
-    if let Some(why) = iam::holder_agent(doc, &g.path) {
+    let agent = iam::holder_agent(doc, &g.path);
+    if let Some(why) = &agent {
         message.push_str(&format!("; {why}, so injected text can use all of it"));
         severity = severity.raised();
     }
@@ -122,6 +123,7 @@ fn report(cx: &FileCx<'_>, doc: &Document, g: Grant<'_>, out: &mut Vec<Finding>)
             .label("broad built-in grant")
             .help("Grant a policy or custom role with only the actions the task calls, on the resources it works on, at the narrowest scope.")
             .severity(severity)
+            .agent_context(agent.is_some())
             .confidence(g.confidence)
             .key(format!("{}:{}", g.path, g.what))
             .build(),

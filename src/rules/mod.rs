@@ -218,6 +218,8 @@ impl FindingBuilder {
                 fingerprint: String::new(),
                 fingerprint_key: String::new(),
                 mask: Vec::new(),
+                holders: Vec::new(),
+                agent_context: false,
             },
         }
     }
@@ -235,6 +237,13 @@ impl FindingBuilder {
 
     pub(crate) fn related(mut self, path: &Arc<str>, span: Span, text: impl Into<String>) -> Self {
         self.finding.related.push(Label::new(path, span, text));
+        self
+    }
+
+    /// The rule already tied the grant to an AI agent (and raised the severity), so the
+    /// project pass only adds locations.
+    pub(crate) fn agent_context(mut self, known: bool) -> Self {
+        self.finding.agent_context = known;
         self
     }
 

@@ -250,6 +250,7 @@ fn finding(
         .label("privilege escalation")
         .help("Keep IAM administration out of this identity; if it must deploy compute, scope `iam:PassRole` to the one execution role with an `iam:PassedToService` condition and set a permissions boundary.")
         .severity(severity)
+        .agent_context(agent.is_some())
         .key(format!("{}:{}", policy.path, group.primary.item.text));
     if conditional {
         b = b.confidence(Confidence::Medium);

@@ -157,6 +157,7 @@ fn finding(
         })
         .help("Scope `Resource` to the ARNs the task works on; keep `*` only for read-only actions that do not support resource-level permissions.")
         .severity(severity)
+        .agent_context(agent.is_some())
         .key(format!(
             "{}.Statement[{}]:Resource",
             policy.path,
