@@ -79,16 +79,21 @@ macro_rules! declare_rule {
 #[cfg(test)]
 pub(crate) use declare_rule;
 
+mod agent_acts_as_person;
 mod agent_host_escape;
 mod anonymous_role_session;
+mod audit_logging_disabled;
 mod credential;
 mod default_service_account;
+mod generic_shared_account;
+mod human_and_agent_share_role;
 mod human_credential_mount;
 mod human_token;
 mod human_token_reference;
 mod identity_shared_by_agents;
 mod machine_secret_literal;
 mod personal_identity;
+mod short_log_retention;
 mod wildcard_iam_action;
 
 /// A rule's checks. A rule overrides the pass it needs: per file, or over the facts of
@@ -115,9 +120,14 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &personal_identity::PersonalIdentity,
         &default_service_account::DefaultServiceAccount,
         &identity_shared_by_agents::IdentitySharedByAgents,
+        &human_and_agent_share_role::HumanAndAgentShareRole,
+        &generic_shared_account::GenericSharedAccount,
         &wildcard_iam_action::WildcardIamAction,
         &agent_host_escape::AgentHostEscape,
         &anonymous_role_session::AnonymousRoleSession,
+        &agent_acts_as_person::AgentActsAsPerson,
+        &audit_logging_disabled::AuditLoggingDisabled,
+        &short_log_retention::ShortLogRetention,
         &machine_secret_literal::MachineSecretLiteral,
     ];
     RULES
