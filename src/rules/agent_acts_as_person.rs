@@ -448,4 +448,44 @@ mod tests {
             assert!(!person_name(n), "{n}");
         }
     }
+
+    #[test]
+    fn hostile_text_never_panics() {
+        let pieces = [
+            "Impersonate-User",
+            ":",
+            "--as",
+            "=",
+            "git",
+            "config",
+            "user.email",
+            "é",
+            "\"",
+            "'",
+            "\\",
+            ";",
+            " ",
+            "日本",
+            "\u{202e}",
+        ];
+        let node = Node::scalar(
+            crate::source::Span::default(),
+            "",
+            crate::doc::ScalarKind::Str,
+        );
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let t = format!("{a}{b}{c}");
+                    let words: Vec<(String, &Node)> = shell_words(&t)
+                        .into_iter()
+                        .map(|w| (w.text, &node))
+                        .collect();
+                    let mut hits = Vec::new();
+                    scan_list(&words, &mut hits);
+                    let _ = person_name(&t);
+                }
+            }
+        }
+    }
 }
