@@ -19,6 +19,27 @@ pub struct Knowledge {
     pub azure: Roles,
     pub kubernetes: Kubernetes,
     pub oauth: OAuth,
+    #[serde(default)]
+    pub audit: Audit,
+}
+
+/// How long audit evidence must be kept.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    /// Fewer days of log retention than this lose an agent's actions before an
+    /// incident is usually noticed and investigated.
+    pub min_log_retention_days: u32,
+    pub why_retention: String,
+}
+
+impl Default for Audit {
+    fn default() -> Self {
+        Self {
+            min_log_retention_days: 90,
+            why_retention: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -80,12 +80,16 @@ macro_rules! declare_rule {
 pub(crate) use declare_rule;
 
 mod admin_managed_policy;
+mod agent_acts_as_person;
 mod agent_host_escape;
 mod anonymous_role_session;
+mod audit_logging_disabled;
 mod broad_oauth_scope;
 mod credential;
 mod default_service_account;
+mod generic_shared_account;
 mod gha_broad_permissions;
+mod human_and_agent_share_role;
 mod human_credential_mount;
 mod human_token;
 mod human_token_reference;
@@ -95,6 +99,7 @@ mod long_lived_cloud_key;
 mod machine_secret_literal;
 mod personal_identity;
 mod privilege_escalation_action;
+mod short_log_retention;
 mod user_oauth_credentials;
 mod wildcard_iam_action;
 pub(crate) mod wildcard_iam_resource;
@@ -124,6 +129,8 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &user_oauth_credentials::UserOauthCredentials,
         &default_service_account::DefaultServiceAccount,
         &identity_shared_by_agents::IdentitySharedByAgents,
+        &human_and_agent_share_role::HumanAndAgentShareRole,
+        &generic_shared_account::GenericSharedAccount,
         &wildcard_iam_action::WildcardIamAction,
         &wildcard_iam_resource::WildcardIamResource,
         &privilege_escalation_action::PrivilegeEscalationAction,
@@ -133,6 +140,9 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &broad_oauth_scope::BroadOauthScope,
         &agent_host_escape::AgentHostEscape,
         &anonymous_role_session::AnonymousRoleSession,
+        &agent_acts_as_person::AgentActsAsPerson,
+        &audit_logging_disabled::AuditLoggingDisabled,
+        &short_log_retention::ShortLogRetention,
         &machine_secret_literal::MachineSecretLiteral,
         &long_lived_cloud_key::LongLivedCloudKey,
     ];

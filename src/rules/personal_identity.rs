@@ -274,7 +274,7 @@ fn identity_key(key: &str) -> bool {
 }
 
 /// Logins of the connection URLs in `text`: (service, login as written, login decoded).
-fn dsn_logins(text: &str) -> Vec<(String, &str, String)> {
+pub(crate) fn dsn_logins(text: &str) -> Vec<(String, &str, String)> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices("://") {
         let scheme_start = text[..i]

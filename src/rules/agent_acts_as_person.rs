@@ -1,0 +1,491 @@
+use crate::classify::FileKind;
+use crate::doc::{Node, PathSeg};
+use crate::facts::{agent_marker, node_at, personal_login, shell_words};
+use crate::finding::{Confidence, Finding, Redacted, Severity};
+use crate::rules::{FileCx, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it finds
+    /// A job, workload or agent image that commits, comments or calls APIs under a
+    /// person's name:
+    ///
+    /// - `git config [--global] user.email <person>` / `user.name "<First Last>"`,
+    ///   `git -c user.email=<person>`, `git commit --author=<person>` in workflow `run:`
+    ///   scripts, GitLab `script:`, container commands and args, Dockerfile `RUN`;
+    /// - `GIT_AUTHOR_EMAIL`, `GIT_COMMITTER_EMAIL`, `GIT_AUTHOR_NAME`,
+    ///   `GIT_COMMITTER_NAME` set to a person in any environment (workflow, Kubernetes,
+    ///   compose, MCP server, Dockerfile `ENV`, `.env`), and `author`/`committer`
+    ///   inputs of workflow actions;
+    /// - `kubectl --as=<person>` / `--as-group=<group>` and `Impersonate-User` headers
+    ///   in scripts, MCP server args and headers, and container args.
+    ///
+    /// A person is an address at a consumer mail provider or a person-shaped address or
+    /// login (see `personal-identity`), or a `First Last` name. Bot identities
+    /// (`github-actions[bot]`, `41898282+github-actions[bot]@users.noreply.github.com`,
+    /// `claude[bot]`), service accounts and `${{ ... }}` expressions are not people.
+    /// The finding is high when the job or workload runs an AI agent.
+    ///
+    /// ## Why it matters
+    /// The history says a person did what the agent did: commits, reviews and API calls
+    /// carry their name, audit logs and blame point at them, and nobody can later tell
+    /// the agent's changes from theirs. Impersonation also gives the agent that
+    /// person's rights.
+    ///
+    /// ## What to do instead
+    /// Give the agent its own identity and let it act as itself: commit as a bot
+    /// (`triage-agent[bot]` with its noreply address, or a GitHub App), call Kubernetes
+    /// with the agent's own service account, and record the requesting person as a
+    /// trailer or annotation (`Co-authored-by:`), not as the author.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// - run: |
+    ///     git config --global user.email jane.doe@gmail.com
+    ///     git commit -am "agent fixes"
+    /// ```
+    /// Use instead `git config user.email "41898282+github-actions[bot]@users.noreply.github.com"`
+    /// or a GitHub App's bot identity.
+    pub(crate) struct AgentActsAsPerson {
+        id: "agent-acts-as-person",
+        family: AuditTrail,
+        severity: High,
+        confidence: Medium,
+        summary: "An agent commits, comments or calls APIs under a person's name",
+    }
+}
+
+const HELP: &str = "Let the agent act as itself: commit as a bot identity (a GitHub App or `<agent>[bot]` noreply address), call APIs with its own account, and name the requesting person in a trailer, not as the actor.";
+
+/// Keys whose values are commands or command words.
+const COMMAND_KEYS: &[&str] = &[
+    "run",
+    "script",
+    "before_script",
+    "after_script",
+    "command",
+    "args",
+    "entrypoint",
+    "RUN",
+    "CMD",
+    "ENTRYPOINT",
+];
+
+/// Environment variables git takes its author and committer from.
+const GIT_VARS: &[&str] = &[
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_EMAIL",
+    "GIT_AUTHOR_NAME",
+    "GIT_COMMITTER_NAME",
+];
+
+/// What the actor does under the person's name.
+#[derive(Clone, Copy)]
+enum Act {
+    Commits,
+    KubeUser,
+    KubeGroup,
+    Impersonates,
+}
+
+struct Hit<'a> {
+    node: &'a Node,
+    value: String,
+    act: Act,
+    confidence: Confidence,
+    how: String,
+}
+
+impl Rule for AgentActsAsPerson {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn applies_to(&self, kind: FileKind) -> bool {
+        matches!(
+            kind,
+            FileKind::GithubWorkflow
+                | FileKind::GithubAction
+                | FileKind::GitlabCi
+                | FileKind::Kubernetes
+                | FileKind::HelmTemplate
+                | FileKind::Compose
+                | FileKind::McpConfig
+                | FileKind::Dockerfile
+                | FileKind::Dotenv
+        )
+    }
+
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
+        let mut hits = Vec::new();
+        for doc in cx.documents() {
+            doc.root
+                .walk(|path, node| collect(&doc.root, path, node, &mut hits));
+        }
+        let agent_image = cx.file.kind == FileKind::Dockerfile && agent_image(cx);
+        let mut seen = Vec::new();
+        for hit in hits {
+            let span = cx.span_within(hit.node, &hit.value);
+            if seen.contains(&span) {
+                continue;
+            }
+            seen.push(span);
+            let workload = cx.facts.workload_at(span);
+            let agent = workload
+                .and_then(|w| w.agent.clone())
+                .or_else(|| agent_image.then(|| "it builds an agent image".to_owned()));
+            let subject = match (workload, cx.file.kind) {
+                (Some(w), _) => w.name.clone(),
+                (None, FileKind::Dockerfile) => "this image".to_owned(),
+                (None, FileKind::Dotenv) => "whatever loads this environment".to_owned(),
+                (None, _) => "this configuration".to_owned(),
+            };
+            let value = &hit.value;
+            let how = &hit.how;
+            let mut message = match hit.act {
+                Act::Commits => format!(
+                    "{subject} commits as `{value}` ({how}), a person: the history credits them with what it does, and nobody can tell its changes from theirs"
+                ),
+                Act::KubeUser => format!(
+                    "{subject} calls the Kubernetes API as `{value}` ({how}), a person: the audit log names them and the call runs with their rights"
+                ),
+                Act::KubeGroup => format!(
+                    "{subject} calls the Kubernetes API as group `{value}` ({how}), a group of people: the call runs with their rights and is logged as theirs"
+                ),
+                Act::Impersonates => format!(
+                    "{subject} impersonates `{value}` ({how}), a person: the audit log names them and the call runs with their rights"
+                ),
+            };
+            if let Some(why) = &agent {
+                message.push_str(&format!("; it runs an AI agent ({why})"));
+            }
+            let mut b = cx
+                .finding(&AgentActsAsPerson::META, span, message)
+                .label("a person's identity")
+                .help(HELP)
+                .confidence(hit.confidence)
+                .evidence(Redacted::plain(value.clone()))
+                .key(format!("{subject}:{how}:{value}"));
+            if let Some(w) = workload {
+                b = b.workload(&w.name);
+            }
+            if agent.is_none() {
+                b = b.severity(Severity::Medium);
+            }
+            out.push(b.build());
+        }
+    }
+}
+
+fn collect<'a>(root: &'a Node, path: &[PathSeg<'_>], node: &'a Node, hits: &mut Vec<Hit<'a>>) {
+    let key = match path.last() {
+        Some(PathSeg::Key(k)) => Some(*k),
+        _ => None,
+    };
+    if let Some(k) = key
+        && COMMAND_KEYS.contains(&k)
+    {
+        if let Some(text) = node.as_str() {
+            scan_words(node, &words_of(text), hits);
+        } else if node.is_seq() {
+            // A list of arguments, or of script lines (`sh -c "..."`, GitLab `script:`).
+            let mut words: Vec<(String, &Node)> = Vec::new();
+            for item in node.items() {
+                let Some(t) = item.as_str() else { continue };
+                words.extend(shell_words(t).into_iter().map(|w| (w.text, item)));
+            }
+            scan_list(&words, hits);
+        }
+        return;
+    }
+    let Some(text) = node.as_str() else { return };
+    let (var, value) = match (key, path) {
+        // Kubernetes `env: [{ name: GIT_AUTHOR_EMAIL, value: ... }]`
+        (Some("value"), [.., PathSeg::Key("env"), PathSeg::Index(_), _]) => (
+            node_at(root, &path[..path.len() - 1])
+                .and_then(|item| item.get("name"))
+                .and_then(Node::as_str),
+            text,
+        ),
+        (Some(k), _) => (Some(k), text),
+        // Compose `environment: [GIT_AUTHOR_EMAIL=...]`
+        (None, _) => match text.split_once('=') {
+            Some((k, v)) if GIT_VARS.contains(&k) => (Some(k), v),
+            _ => (None, text),
+        },
+    };
+    let Some(var) = var else { return };
+    if GIT_VARS.contains(&var) {
+        person(node, value, Act::Commits, format!("`{var}`"), hits);
+    } else if var.eq_ignore_ascii_case("Impersonate-User") {
+        person(
+            node,
+            value,
+            Act::Impersonates,
+            "`Impersonate-User` header".to_owned(),
+            hits,
+        );
+    } else if matches!(path, [.., PathSeg::Key("with"), PathSeg::Key(_)]) {
+        let lower = var.to_ascii_lowercase();
+        if [
+            "author",
+            "committer",
+            "user_email",
+            "user-email",
+            "user_name",
+        ]
+        .iter()
+        .any(|k| lower.contains(k))
+        {
+            person(
+                node,
+                value,
+                Act::Commits,
+                format!("action input `{var}`"),
+                hits,
+            );
+        }
+    }
+}
+
+fn words_of(text: &str) -> Vec<String> {
+    shell_words(text).into_iter().map(|w| w.text).collect()
+}
+
+fn scan_words<'a>(node: &'a Node, words: &[String], hits: &mut Vec<Hit<'a>>) {
+    let list: Vec<(String, &Node)> = words.iter().map(|w| (w.clone(), node)).collect();
+    scan_list(&list, hits);
+}
+
+/// Find identities in a command's words: git author settings, kubectl impersonation,
+/// `Impersonate-User` headers.
+fn scan_list<'a>(words: &[(String, &'a Node)], hits: &mut Vec<Hit<'a>>) {
+    let mut cmd_start = 0;
+    for (i, (w, node)) in words.iter().enumerate() {
+        if w == ";" {
+            cmd_start = i + 1;
+            continue;
+        }
+        let cmd = &words[cmd_start..i];
+        let has = |name: &str| {
+            cmd.iter()
+                .any(|(c, _)| c == name || c.rsplit('/').next() == Some(name))
+        };
+        let next = words.get(i + 1).filter(|(n, _)| n != ";");
+        // `git config user.email X`, `git -c user.email=X`
+        if has("git") {
+            for setting in ["user.email", "user.name"] {
+                if w == setting && has("config") {
+                    if let Some((v, n)) = next {
+                        person(n, v, Act::Commits, format!("`git config {setting}`"), hits);
+                    }
+                } else if let Some(v) = w.strip_prefix(&format!("{setting}=")) {
+                    person(node, v, Act::Commits, format!("`git -c {setting}`"), hits);
+                }
+            }
+            if let Some(v) = w.strip_prefix("--author=") {
+                person(
+                    node,
+                    v,
+                    Act::Commits,
+                    "`git commit --author`".to_owned(),
+                    hits,
+                );
+            } else if w == "--author"
+                && let Some((v, n)) = next
+            {
+                person(n, v, Act::Commits, "`git commit --author`".to_owned(), hits);
+            }
+        }
+        if let Some((var, v)) = w.split_once('=')
+            && GIT_VARS.contains(&var)
+        {
+            person(node, v, Act::Commits, format!("`{var}`"), hits);
+        }
+        for (flag, act) in [("--as", Act::KubeUser), ("--as-group", Act::KubeGroup)] {
+            let how = format!("`{flag}`");
+            if let Some(v) = w.strip_prefix(&format!("{flag}=")) {
+                person(node, v, act, how, hits);
+            } else if w == flag
+                && let Some((v, n)) = next
+            {
+                person(n, v, act, how, hits);
+            }
+        }
+        const HEADER: &str = "impersonate-user";
+        if w.len() > HEADER.len()
+            && w.as_bytes()[..HEADER.len()].eq_ignore_ascii_case(HEADER.as_bytes())
+            && let Some(v) = w[HEADER.len()..].trim_start().strip_prefix(':')
+        {
+            let how = "`Impersonate-User` header".to_owned();
+            let v = v.trim();
+            if v.is_empty() {
+                if let Some((v, n)) = next {
+                    person(n, v, Act::Impersonates, how, hits);
+                }
+            } else {
+                person(node, v, Act::Impersonates, how, hits);
+            }
+        }
+    }
+}
+
+/// Record `value` if it names a person (or, for `--as-group`, a group of people).
+fn person<'a>(node: &'a Node, value: &str, act: Act, how: String, hits: &mut Vec<Hit<'a>>) {
+    let value = value.trim().trim_matches(['"', '\'', ',', '[', ']']);
+    let confidence = match act {
+        Act::KubeGroup => {
+            // `system:` groups are Kubernetes' own (nodes, service accounts, masters).
+            (!value.is_empty()
+                && !value.starts_with("system:")
+                && !value.contains(['$', '{'])
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c)))
+            .then_some(Confidence::Low)
+        }
+        _ => personal_login(value).or_else(|| person_name(value).then_some(Confidence::Medium)),
+    };
+    if let Some(confidence) = confidence {
+        hits.push(Hit {
+            node,
+            value: value.to_owned(),
+            act,
+            confidence,
+            how,
+        });
+    }
+}
+
+/// `Jane Doe`, `Marie-Claire O'Neil`: two to four capitalised words of letters, none
+/// of them a word bots and services are named with.
+fn person_name(text: &str) -> bool {
+    const NOT_PEOPLE: &[&str] = &[
+        "bot",
+        "bots",
+        "github",
+        "gitlab",
+        "actions",
+        "action",
+        "ci",
+        "cd",
+        "agent",
+        "claude",
+        "copilot",
+        "codex",
+        "gemini",
+        "aider",
+        "automation",
+        "automated",
+        "build",
+        "builder",
+        "release",
+        "deploy",
+        "deployer",
+        "dependabot",
+        "renovate",
+        "service",
+        "team",
+        "admin",
+        "system",
+        "runner",
+        "jenkins",
+        "pipeline",
+        "workflow",
+        "robot",
+        "user",
+        "your",
+        "name",
+        "first",
+        "last",
+    ];
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && text.len() <= 60
+        && !text.contains("[bot]")
+        && words.iter().all(|w| {
+            let mut chars = w.chars();
+            chars.next().is_some_and(char::is_uppercase)
+                && chars.all(|c| c.is_alphabetic() || "'-.".contains(c))
+                && !NOT_PEOPLE.contains(&w.to_lowercase().as_str())
+        })
+}
+
+/// A Dockerfile that builds an agent: its base image or its path names one.
+fn agent_image(cx: &FileCx<'_>) -> bool {
+    agent_marker(cx.path).is_some()
+        || cx.documents().any(|doc| {
+            doc.root
+                .get_all("FROM")
+                .any(|f| f.as_text().and_then(agent_marker).is_some())
+                || doc.root.get_all("ENV").any(|env| {
+                    env.entries().iter().any(|e| {
+                        e.key_str()
+                            .is_some_and(|k| k.ends_with("_API_KEY") && agent_marker(k).is_some())
+                    })
+                })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_of_people_and_of_bots() {
+        for n in ["Jane Doe", "Marie-Claire O'Neil", "José María Pérez"] {
+            assert!(person_name(n), "{n}");
+        }
+        for n in [
+            "github-actions[bot]",
+            "GitHub Actions",
+            "Claude Agent",
+            "Release Bot",
+            "jane doe",
+            "Jane",
+            "Your Name",
+            "${{ github.actor }}",
+        ] {
+            assert!(!person_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn hostile_text_never_panics() {
+        let pieces = [
+            "Impersonate-User",
+            ":",
+            "--as",
+            "=",
+            "git",
+            "config",
+            "user.email",
+            "é",
+            "\"",
+            "'",
+            "\\",
+            ";",
+            " ",
+            "日本",
+            "\u{202e}",
+        ];
+        let node = Node::scalar(
+            crate::source::Span::default(),
+            "",
+            crate::doc::ScalarKind::Str,
+        );
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let t = format!("{a}{b}{c}");
+                    let words: Vec<(String, &Node)> = shell_words(&t)
+                        .into_iter()
+                        .map(|w| (w.text, &node))
+                        .collect();
+                    let mut hits = Vec::new();
+                    scan_list(&words, &mut hits);
+                    let _ = person_name(&t);
+                }
+            }
+        }
+    }
+}
