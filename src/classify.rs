@@ -82,6 +82,13 @@ impl FileKind {
         }
     }
 
+    /// Kinds that can hold an IAM policy document: Terraform, CloudFormation and
+    /// policy JSON, plus generic JSON/YAML where policies are also written.
+    pub fn may_hold_iam_policies(self) -> bool {
+        use FileKind::*;
+        matches!(self, Terraform | TerraformJson | CloudFormation | IamPolicy | Json | Yaml)
+    }
+
     pub fn name(self) -> &'static str {
         use FileKind::*;
         match self {

@@ -48,15 +48,7 @@ impl Rule for WildcardIamResource {
     }
 
     fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
-            kind,
-            FileKind::Terraform
-                | FileKind::TerraformJson
-                | FileKind::CloudFormation
-                | FileKind::IamPolicy
-                | FileKind::Json
-                | FileKind::Yaml
-        )
+        kind.may_hold_iam_policies()
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
