@@ -86,7 +86,10 @@ impl FileKind {
     /// policy JSON, plus generic JSON/YAML where policies are also written.
     pub fn may_hold_iam_policies(self) -> bool {
         use FileKind::*;
-        matches!(self, Terraform | TerraformJson | CloudFormation | IamPolicy | Json | Yaml)
+        matches!(
+            self,
+            Terraform | TerraformJson | CloudFormation | IamPolicy | Json | Yaml
+        )
     }
 
     pub fn name(self) -> &'static str {

@@ -676,6 +676,38 @@ pub fn is_placeholder_value(value: &str) -> bool {
         || crate::catalog::is_placeholder(v)
 }
 
+/// The service accounts a RoleBinding or ClusterRoleBinding grants its role to.
+pub fn binding_subjects(doc: &Document) -> Vec<Identity> {
+    let kind = doc.root.get("kind").and_then(Node::as_str).unwrap_or("");
+    if kind != "RoleBinding" && kind != "ClusterRoleBinding" {
+        return Vec::new();
+    }
+    let binding_ns = doc
+        .root
+        .get_path(&["metadata", "namespace"])
+        .and_then(Node::as_str)
+        .unwrap_or("default");
+    doc.root
+        .get("subjects")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter(|s| s.get("kind").and_then(Node::as_str) == Some("ServiceAccount"))
+        .filter_map(|s| {
+            let name = s.get("name").and_then(Node::as_str)?;
+            let namespace = s
+                .get("namespace")
+                .and_then(Node::as_str)
+                .unwrap_or(binding_ns);
+            Some(Identity::K8sServiceAccount {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                implicit: name == "default",
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -757,6 +757,22 @@ fn check_file(
             f.holders = crate::iam::holder_identities(doc, &path, &scope);
         }
     }
+    // RBAC bindings: the service accounts they grant to.
+    if let Some(p) = parsed.as_ref()
+        && matches!(kind, FileKind::Kubernetes | FileKind::HelmTemplate)
+    {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.family == crate::finding::Family::ExcessiveScope && f.holders.is_empty())
+        {
+            let Some(doc) = p.documents.iter().find(|d| {
+                d.root.span.start <= f.primary.span.start && f.primary.span.end <= d.root.span.end
+            }) else {
+                continue;
+            };
+            f.holders = facts::binding_subjects(doc);
+        }
+    }
     // Secrets that rules know of beyond the catalog's matches. Rules left out by
     // `--select` still run for this: another rule's snippet may quote the same line.
     let mut rule_masks: Vec<(Span, usize)> = findings

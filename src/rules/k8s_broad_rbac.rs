@@ -219,14 +219,6 @@ fn rbac_objects(doc: &Document) -> Vec<Rbac<'_>> {
     out
 }
 
-fn raise(s: Severity) -> Severity {
-    match s {
-        Severity::Low => Severity::Medium,
-        Severity::Medium => Severity::High,
-        Severity::High | Severity::Critical => Severity::Critical,
-    }
-}
-
 /// The agent workload of this file that runs as one of the binding's service-account
 /// subjects. Same file only: cross-file joins belong to the identity graph.
 fn agent_subject<'a>(cx: &'a FileCx<'_>, binding: &Rbac<'_>) -> Option<&'a Workload> {
@@ -320,7 +312,7 @@ fn check_binding(cx: &FileCx<'_>, k: &Knowledge, b: &Rbac<'_>, out: &mut Vec<Fin
         Severity::High
     };
     if agent.is_some() {
-        severity = raise(severity);
+        severity = severity.raised();
     }
     let message = format!(
         "{} grants the ClusterRole `{role}` ({}) {scope} to {}{}",
@@ -334,6 +326,7 @@ fn check_binding(cx: &FileCx<'_>, k: &Knowledge, b: &Rbac<'_>, out: &mut Vec<Fin
         .label(format!("built-in `{role}` role"))
         .help("Bind a Role in the workload's namespace that lists only the resources and verbs its task uses.")
         .severity(severity)
+        .agent_context(agent.is_some())
         .key(format!("{}:roleRef:{role}", b.key()));
     if let Some(w) = agent {
         f = f.workload(&w.name);
@@ -520,7 +513,7 @@ fn check_role(
     let agent = bound_agent(cx, role, objects);
     for h in hits {
         let severity = if agent.is_some() {
-            raise(h.severity)
+            h.severity.raised()
         } else {
             h.severity
         };
@@ -533,6 +526,7 @@ fn check_role(
             .label(h.label)
             .help(h.help)
             .severity(severity)
+            .agent_context(agent.is_some())
             .key(h.key);
         for (span, text) in h.related {
             f = f.related(cx.path, span, text);
