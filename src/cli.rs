@@ -263,6 +263,11 @@ struct InventoryArgs {
     /// Write the inventory to FILE instead of standard output
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+
+    /// Print `[[agent]]` task declarations for lanyard.toml covering what each agent
+    /// holds today, to cut down to what its task needs (docs/task-scopes.md)
+    #[arg(long, conflicts_with = "format")]
+    suggest: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -390,7 +395,8 @@ fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
                 rules::registry()
                     .iter()
                     .map(|r| r.meta())
-                    .filter(|m| m.family == family)
+                    // Off-by-default rules are selected by id only.
+                    .filter(|m| m.family == family && m.default_enabled)
                     .map(|m| m.id),
             );
         } else if let Some(rule) = rules::find(name) {
@@ -452,7 +458,12 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
     };
     let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
     let mut selected = if select.is_empty() {
-        rules::registry().iter().map(|r| r.meta().id).collect()
+        rules::registry()
+            .iter()
+            .map(|r| r.meta())
+            .filter(|m| m.default_enabled)
+            .map(|m| m.id)
+            .collect()
     } else {
         resolve_rules(&select)?
     };
@@ -466,6 +477,13 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         if rule.enabled == Some(false) {
             selected.retain(|s| s != id);
         }
+        if rule.enabled == Some(true)
+            && let Some(r) = rules::find(id)
+            && !selected.contains(&r.meta().id)
+            && !ignored.contains(&r.meta().id)
+        {
+            selected.push(r.meta().id);
+        }
         if let Some(severity) = rule.severity {
             severity_overrides.insert(id.clone(), severity);
         }
@@ -476,6 +494,23 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         .map(PathBuf::from)
         .unwrap_or_default();
     let rule_files = read_rule_dirs(&config_dir, &config.rule_dirs)?;
+    let config_file = match &config_path {
+        Some(p) if !config.agent.is_empty() => {
+            let bytes = std::fs::read(p).map_err(|source| ConfigError::Io {
+                path: p.display().to_string(),
+                source,
+            })?;
+            // Relative to the scan root when inside it, as the scanned files are shown.
+            let shown = p.strip_prefix(&config_root).unwrap_or(p);
+            let shown = shown
+                .to_string_lossy()
+                .replace('\\', "/")
+                .trim_start_matches("./")
+                .to_owned();
+            Some((std::sync::Arc::from(shown.as_str()), bytes))
+        }
+        _ => None,
+    };
     Ok(Settings {
         fail_on: fail_on
             .map(Severity::from)
@@ -500,6 +535,8 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             allowed_values: config.allow.values,
             allowed_identities: config.allow.identities,
             severity_overrides,
+            agents: config.agent,
+            config_file,
         },
     })
 }
@@ -590,6 +627,11 @@ fn write_baseline(args: BaselineArgs) -> miette::Result<ExitCode> {
 fn inventory(args: InventoryArgs) -> miette::Result<ExitCode> {
     let settings = settings(&args.scan, None)?;
     let result = scan::scan(&settings.opts).map_err(CliError::from)?;
+    if args.suggest {
+        let text = crate::inventory::suggest(&result);
+        emit(args.output.as_ref(), text.as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let inv = crate::inventory::Inventory::build(&result);
     let text = match args.format {
         InventoryFormat::Table => inv.table(),
@@ -714,12 +756,17 @@ pub fn rules_markdown(metas: &[&'static RuleMeta]) -> String {
         ));
     }
     for m in metas {
+        let off = if m.default_enabled {
+            ""
+        } else {
+            " · off by default (select it by id)"
+        };
         let body = m.docs_text().replace("\n## ", "\n### ");
         let body = body
             .strip_prefix("## ")
             .map_or(body.clone(), |b| format!("### {b}"));
         md.push_str(&format!(
-            "\n## {}\n\n{} · {} severity · {} confidence\n\n{}\n",
+            "\n## {}\n\n{} · {} severity · {} confidence{off}\n\n{}\n",
             m.id, m.family, m.severity, m.confidence, body
         ));
     }
@@ -740,6 +787,7 @@ fn print_rules(format: RulesFormat) -> std::io::Result<()> {
                         "severity": m.severity.as_str(),
                         "confidence": m.confidence.as_str(),
                         "summary": m.summary,
+                        "default_enabled": m.default_enabled,
                     })
                 })
                 .collect();
@@ -757,12 +805,17 @@ fn print_rules(format: RulesFormat) -> std::io::Result<()> {
             for m in metas {
                 writeln!(
                     out,
-                    "{:<w$}  {:<19}  {:<8}  {:<10}  {}",
+                    "{:<w$}  {:<19}  {:<8}  {:<10}  {}{}",
                     m.id,
                     m.family.as_str(),
                     m.severity.as_str(),
                     m.confidence.as_str(),
-                    m.summary
+                    m.summary,
+                    if m.default_enabled {
+                        ""
+                    } else {
+                        " (off by default)"
+                    }
                 )?;
             }
             Ok(())

@@ -46,6 +46,153 @@ pub struct Config {
     /// credential catalog files (`*.toml`, the format of `rules/credentials.toml`).
     #[serde(default)]
     pub rule_dirs: Vec<std::path::PathBuf>,
+    /// Task scopes: what each agent's job needs (`[[agent]]`, see docs/task-scopes.md).
+    #[serde(default)]
+    pub agent: Vec<AgentDecl>,
+}
+
+/// An `[[agent]]` declaration: which workloads it names and what their task needs.
+/// A platform table left out means the task needs nothing there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AgentDecl {
+    /// Kept with its span: findings point back at the declaration.
+    pub name: toml::Spanned<String>,
+    /// Which workloads this is; empty means the workload named `name`.
+    #[serde(default, rename = "match")]
+    pub matches: AgentMatch,
+    pub aws: Option<AwsNeeds>,
+    pub gcp: Option<RoleNeeds>,
+    pub azure: Option<RoleNeeds>,
+    pub kubernetes: Option<K8sNeeds>,
+    pub github: Option<GithubNeeds>,
+    pub oauth: Option<OauthNeeds>,
+    pub mcp: Option<McpNeeds>,
+    /// Whether the agent may hold a person's credential (never, by default).
+    #[serde(default)]
+    pub human_credentials: bool,
+}
+
+/// Every key given must match (a workload named by two keys is that workload only).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AgentMatch {
+    /// Exact workload name as `lanyard inventory` prints it.
+    pub workload: Option<String>,
+    /// Glob of the file defining the workload, relative to the scan root.
+    pub path: Option<String>,
+    pub namespace: Option<String>,
+    pub service_account: Option<String>,
+    /// AWS role name or ARN.
+    pub role: Option<String>,
+    /// GCP service account email or account id.
+    pub gcp_service_account: Option<String>,
+    pub mcp_server: Option<String>,
+    /// Workflow job id.
+    pub job: Option<String>,
+}
+
+impl AgentMatch {
+    pub fn is_empty(&self) -> bool {
+        self.workload.is_none()
+            && self.path.is_none()
+            && self.namespace.is_none()
+            && self.service_account.is_none()
+            && self.role.is_none()
+            && self.gcp_service_account.is_none()
+            && self.mcp_server.is_none()
+            && self.job.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AwsNeeds {
+    /// IAM actions, wildcards allowed (`s3:Get*`).
+    #[serde(default)]
+    pub actions: Vec<String>,
+    /// Resource ARN patterns, wildcards allowed.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Managed policy ARNs the task accepts as attached.
+    #[serde(default)]
+    pub managed_policies: Vec<String>,
+}
+
+/// GCP or Azure: roles and the scopes (project, folder, organization, resource) they
+/// may be granted on.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RoleNeeds {
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct K8sNeeds {
+    #[serde(default)]
+    pub verbs: Vec<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Namespaces; `*` accepts a cluster-wide grant.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessLevel {
+    None,
+    Read,
+    Write,
+}
+
+impl AccessLevel {
+    pub fn parse(s: &str) -> Option<AccessLevel> {
+        match s {
+            "none" => Some(AccessLevel::None),
+            "read" => Some(AccessLevel::Read),
+            "write" => Some(AccessLevel::Write),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::None => "none",
+            AccessLevel::Read => "read",
+            AccessLevel::Write => "write",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GithubNeeds {
+    /// Token permission per scope (`contents = "read"`); `"*"` stands for every scope.
+    #[serde(default)]
+    pub permissions: std::collections::BTreeMap<String, AccessLevel>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OauthNeeds {
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct McpNeeds {
+    /// MCP server names the agent may call.
+    #[serde(default)]
+    pub servers: Vec<String>,
+    /// Directories filesystem servers may be rooted at (a root inside one is fine).
+    #[serde(default)]
+    pub filesystem: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,6 +289,28 @@ impl Config {
                 });
             }
         }
+        let mut names: Vec<&toml::Spanned<String>> = Vec::new();
+        for decl in &config.agent {
+            let problem = if decl.name.get_ref().trim().is_empty() {
+                Some("an `[[agent]]` declaration needs a non-empty `name`".to_owned())
+            } else if names.iter().any(|n| n.get_ref() == decl.name.get_ref()) {
+                Some(format!(
+                    "two `[[agent]]` declarations are named `{}`",
+                    decl.name.get_ref()
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                let r = decl.name.span();
+                return Err(ConfigError::Invalid {
+                    message,
+                    span: Some(SourceSpan::from(r.start..r.end)),
+                    src: NamedSource::new(name, text.to_owned()),
+                });
+            }
+            names.push(&decl.name);
+        }
         if let Some(v) = config.version.filter(|v| *v != 1) {
             let span = text
                 .find("version")
@@ -186,6 +355,51 @@ mod tests {
             assert!(Config::parse(bad, "x").is_err(), "{bad}");
         }
         assert!(Config::parse("rule-dirs = [\"lanyard-rules\"]", "x").is_ok());
+    }
+
+    #[test]
+    fn agent_declarations_parse_with_spans() {
+        let text = r#"
+[[agent]]
+name = "triage"
+match = { namespace = "agents", service-account = "triage" }
+aws = { actions = ["s3:GetObject"], resources = ["arn:aws:s3:::invoices/*"] }
+kubernetes = { verbs = ["get"], resources = ["configmaps"], namespaces = ["agents"] }
+github = { permissions = { contents = "read", pull-requests = "write" } }
+mcp = { servers = ["github"], filesystem = ["./workspace"] }
+"#;
+        let c = Config::parse(text, "x").unwrap();
+        let d = &c.agent[0];
+        assert_eq!(&text[d.name.span()], "\"triage\"");
+        assert_eq!(d.matches.service_account.as_deref(), Some("triage"));
+        assert!(!d.human_credentials);
+        let gh = d.github.as_ref().unwrap();
+        assert_eq!(gh.permissions["pull-requests"], AccessLevel::Write);
+    }
+
+    #[test]
+    fn bad_agent_declarations_point_at_the_problem() {
+        for (text, at) in [
+            ("[[agent]]\nname = \"a\"\nawz = {}\n", "awz"),
+            ("[[agent]]\nname = \"a\"\nmatch = { rol = \"x\" }\n", "rol"),
+            (
+                "[[agent]]\nname = \"a\"\ngithub = { permissions = { contents = \"admin\" } }\n",
+                "\"admin\"",
+            ),
+            (
+                "[[agent]]\nname = \"a\"\n[[agent]]\nname = \"a\"\n",
+                "\"a\"",
+            ),
+        ] {
+            let Err(ConfigError::Invalid {
+                span: Some(span), ..
+            }) = Config::parse(text, "x")
+            else {
+                panic!("expected an error with a span: {text}")
+            };
+            let got = &text[span.offset()..span.offset() + span.len()];
+            assert!(got.contains(at), "{text}: points at {got}");
+        }
     }
 
     #[test]

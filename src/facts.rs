@@ -137,6 +137,8 @@ pub struct FileFacts {
     /// Identities that stand for others (a Kubernetes service account annotated with
     /// an AWS role or a GCP service account).
     pub aliases: Vec<Alias>,
+    /// What identities and workloads are granted here (see [`crate::grants`]).
+    pub grants: crate::grants::Grants,
 }
 
 /// `from` acts as `to`: every workload running as `from` also holds `to`.
@@ -164,6 +166,8 @@ pub struct ProjectFacts {
     pub workloads: Vec<Workload>,
     pub definitions: Vec<crate::iac::Definition>,
     pub aliases: Vec<Alias>,
+    /// Grants of every file, joined across files by [`crate::grants::Grants::resolve`].
+    pub grants: crate::grants::Grants,
 }
 
 impl ProjectFacts {

@@ -272,3 +272,184 @@ fn mermaid_text(s: &str) -> String {
 fn dot_text(s: &str) -> String {
     sanitize(s).replace('\\', "\\\\").replace('"', "\\\"")
 }
+
+/// A TOML basic string (escapes quotes, backslashes and control characters).
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| toml_str(s)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn push_unique(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|x| x == item) {
+        list.push(item.to_owned());
+    }
+}
+
+/// What one agent holds today, gathered per platform.
+#[derive(Default)]
+struct Holdings {
+    aws_actions: Vec<String>,
+    aws_resources: Vec<String>,
+    aws_managed: Vec<String>,
+    gcp_roles: Vec<String>,
+    gcp_scopes: Vec<String>,
+    azure_roles: Vec<String>,
+    azure_scopes: Vec<String>,
+    k8s_verbs: Vec<String>,
+    k8s_resources: Vec<String>,
+    k8s_namespaces: Vec<String>,
+    github: BTreeMap<String, crate::config::AccessLevel>,
+    oauth: Vec<String>,
+    mcp_servers: Vec<String>,
+    mcp_roots: Vec<String>,
+    human: bool,
+}
+
+impl Holdings {
+    fn add(&mut self, what: &crate::grants::What) {
+        use crate::grants::What;
+        match what {
+            What::Aws { actions, resources } => {
+                for a in actions {
+                    push_unique(&mut self.aws_actions, &a.text);
+                }
+                for r in resources {
+                    push_unique(&mut self.aws_resources, &r.text);
+                }
+            }
+            What::AwsManaged { arn } => push_unique(&mut self.aws_managed, arn),
+            What::Gcp { role, scope } => {
+                push_unique(&mut self.gcp_roles, role);
+                push_unique(&mut self.gcp_scopes, scope);
+            }
+            What::Azure { role, scope } => {
+                push_unique(&mut self.azure_roles, role);
+                push_unique(&mut self.azure_scopes, scope);
+            }
+            What::K8s {
+                verbs,
+                resources,
+                namespace,
+                ..
+            } => {
+                for v in verbs {
+                    push_unique(&mut self.k8s_verbs, v);
+                }
+                for r in resources {
+                    push_unique(&mut self.k8s_resources, r);
+                }
+                push_unique(
+                    &mut self.k8s_namespaces,
+                    namespace.as_deref().unwrap_or("*"),
+                );
+            }
+            What::Github { scope, level } => {
+                let held = self.github.entry(scope.clone()).or_insert(*level);
+                *held = (*held).max(*level);
+            }
+            What::Oauth { scope } => push_unique(&mut self.oauth, scope),
+            What::McpServer { server } => push_unique(&mut self.mcp_servers, server),
+            What::McpRoot { root, .. } => push_unique(&mut self.mcp_roots, root),
+            What::HumanCredential { .. } => self.human = true,
+        }
+    }
+
+    fn write(&self, out: &mut String) {
+        // `{ key = [...], ... }` with the empty lists left out; nothing when all are.
+        let mut table = |key: &str, fields: &[(&str, &[String])]| {
+            let parts: Vec<String> = fields
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| format!("{k} = {}", toml_list(v)))
+                .collect();
+            if !parts.is_empty() {
+                let _ = writeln!(out, "{key} = {{ {} }}", parts.join(", "));
+            }
+        };
+        table(
+            "aws",
+            &[
+                ("actions", &self.aws_actions),
+                ("resources", &self.aws_resources),
+                ("managed-policies", &self.aws_managed),
+            ],
+        );
+        table(
+            "gcp",
+            &[("roles", &self.gcp_roles), ("scopes", &self.gcp_scopes)],
+        );
+        table(
+            "azure",
+            &[("roles", &self.azure_roles), ("scopes", &self.azure_scopes)],
+        );
+        table(
+            "kubernetes",
+            &[
+                ("verbs", &self.k8s_verbs),
+                ("resources", &self.k8s_resources),
+                ("namespaces", &self.k8s_namespaces),
+            ],
+        );
+        table("oauth", &[("scopes", &self.oauth)]);
+        table(
+            "mcp",
+            &[
+                ("servers", &self.mcp_servers),
+                ("filesystem", &self.mcp_roots),
+            ],
+        );
+        if !self.github.is_empty() {
+            let perms: Vec<String> = self
+                .github
+                .iter()
+                .map(|(k, v)| format!("{} = {}", toml_str(k), toml_str(v.as_str())))
+                .collect();
+            let _ = writeln!(
+                out,
+                "github = {{ permissions = {{ {} }} }}",
+                perms.join(", ")
+            );
+        }
+        if self.human {
+            out.push_str(
+                "# It holds a person's credential today: replace it with the agent's own, then remove this line.\nhuman-credentials = true\n",
+            );
+        }
+    }
+}
+
+/// `[[agent]]` declarations covering exactly what each agent holds today: a starting
+/// point for `lanyard.toml`, to review and cut down to what each task needs.
+pub fn suggest(result: &ScanResult) -> String {
+    let mut out = String::from(
+        "# Task declarations suggested by `lanyard inventory --suggest`: each covers what the\n# agent holds today. Cut every list down to what the agent's task needs; `lanyard check`\n# then reports each grant beyond it (rule grant-exceeds-task, docs/task-scopes.md).\nversion = 1\n",
+    );
+    let mut names: Vec<String> = Vec::new();
+    for w in result.facts.workloads.iter().filter(|w| w.agent.is_some()) {
+        let mut name = w.name.clone();
+        if names.contains(&name) {
+            name = format!("{} ({})", w.name, w.path);
+        }
+        names.push(name.clone());
+        let mut held = Holdings::default();
+        for g in crate::grants::held_by(&result.facts, w) {
+            held.add(&g.what);
+        }
+        let why = w.agent.as_deref().unwrap_or("");
+        let _ = write!(
+            out,
+            "\n# {} in {}: {why}\n[[agent]]\nname = {}\nmatch = {{ workload = {}, path = {} }}\n",
+            w.kind.as_str(),
+            w.path,
+            toml_str(&name),
+            toml_str(&w.name),
+            toml_str(&w.path)
+        );
+        held.write(&mut out);
+    }
+    sanitize(&out).into_owned()
+}

@@ -11,6 +11,7 @@ pub mod config;
 pub mod doc;
 pub mod facts;
 pub mod finding;
+pub mod grants;
 pub mod parse;
 pub(crate) mod report;
 pub(crate) mod rules;

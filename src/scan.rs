@@ -48,6 +48,11 @@ pub struct ScanOptions {
     pub allowed_identities: Vec<String>,
     /// Severity per rule id, replacing the rule's own.
     pub severity_overrides: HashMap<String, crate::finding::Severity>,
+    /// `[[agent]]` task declarations of the config file.
+    pub agents: Vec<crate::config::AgentDecl>,
+    /// The config file `(display path, bytes)`, so reports can quote the declarations
+    /// findings point at.
+    pub config_file: Option<(Arc<str>, Vec<u8>)>,
 }
 
 impl Default for ScanOptions {
@@ -57,7 +62,12 @@ impl Default for ScanOptions {
             respect_ignore_files: true,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             threads: default_threads(),
-            rules: rules::registry().iter().map(|r| r.meta().id).collect(),
+            rules: rules::registry()
+                .iter()
+                .map(|r| r.meta())
+                .filter(|m| m.default_enabled)
+                .map(|m| m.id)
+                .collect(),
             exclude: Vec::new(),
             baseline: HashSet::new(),
             require_reason: true,
@@ -67,6 +77,8 @@ impl Default for ScanOptions {
             allowed_values: Vec::new(),
             allowed_identities: Vec::new(),
             severity_overrides: HashMap::new(),
+            agents: Vec::new(),
+            config_file: None,
         }
     }
 }
@@ -100,6 +112,8 @@ pub enum NoticeKind {
     IgnoreWithoutReason,
     /// An ignore comment that matched no finding (`--report-unused-ignores`).
     UnusedIgnore,
+    /// An `[[agent]]` declaration that names no workload.
+    UnmatchedDeclaration,
 }
 
 impl NoticeKind {
@@ -111,6 +125,7 @@ impl NoticeKind {
             NoticeKind::InternalError => "internal-error",
             NoticeKind::IgnoreWithoutReason => "ignore-without-reason",
             NoticeKind::UnusedIgnore => "unused-ignore",
+            NoticeKind::UnmatchedDeclaration => "unmatched-declaration",
         }
     }
 
@@ -239,6 +254,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             project.workloads.extend(f.workloads);
             project.definitions.extend(f.definitions);
             project.aliases.extend(f.aliases);
+            project.grants.merge(f.grants);
         }
         for (path, file) in out.retained {
             result.files.insert(path, file);
@@ -248,11 +264,33 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         result.stats.files_parsed += out.stats.files_parsed;
     }
     project.resolve();
+    crate::grants::resolve(&mut project);
     // Project facts in a fixed order, so project rules see the same input every run.
     project
         .workloads
         .sort_by(|a, b| (&*a.path, a.span.start, &a.name).cmp(&(&*b.path, b.span.start, &b.name)));
-    let pcx = ProjectCx { facts: &project };
+    let config_path = opts.config_file.as_ref().map(|(p, _)| p);
+    if let Some((path, bytes)) = &opts.config_file
+        && result.files.get(path).is_none()
+    {
+        let file = SourceFile::new(path.to_string(), FileKind::Toml, bytes.clone());
+        result.files.insert(Arc::clone(path), Arc::new(file));
+    }
+    if let Some(path) = config_path {
+        for span in crate::grants::unmatched_declarations(&project, &opts.agents) {
+            notices.push(notice(
+                NoticeKind::UnmatchedDeclaration,
+                path,
+                Some(span),
+                "this `[[agent]]` declaration matches no workload: check its `match` against `lanyard inventory`",
+            ));
+        }
+    }
+    let pcx = ProjectCx {
+        facts: &project,
+        agents: &opts.agents,
+        config_path,
+    };
     for rule in &rules {
         let caught = catch_unwind(AssertUnwindSafe(|| {
             let mut out = Vec::new();
@@ -656,6 +694,7 @@ fn process(
                 || !checked.facts.workloads.is_empty()
                 || !checked.facts.definitions.is_empty()
                 || !checked.facts.aliases.is_empty()
+                || !checked.facts.grants.is_empty()
             {
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }
@@ -712,10 +751,13 @@ fn check_file(
             None
         }
     };
-    let facts = parsed
+    let mut facts = parsed
         .as_ref()
         .map(|p| facts::extract(kind, &c.display, p, &credentials, catalog))
         .unwrap_or_default();
+    if let Some(p) = parsed.as_ref() {
+        facts.grants = crate::grants::extract(kind, &c.display, p, &facts, &credentials, catalog);
+    }
     let cx = FileCx {
         file: &file,
         path: &c.display,

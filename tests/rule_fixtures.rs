@@ -6,9 +6,19 @@ mod common;
 use lanyard::scan::{ScanOptions, scan};
 
 fn findings_of(rule: &'static str, dir: &std::path::Path) -> Vec<lanyard::finding::Finding> {
+    // Task declarations are part of a fixture (`lanyard.toml`), as the CLI reads them.
+    let (config, config_path) =
+        lanyard::config::Config::load(None, dir).expect("fixture config parses");
     let opts = ScanOptions {
         paths: vec![dir.to_path_buf()],
         rules: vec![rule],
+        agents: config.agent,
+        config_file: config_path.map(|p| {
+            (
+                std::sync::Arc::from("lanyard.toml"),
+                std::fs::read(p).expect("fixture config readable"),
+            )
+        }),
         ..ScanOptions::default()
     };
     let result = scan(&opts).expect("scan runs");

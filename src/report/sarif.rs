@@ -250,7 +250,7 @@ fn notification_level(kind: NoticeKind) -> &'static str {
     match kind {
         NoticeKind::ParseError | NoticeKind::Io | NoticeKind::InternalError => "warning",
         NoticeKind::Skipped | NoticeKind::UnusedIgnore => "note",
-        NoticeKind::IgnoreWithoutReason => "warning",
+        NoticeKind::IgnoreWithoutReason | NoticeKind::UnmatchedDeclaration => "warning",
     }
 }
 

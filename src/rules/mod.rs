@@ -26,6 +26,9 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The full documentation (Markdown), from the rule's doc comment.
     pub docs: &'static str,
+    /// Off-by-default rules run only when selected by id (`--select`, `select`, or
+    /// `[rules.<id>] enabled = true`).
+    pub default_enabled: bool,
 }
 
 impl RuleMeta {
@@ -47,6 +50,14 @@ impl RuleMeta {
     }
 }
 
+/// A rule is on by default unless its declaration says `default_enabled: false`.
+pub(crate) const fn default_enabled(given: &[bool]) -> bool {
+    match given {
+        [enabled, ..] => *enabled,
+        [] => true,
+    }
+}
+
 /// Declare a rule struct whose doc comment becomes its documentation.
 macro_rules! declare_rule {
     (
@@ -56,7 +67,8 @@ macro_rules! declare_rule {
             family: $family:ident,
             severity: $severity:ident,
             confidence: $confidence:ident,
-            summary: $summary:literal $(,)?
+            summary: $summary:literal
+            $(, default_enabled: $enabled:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -70,6 +82,7 @@ macro_rules! declare_rule {
                 confidence: $crate::finding::Confidence::$confidence,
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
+                default_enabled: $crate::rules::default_enabled(&[$($enabled)?]),
             };
         }
     };
@@ -89,6 +102,7 @@ mod credential;
 mod default_service_account;
 mod generic_shared_account;
 mod gha_broad_permissions;
+mod grant_exceeds_task;
 mod human_and_agent_share_role;
 mod human_credential_mount;
 mod human_token;
@@ -100,6 +114,7 @@ mod machine_secret_literal;
 mod personal_identity;
 mod privilege_escalation_action;
 mod short_log_retention;
+mod undeclared_agent;
 mod user_oauth_credentials;
 mod wildcard_iam_action;
 pub(crate) mod wildcard_iam_resource;
@@ -139,6 +154,8 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &gha_broad_permissions::GhaBroadPermissions,
         &broad_oauth_scope::BroadOauthScope,
         &agent_host_escape::AgentHostEscape,
+        &grant_exceeds_task::GrantExceedsTask,
+        &undeclared_agent::UndeclaredAgent,
         &anonymous_role_session::AnonymousRoleSession,
         &agent_acts_as_person::AgentActsAsPerson,
         &audit_logging_disabled::AuditLoggingDisabled,
@@ -199,6 +216,10 @@ impl FileCx<'_> {
 /// What a project rule sees: the facts of every file.
 pub(crate) struct ProjectCx<'a> {
     pub(crate) facts: &'a ProjectFacts,
+    /// The `[[agent]]` declarations of `lanyard.toml`.
+    pub(crate) agents: &'a [crate::config::AgentDecl],
+    /// The display path of the config file the declarations come from.
+    pub(crate) config_path: Option<&'a Arc<str>>,
 }
 
 /// Builds a [`Finding`]; redaction happens here, before any reporter can see it.
