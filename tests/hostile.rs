@@ -657,3 +657,50 @@ fn a_panic_on_one_file_is_a_notice_the_run_goes_on_and_exits_2() {
         }
     }
 }
+
+/// `--diff-base` is the one place lanyard runs a program. A repository whose git
+/// config names programs (an fsmonitor hook, an external diff, a pager, textconv)
+/// must not get them run.
+#[cfg(unix)]
+#[test]
+fn diff_base_runs_nothing_the_repository_configures() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let marker = root.join("ran");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    write(root, "a.env", "A=1\n");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    let hook = root.join("hook.sh");
+    fs::write(&hook, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+    let hook = hook.display().to_string();
+    for (key, value) in [
+        ("core.fsmonitor", hook.as_str()),
+        ("diff.external", hook.as_str()),
+        ("core.pager", hook.as_str()),
+        ("diff.env.textconv", hook.as_str()),
+    ] {
+        git(&["config", key, value]);
+    }
+    write(root, ".gitattributes", "*.env diff=env\n");
+    write(root, "a.env", format!("GH_TOKEN={}\n", fake_pat(16)));
+    let out = check(root, &["--diff-base", "main"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        !marker.exists(),
+        "git ran a program the repository configured"
+    );
+}
