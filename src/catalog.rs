@@ -701,6 +701,29 @@ pub fn expand_template(template: &str, seed: u64) -> String {
     out
 }
 
+/// `text` with every credential the builtin catalog finds masked past its public
+/// prefix, the way reports mask quoted source: for error messages that quote a file
+/// from the scanned repository (a config or baseline that fails to parse). If the
+/// catalog cannot load, nothing of the text is shown.
+pub fn redact_text(text: &str) -> String {
+    let Ok(catalog) = Catalog::builtin() else {
+        return "(withheld)".to_owned();
+    };
+    let file = crate::source::SourceFile::new(
+        "",
+        crate::classify::FileKind::Text,
+        text.as_bytes().to_vec(),
+    );
+    let secrets = catalog.scan(text.as_bytes()).into_iter().map(|m| {
+        let visible = catalog
+            .specs
+            .get(m.spec)
+            .map_or(0, |s| s.prefix.len().max(4));
+        (m.span, visible)
+    });
+    file.masked(secrets).text().to_owned()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

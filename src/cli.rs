@@ -307,6 +307,12 @@ enum CliError {
     #[error("{0}")]
     #[diagnostic(code(lanyard::scan))]
     Scan(#[from] scan::ScanError),
+    #[error("the configuration's baseline `{0}` is outside the scanned repository")]
+    #[diagnostic(
+        code(lanyard::config::baseline),
+        help("name a baseline file inside the repository, or pass it with --baseline")
+    )]
+    BaselineOutside(String),
     #[error(transparent)]
     #[diagnostic(code(lanyard::diff))]
     Diff(#[from] crate::diff::DiffError),
@@ -444,6 +450,19 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         PathBuf::from(".")
     };
     let (config, config_path) = Config::load(args.config.as_deref(), &config_root)?;
+    // A config found in the scanned repository may name only a baseline inside it.
+    if let (None, Some(b)) = (&args.config, &config.baseline) {
+        let escapes = b.is_absolute()
+            || b.components().any(|c| {
+                !matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            });
+        if escapes {
+            return Err(CliError::BaselineOutside(b.display().to_string()));
+        }
+    }
     let baseline = config.baseline.as_ref().map(|b| {
         config_path
             .as_ref()
@@ -588,12 +607,24 @@ fn emit(output: Option<&PathBuf>, buf: &[u8]) -> miette::Result<()> {
     }
 }
 
-fn read_baseline(path: &std::path::Path) -> miette::Result<std::collections::HashSet<String>> {
+/// `from_repo`: the path comes from a config in the scanned repository, so a link
+/// (to `/proc/self/environ`, say) is refused rather than followed.
+fn read_baseline(
+    path: &std::path::Path,
+    from_repo: bool,
+) -> miette::Result<std::collections::HashSet<String>> {
+    if from_repo && !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
+        return Err(miette::miette!(
+            "baseline {} is a symbolic link or not a regular file; lanyard reads only regular files in the scanned repository",
+            path.display()
+        ));
+    }
     let text = std::fs::read_to_string(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read baseline {}", path.display()))?;
+    // serde's messages quote values (`invalid type: string "…"`): elide them.
     let baseline: crate::suppress::Baseline = serde_json::from_str(&text)
-        .into_diagnostic()
+        .map_err(|e| miette::miette!("{}", crate::config::elide_quoted(&e.to_string())))
         .wrap_err_with(|| format!("{} is not a lanyard baseline", path.display()))?;
     if baseline.version != 1 {
         return Err(miette::miette!(
@@ -654,8 +685,10 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
         baseline,
     } = settings(&args.scan, args.fail_on)?;
     opts.report_unused_ignores = args.report_unused_ignores;
-    if let Some(path) = args.baseline.as_ref().or(baseline.as_ref()) {
-        opts.baseline = read_baseline(path)?;
+    if let Some(path) = &args.baseline {
+        opts.baseline = read_baseline(path, false)?;
+    } else if let Some(path) = &baseline {
+        opts.baseline = read_baseline(path, args.scan.config.is_none())?;
     }
     if let Some(base) = &args.diff_base {
         let changed = crate::diff::changed_files(&opts.paths, base).map_err(CliError::from)?;

@@ -225,6 +225,14 @@ pub enum ConfigError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "config file `{path}` is a symbolic link or not a regular file; lanyard reads only regular files in the scanned repository"
+    )]
+    #[diagnostic(
+        code(lanyard::config::not_a_file),
+        help("replace it with a regular file, or pass the configuration with --config")
+    )]
+    NotAFile { path: String },
     #[error("invalid config file: {message}")]
     #[diagnostic(
         code(lanyard::config::invalid),
@@ -251,11 +259,21 @@ impl Config {
             None => CONFIG_NAMES
                 .iter()
                 .map(|n| root.join(n))
-                .find(|p| p.is_file()),
+                .find(|p| std::fs::symlink_metadata(p).is_ok()),
         };
         let Some(path) = path else {
             return Ok((Config::default(), None));
         };
+        // A config found in the scanned repository is the PR author's: a link to
+        // `/proc/self/environ` would have its parse error print the CI's environment.
+        // Only a regular file is read; `--config` is the operator's own choice.
+        if explicit.is_none()
+            && !std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file())
+        {
+            return Err(ConfigError::NotAFile {
+                path: path.display().to_string(),
+            });
+        }
         let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
             path: path.display().to_string(),
             source,
@@ -265,10 +283,17 @@ impl Config {
     }
 
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
+        // The file may be a hostile repository's, and a secret in it need not look
+        // like one (an AWS secret key without its variable name): the error never
+        // shows the value it is about, and the rest of the file is shown with
+        // credentials masked.
         let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
-            message: e.message().to_owned(),
+            message: elide_quoted(e.message()),
             span: e.span().map(|r| SourceSpan::from(r.start..r.end)),
-            src: NamedSource::new(name, text.to_owned()),
+            src: NamedSource::new(
+                name,
+                crate::catalog::redact_text(&mask_range(text, e.span())),
+            ),
         })?;
         for (key, dir) in config.rule_dirs.iter().map(|d| ("rule-dirs", d)) {
             // A pull request can change this file: keep it from pointing outside the
@@ -318,11 +343,54 @@ impl Config {
             return Err(ConfigError::Invalid {
                 message: format!("unsupported config version {v}; this lanyard reads version 1"),
                 span,
-                src: NamedSource::new(name, text.to_owned()),
+                src: NamedSource::new(name, crate::catalog::redact_text(text)),
             });
         }
         Ok(config)
     }
+}
+
+/// A parser message with every double-quoted value elided (`invalid type: string
+/// "…"`), its credentials masked too; backticked key names stay.
+pub fn elide_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    let mut escaped = false;
+    for c in message.chars() {
+        if inside {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => {
+                    inside = false;
+                    out.push_str("…\"");
+                }
+                _ => escaped = false,
+            }
+        } else {
+            if c == '"' {
+                inside = true;
+            }
+            out.push(c);
+        }
+    }
+    crate::catalog::redact_text(&out)
+}
+
+/// `text` with the characters of `range` that are not quotes or line breaks replaced
+/// by `*`, byte for byte, so spans into it stay valid.
+fn mask_range(text: &str, range: Option<std::ops::Range<usize>>) -> String {
+    let Some(r) = range else {
+        return text.to_owned();
+    };
+    text.char_indices()
+        .map(|(i, c)| {
+            if r.contains(&i) && !matches!(c, '"' | '\'' | '\n' | '\r') {
+                "*".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

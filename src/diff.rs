@@ -63,7 +63,7 @@ pub fn changed_files(roots: &[PathBuf], base: &str) -> Result<HashSet<String>, D
             .to_owned();
         return Err(DiffError::Git {
             base: base.to_owned(),
-            message: crate::finding::sanitize(&message).into_owned(),
+            message: crate::catalog::redact_text(&crate::finding::sanitize(&message)),
         });
     }
     Ok(out

@@ -242,6 +242,17 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
             .collect()
     });
 
+    Ok(finish(outputs, notices, opts, &rules))
+}
+
+/// Merge the workers' outputs, run the project pass, fingerprint, and apply ignore
+/// comments and the baseline.
+fn finish(
+    outputs: Vec<WorkerOutput>,
+    mut notices: Vec<Notice>,
+    opts: &ScanOptions,
+    rules: &[&'static dyn Rule],
+) -> ScanResult {
     let mut result = ScanResult::default();
     let mut project = ProjectFacts::default();
     let mut findings = Vec::new();
@@ -291,7 +302,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         agents: &opts.agents,
         config_path,
     };
-    for rule in &rules {
+    for rule in rules {
         let caught = catch_unwind(AssertUnwindSafe(|| {
             let mut out = Vec::new();
             rule.check_project(&pcx, &mut out);
@@ -320,7 +331,41 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     result.suppressed = suppressed;
     result.notices = notices;
     result.facts = project;
-    Ok(result)
+    result
+}
+
+/// Check files held in memory, given as (repository-relative path, bytes), through
+/// the same pipeline as [`scan`] after its discovery and reading, with every rule and
+/// default settings, on one thread. For fuzzing and tests: it reads no disk and
+/// applies no size cap.
+#[doc(hidden)]
+pub fn check_files(files: Vec<(String, Vec<u8>)>) -> Result<ScanResult, ScanError> {
+    let catalog = Catalog::builtin().map_err(|e| ScanError::Catalog(e.to_string()))?;
+    let rules: Vec<&'static dyn Rule> = rules::registry().to_vec();
+    let opts = ScanOptions {
+        paths: Vec::new(),
+        threads: 1,
+        ..ScanOptions::default()
+    };
+    let mut candidates: Vec<(Candidate, Vec<u8>)> = files
+        .into_iter()
+        .map(|(path, bytes)| {
+            let display = sanitize_path(&path);
+            let c = Candidate {
+                abs: PathBuf::from(&path),
+                display: Arc::from(display.as_str()),
+            };
+            (c, bytes)
+        })
+        .collect();
+    // Discovery sorts and drops duplicates; do the same.
+    candidates.sort_by(|a, b| a.0.display.cmp(&b.0.display));
+    candidates.dedup_by(|a, b| a.0.display == b.0.display);
+    let mut out = WorkerOutput::default();
+    for (c, bytes) in candidates {
+        process_bytes(&c, bytes, catalog, &rules, &mut out);
+    }
+    Ok(finish(vec![out], Vec::new(), &opts, &rules))
 }
 
 /// Split findings into reported and suppressed (ignore comments, baseline), and keep
@@ -613,12 +658,18 @@ fn clean_display(p: &Path) -> String {
 
 /// Display paths are sanitised: a file name can hold terminal escapes too.
 fn join_display(prefix: &str, rel: &Path) -> String {
-    let rel = crate::finding::sanitize(&rel.to_string_lossy()).replace('\\', "/");
+    let rel = sanitize_path(&rel.to_string_lossy()).replace('\\', "/");
     match (prefix.is_empty(), rel.is_empty()) {
         (true, _) => rel,
         (false, true) => prefix.to_owned(),
         (false, false) => format!("{prefix}/{rel}"),
     }
+}
+
+/// [`crate::finding::sanitize`], and line breaks and tabs too: in a path they only
+/// forge report lines (`a.env\n::error file=...`).
+fn sanitize_path(path: &str) -> String {
+    crate::finding::sanitize(path).replace(['\n', '\r', '\t'], "?")
 }
 
 /// Read at most `cap + 1` bytes, never following a symlink swapped in after discovery.
@@ -675,6 +726,18 @@ fn process(
             return;
         }
     };
+    process_bytes(c, bytes, catalog, rules, out);
+}
+
+/// Everything after reading: the binary check, then the file's check inside
+/// `catch_unwind`.
+fn process_bytes(
+    c: &Candidate,
+    bytes: Vec<u8>,
+    catalog: &Catalog,
+    rules: &[&'static dyn Rule],
+    out: &mut WorkerOutput,
+) {
     if looks_binary(&bytes) {
         out.notices
             .push(notice(NoticeKind::Skipped, &c.display, None, "binary file"));
@@ -766,6 +829,13 @@ fn check_file(
         facts: &facts,
         catalog,
     };
+    // Test builds only (the `test-panic` feature, which `cargo test` turns on through
+    // the self dev-dependency): lets tests/hostile.rs prove through the binary that a
+    // crash on one file is contained. Release builds hold no such trigger.
+    #[cfg(feature = "test-panic")]
+    if c.display.rsplit('/').next() == Some("lanyard-test-panic") {
+        panic!("test-panic: PANIC-PAYLOAD-7f3a");
+    }
     let mut findings = Vec::new();
     for rule in rules.iter().filter(|r| r.applies_to(kind)) {
         rule.check_file(&cx, &mut findings);

@@ -114,10 +114,16 @@ impl SourceFile {
         SourceFile::new(self.path.clone(), self.kind, bytes)
     }
 
-    /// The bytes of a span, decoded leniently (for messages and redacted evidence).
+    /// The bytes of a span, decoded like [`SourceFile::text`] (one `?` per invalid
+    /// byte), so an offset into the slice plus the span's start is an offset into the
+    /// file. (`from_utf8_lossy` would widen each bad byte to three: fuzzing found
+    /// findings pointing past the end of Latin-1 files that way.)
     pub fn slice(&self, span: Span) -> Cow<'_, str> {
         let r = span.start as usize..(span.end as usize).min(self.bytes.len());
-        String::from_utf8_lossy(self.bytes.get(r).unwrap_or_default())
+        match self.text().get(r.clone()) {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(lossy_same_length(self.bytes.get(r).unwrap_or_default())),
+        }
     }
 }
 
@@ -235,6 +241,14 @@ mod tests {
         );
         let m = f.masked([(Span::new(2, 28), 10)]);
         assert_eq!(m.text(), "K=-----BEG**\r\n******\n******\n");
+    }
+
+    #[test]
+    fn slices_keep_offsets_in_invalid_utf8() {
+        let f = SourceFile::new("x", FileKind::Text, b"A=\x93\x93 jane@acme.io\n".to_vec());
+        let s = f.slice(Span::new(2, 16));
+        assert_eq!(s.len(), 14);
+        assert_eq!(s.find("jane"), Some(3));
     }
 
     #[test]

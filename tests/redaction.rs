@@ -14,6 +14,10 @@
 //! token does; eight characters drawn from a 62-letter alphabet do not turn up in
 //! unrelated output by chance. Multi-line secrets (PEM blocks) are also checked in
 //! their `\n`-escaped form, the way JSON, YAML and TOML strings hold them.
+//!
+//! Covered: every reporter (human in both colour modes and verbose, JSON, SARIF,
+//! GitHub, Markdown, extra `--report` files), every inventory format, the baseline
+//! command and its file, and the errors for a config, a baseline and `--diff-base`.
 
 mod common;
 
@@ -282,13 +286,8 @@ fn no_output_shows_a_canary_and_every_canary_is_found() {
             vec!["--format", "human", "--color", "always", "--verbose"],
         ),
     ];
-    // One automaton over every forbidden window: outputs run to megabytes.
-    let owners: Vec<(String, String)> = canaries
-        .iter()
-        .flat_map(|c| forbidden(c).into_iter().map(|w| (c.id.clone(), w)))
-        .collect();
-    let automaton = aho_corasick::AhoCorasick::new(owners.iter().map(|(_, w)| w)).unwrap();
-    let mut leaks = Vec::new();
+    let leaks = LeakCheck::new(&canaries);
+    let mut found = Vec::new();
     for (what, args) in runs {
         let output = if what == "json" {
             json.clone()
@@ -296,13 +295,166 @@ fn no_output_shows_a_canary_and_every_canary_is_found() {
             run(dir.path(), &args)
         };
         assert!(output.len() > 1000, "{what}: suspiciously little output");
-        for m in automaton.find_overlapping_iter(&output) {
-            let (id, w) = &owners[m.pattern().as_usize()];
-            leaks.push(format!("{what}: {id} shows `{w}`"));
-        }
+        found.extend(leaks.find(what, &output));
     }
-    leaks.dedup();
-    assert!(leaks.is_empty(), "secrets leaked:\n{}", leaks.join("\n"));
+    found.dedup();
+    assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));
+}
+
+/// One automaton over every forbidden window of every canary: outputs run to
+/// megabytes.
+struct LeakCheck {
+    owners: Vec<(String, String)>,
+    automaton: aho_corasick::AhoCorasick,
+}
+
+impl LeakCheck {
+    fn new(canaries: &[Canary]) -> Self {
+        let owners: Vec<(String, String)> = canaries
+            .iter()
+            .flat_map(|c| forbidden(c).into_iter().map(|w| (c.id.clone(), w)))
+            .collect();
+        let automaton = aho_corasick::AhoCorasick::new(owners.iter().map(|(_, w)| w))
+            .expect("an automaton over the windows");
+        Self { owners, automaton }
+    }
+
+    fn find(&self, what: &str, output: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .automaton
+            .find_overlapping_iter(output)
+            .map(|m| {
+                let (id, w) = &self.owners[m.pattern().as_usize()];
+                format!("{what}: {id} shows `{w}`")
+            })
+            .collect();
+        out.dedup();
+        out
+    }
+}
+
+/// Run any lanyard command; (exit code, stdout and stderr together).
+fn run_any(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = common::lanyard().args(args).output().expect("lanyard runs");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// The reporters and commands the first test does not run: GitHub annotations,
+/// Markdown, every inventory format, the baseline command and the file it writes.
+#[test]
+fn no_other_report_or_command_shows_a_canary() {
+    let canaries = canaries();
+    let files = plant(&canaries);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &files);
+    let leaks = LeakCheck::new(&canaries);
+    let mut found = Vec::new();
+    for format in ["github", "markdown"] {
+        let output = run(dir.path(), &["--format", format, "--color", "never"]);
+        assert!(output.len() > 1000, "{format}: suspiciously little output");
+        found.extend(leaks.find(format, &output));
+    }
+    for format in ["table", "json", "mermaid", "dot"] {
+        let (code, output) = run_any(&[
+            "inventory".as_ref(),
+            dir.path().as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+        ]);
+        assert_eq!(code, 0, "inventory {format}: {output}");
+        assert!(output.len() > 200, "inventory {format}: too little output");
+        found.extend(leaks.find(&format!("inventory {format}"), &output));
+    }
+    let out = tempfile::tempdir().unwrap();
+    let baseline = out.path().join("baseline.json");
+    let (code, output) = run_any(&[
+        "baseline".as_ref(),
+        dir.path().as_os_str(),
+        "-o".as_ref(),
+        baseline.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "baseline: {output}");
+    found.extend(leaks.find("baseline", &output));
+    let written = std::fs::read_to_string(&baseline).unwrap();
+    found.extend(leaks.find("baseline file", &written));
+    // Extra reports written next to the main one.
+    let sarif = out.path().join("extra.sarif");
+    let md = out.path().join("extra.md");
+    let report = format!("markdown={}", md.display());
+    let (code, output) = run_any(&[
+        "check".as_ref(),
+        dir.path().as_os_str(),
+        "--sarif-file".as_ref(),
+        sarif.as_os_str(),
+        "--report".as_ref(),
+        report.as_ref(),
+        "--format".as_ref(),
+        "github".as_ref(),
+    ]);
+    assert_eq!(code, 1, "{output}");
+    for path in [&sarif, &md] {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.len() > 1000);
+        found.extend(leaks.find(&path.display().to_string(), &text));
+    }
+    assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));
+}
+
+/// Error messages quote what failed to parse: a repository's `lanyard.toml` or a
+/// baseline holding a canary where a number belongs must not echo it, nor may a
+/// failing `--diff-base`.
+#[test]
+fn error_messages_do_not_show_a_canary() {
+    let canaries = canaries();
+    let leaks = LeakCheck::new(&canaries);
+    let mut found = Vec::new();
+    for c in &canaries {
+        let value = escaped(&c.value);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("lanyard.toml"),
+            format!("fail-on = \"high\"\nmax-file-size = \"{value}\"\n"),
+        )
+        .unwrap();
+        let (code, output) = run_any(&["check".as_ref(), dir.path().as_os_str()]);
+        assert_eq!(code, 2, "{}: the config must fail: {output}", c.id);
+        assert!(output.contains("invalid config file"), "{output}");
+        found.extend(leaks.find(&format!("config {}", c.id), &output));
+
+        let empty = tempfile::tempdir().unwrap();
+        let baseline = dir.path().join("baseline.json");
+        std::fs::write(
+            &baseline,
+            format!("{{\"version\": \"{value}\", \"findings\": []}}\n"),
+        )
+        .unwrap();
+        let (code, output) = run_any(&[
+            "check".as_ref(),
+            empty.path().as_os_str(),
+            "--baseline".as_ref(),
+            baseline.as_os_str(),
+        ]);
+        assert_eq!(code, 2, "{}: the baseline must fail: {output}", c.id);
+        found.extend(leaks.find(&format!("baseline {}", c.id), &output));
+    }
+    // Not a git repository: git's error is reported, the planted files are not.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &plant(&canaries));
+    let (code, output) = run_any(&[
+        "check".as_ref(),
+        dir.path().as_os_str(),
+        "--diff-base".as_ref(),
+        "main".as_ref(),
+    ]);
+    assert_eq!(code, 2, "{output}");
+    found.extend(leaks.find("diff-base", &output));
+    found.dedup();
+    assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));
 }
 
 /// The leak check itself must catch a leak: one character past the visible prefix.

@@ -45,7 +45,12 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
 /// expected (fixed phrases from its grammar, never input text) are kept.
 fn convert_error(err: &hcl_edit::parser::Error, src: &str, base: usize) -> ParseError {
     let loc = err.location();
-    let offset = loc.offset().min(src.len());
+    // hcl-edit can report an offset inside a multi-byte character (fuzzing found one
+    // inside a BOM in the middle of a file): step back to its start.
+    let mut offset = loc.offset().min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let width = src
         .get(offset..)
         .and_then(|rest| rest.chars().next())
@@ -361,6 +366,16 @@ fn collect_comments(body: &Body, src: &str) -> Vec<Range<usize>> {
 mod tests {
     use super::*;
     use crate::parse::testutil::text_of;
+
+    #[test]
+    fn an_error_inside_a_multibyte_character_points_at_its_start() {
+        // Found by the parse_hcl fuzz target: a BOM after a stray backslash.
+        let src = "rsourrem\" {\n\\\u{feff}";
+        let err = parse(src).expect_err("invalid HCL");
+        let span = err.span.expect("a span");
+        assert!(src.is_char_boundary(span.start as usize));
+        assert!(src.is_char_boundary(span.end as usize));
+    }
 
     fn root(text: &str) -> Node {
         let mut parsed = parse(text).expect("parses");

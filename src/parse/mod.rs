@@ -38,8 +38,27 @@ impl ParseError {
 }
 
 /// Parse a file with the syntax its kind calls for. `Ok(None)` means the kind is not
-/// parsed (text rules only).
+/// parsed (text rules only). An error's span is inside the text and on character
+/// boundaries whatever the adapter said: reporters slice the file at it.
 pub fn parse(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
+    adapt(file).map_err(|mut e| {
+        let text = file.text();
+        e.span = e.span.map(|s| {
+            let mut start = (s.start as usize).min(text.len());
+            let mut end = (s.end as usize).clamp(start, text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            Span::new(start, end)
+        });
+        e
+    })
+}
+
+fn adapt(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
     let text = file.text();
     // `.codex/config.toml` is an MCP config in TOML; every other MCP config is JSONC.
     let syntax = match file.kind.syntax() {
