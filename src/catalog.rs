@@ -378,9 +378,13 @@ impl Catalog {
         let mut out: Vec<CredentialMatch> = Vec::new();
         // Per format, how far the text has been searched: a keyword repeated many
         // times on one long line must not rerun the regex over the same bytes.
-        let mut searched_until = vec![0usize; self.specs.len()];
+        // Allocated at the first keyword hit: most files have none.
+        let mut searched_until: Vec<usize> = Vec::new();
         let mut seen: HashSet<(usize, Span)> = HashSet::new();
         for hit in self.prefilter.find_overlapping_iter(bytes) {
+            if searched_until.is_empty() {
+                searched_until.resize(self.specs.len(), 0);
+            }
             for &spec_idx in &self.keyword_specs[hit.pattern().as_usize()] {
                 if hit.end() + MAX_TAIL <= searched_until[spec_idx] {
                     continue;

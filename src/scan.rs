@@ -7,10 +7,9 @@ use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::catalog::Catalog;
-use crate::classify::{FileKind, classify_path, refine};
+use crate::classify::{FileKind, Syntax, classify_path, refine};
 use crate::facts::{self, FileFacts, ProjectFacts};
 use crate::finding::Finding;
 use crate::parse;
@@ -194,6 +193,9 @@ pub enum ScanError {
     Catalog(String),
 }
 
+/// Files handed to a worker at a time.
+const BATCH: usize = 32;
+
 /// Run a whole scan.
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     // The built-in catalog unless the project adds rule files or allowed values.
@@ -214,11 +216,13 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .filter(|r| opts.rules.contains(&r.meta().id))
         .collect();
     let mut notices = Vec::new();
-    let candidates = discover(opts, &mut notices)?;
 
-    let next = AtomicUsize::new(0);
-    let threads = opts.threads.max(1).min(candidates.len().max(1));
-    let outputs: Vec<WorkerOutput> = std::thread::scope(|s| {
+    // Files are checked while the walk goes on: waiting for the whole tree before
+    // reading the first file left the workers idle for the length of the walk.
+    let threads = opts.threads.max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Candidate>>(64);
+    let rx = std::sync::Mutex::new(rx);
+    let (walked, outputs): (Result<(), ScanError>, Vec<WorkerOutput>) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 std::thread::Builder::new()
@@ -227,20 +231,59 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
                     .spawn_scoped(s, || {
                         let mut out = WorkerOutput::default();
                         loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(c) = candidates.get(i) else { break };
-                            process(c, opts, catalog, &rules, &mut out);
+                            // A poisoned lock means another worker died outside
+                            // `catch_unwind`; stop taking work rather than panic.
+                            let next = match rx.lock() {
+                                Ok(guard) => guard.recv(),
+                                Err(_) => break,
+                            };
+                            let Ok(batch) = next else { break };
+                            for c in &batch {
+                                process(c, opts, catalog, &rules, &mut out);
+                            }
                         }
                         out
                     })
             })
             .collect();
-        handles
+        // Without a worker (spawn failed), checking inline keeps the run whole.
+        let mut inline = WorkerOutput::default();
+        let no_workers = handles.iter().all(|h| h.is_err());
+        // Candidates go out in batches: a hand-over per file costs a thread wake-up
+        // per file.
+        let mut hand_over = |batch: Vec<Candidate>| {
+            let batch = if no_workers {
+                batch
+            } else {
+                match tx.send(batch) {
+                    Ok(()) => return,
+                    Err(back) => back.0,
+                }
+            };
+            for c in &batch {
+                process(c, opts, catalog, &rules, &mut inline);
+            }
+        };
+        let mut batch = Vec::with_capacity(BATCH);
+        let walked = discover(opts, &mut notices, |c| {
+            batch.push(c);
+            if batch.len() == BATCH {
+                hand_over(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        if !batch.is_empty() {
+            hand_over(batch);
+        }
+        drop(tx);
+        let mut outputs: Vec<WorkerOutput> = handles
             .into_iter()
             .filter_map(|h| h.ok())
             .filter_map(|h| h.join().ok())
-            .collect()
+            .collect();
+        outputs.push(inline);
+        (walked, outputs)
     });
+    walked?;
 
     Ok(finish(outputs, notices, opts, &rules))
 }
@@ -538,9 +581,24 @@ fn notice(
 /// Walk every root. Symlinks are never followed, `.git` is skipped, hidden files are
 /// included (`.github/`, `.env`, `.mcp.json` are the main inputs), and `.gitignore`
 /// is honoured even outside a git checkout.
-fn discover(opts: &ScanOptions, notices: &mut Vec<Notice>) -> Result<Vec<Candidate>, ScanError> {
-    let mut out = Vec::new();
+///
+/// Candidates are handed to `emit` as they are found, each file once (the same file
+/// reached from two roots is checked once). Every root and exclude pattern is checked
+/// before the first candidate is emitted, so a bad argument fails the run before any
+/// work.
+fn discover(
+    opts: &ScanOptions,
+    notices: &mut Vec<Notice>,
+    mut emit: impl FnMut(Candidate),
+) -> Result<(), ScanError> {
     let single_root = opts.paths.len() == 1;
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut emit = |c: Candidate| {
+        if single_root || seen.insert(c.abs.clone()) {
+            emit(c);
+        }
+    };
+    let mut walkers = Vec::with_capacity(opts.paths.len());
     for root in &opts.paths {
         let meta = std::fs::metadata(root).map_err(|source| ScanError::Root {
             path: root.display().to_string(),
@@ -552,10 +610,7 @@ fn discover(opts: &ScanOptions, notices: &mut Vec<Notice>) -> Result<Vec<Candida
             clean_display(root)
         };
         if meta.is_file() {
-            out.push(Candidate {
-                abs: root.clone(),
-                display: Arc::from(prefix.as_str()),
-            });
+            walkers.push((root, prefix, None));
             continue;
         }
         let mut overrides = ignore::overrides::OverrideBuilder::new(root);
@@ -583,7 +638,17 @@ fn discover(opts: &ScanOptions, notices: &mut Vec<Notice>) -> Result<Vec<Candida
             .require_git(false)
             .overrides(overrides)
             .filter_entry(|e| e.file_name() != ".git");
-        for entry in builder.build() {
+        walkers.push((root, prefix, Some(builder.build())));
+    }
+    for (root, prefix, walker) in walkers {
+        let Some(walker) = walker else {
+            emit(Candidate {
+                abs: root.clone(),
+                display: Arc::from(prefix.as_str()),
+            });
+            continue;
+        };
+        for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
@@ -624,15 +689,13 @@ fn discover(opts: &ScanOptions, notices: &mut Vec<Notice>) -> Result<Vec<Candida
                 ));
                 continue;
             }
-            out.push(Candidate {
+            emit(Candidate {
                 abs: entry.path().to_path_buf(),
                 display: Arc::from(display.as_str()),
             });
         }
     }
-    out.sort_by(|a, b| (&a.display, &a.abs).cmp(&(&b.display, &b.abs)));
-    out.dedup_by(|a, b| a.abs == b.abs);
-    Ok(out)
+    Ok(())
 }
 
 fn err_path(err: &ignore::Error) -> Option<String> {
@@ -799,7 +862,13 @@ fn check_file(
     }
     let credentials = catalog.scan(&file.bytes);
     let mut notices = Vec::new();
-    let parsed = match parse::parse(&file) {
+    // Most files of a repository are source code that no rule parses: skip even the
+    // UTF-8 pass `parse` starts with.
+    let parsed = match if kind.syntax() == Syntax::None {
+        Ok(None)
+    } else {
+        parse::parse(&file)
+    } {
         Ok(p) => p,
         Err(e) => {
             // Helm templates are Go templates: failing to parse them as YAML is normal.
@@ -891,30 +960,36 @@ fn check_file(
         .iter()
         .flat_map(|f| f.mask.iter().copied())
         .collect();
-    for rule in rules::registry()
-        .iter()
-        .filter(|r| r.applies_to(kind) && !rules.iter().any(|s| s.meta().id == r.meta().id))
-    {
+    let all_selected = rules.len() == rules::registry().len();
+    for rule in rules::registry().iter().filter(|r| {
+        !all_selected && r.applies_to(kind) && !rules.iter().any(|s| s.meta().id == r.meta().id)
+    }) {
         let mut unselected = Vec::new();
         rule.check_file(&cx, &mut unselected);
         rule_masks.extend(unselected.iter().flat_map(|f| f.mask.iter().copied()));
     }
+    let directives = suppress::directives(&file, &c.display, parsed.as_ref());
     // Only the masked copy outlives this function: reporters quote it, so no snippet
-    // can show a secret.
-    let masked = file.masked(
-        credentials
-            .iter()
-            .map(|m| {
-                let visible = catalog
-                    .specs
-                    .get(m.spec)
-                    .map_or(0, |s| s.prefix.len().max(4));
-                (m.span, visible)
-            })
-            .chain(rule_masks),
-    );
+    // can show a secret. A file with nothing to mask is its own masked copy, which
+    // spares a copy of every file.
+    let masked = if credentials.is_empty() && rule_masks.is_empty() {
+        file
+    } else {
+        file.masked(
+            credentials
+                .iter()
+                .map(|m| {
+                    let visible = catalog
+                        .specs
+                        .get(m.spec)
+                        .map_or(0, |s| s.prefix.len().max(4));
+                    (m.span, visible)
+                })
+                .chain(rule_masks),
+        )
+    };
     Checked {
-        directives: suppress::directives(&file, &c.display, parsed.as_ref()),
+        directives,
         parsed: parsed.is_some(),
         file: Arc::new(masked),
         findings,
