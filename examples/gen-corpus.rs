@@ -618,7 +618,10 @@ fn plant(c: &mut Corpus, t: &mut Tokens<'_>, i: usize) -> Res<()> {
     // excessive-scope, every kind.
     c.plant(
         &format!(".github/workflows/planted-triage-{i:03}.yml"),
-        "name: triage\non: issues\npermissions: write-all\njobs:\n  triage:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: openai/codex-action@v1\n        with:\n          openai-api-key: ${{ secrets.OPENAI_API_KEY }}\n",
+        // A key per set: one key in every set would be an identity shared by agents.
+        &format!(
+            "name: triage\non: issues\npermissions: write-all\njobs:\n  triage:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: openai/codex-action@v1\n        with:\n          openai-api-key: ${{{{ secrets.OPENAI_API_KEY_{i} }}}}\n"
+        ),
         &["gha-broad-permissions"],
     )?;
     c.plant(

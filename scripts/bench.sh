@@ -11,7 +11,8 @@
 #   BENCH_RUNS     timed runs per command (default 5; the median is reported)
 #   BENCH_PEERS    1 (default) to time checkov and detect-secrets, 0 to skip them
 #   BENCH_PEER_SCALE  corpus scale the peers run on (default 1; their time per MB is
-#                  extrapolated to the main corpus, and the table says so)
+#                  extrapolated to the main corpus, and the table says so). Peers run
+#                  once each under GNU time: checkov takes minutes even at scale 1.
 #   BENCH_LINEARITY   1 (default) to time lanyard on scales 1, 4 and 16
 #   BENCH_INSTALL  1 to apt-get install hyperfine and ripgrep when missing (default 1
 #                  when running as root)
@@ -87,6 +88,22 @@ median() {
   hyperfine --style none -N -i --warmup 1 --runs "$runs" --export-json "$RAW/$name.json" "$(printf '%q ' "$@")" >/dev/null 2>&1
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["median"], r["user"], r["system"])' "$RAW/$name.json"
 }
+# One run under GNU time: wall seconds and peak RSS in MB (for peers too slow to repeat).
+once() {
+  local name=$1; shift
+  /usr/bin/time -v "$@" >/dev/null 2>"$RAW/$name.time.txt" || true
+  python3 - "$RAW/$name.time.txt" <<'EOF'
+import sys
+wall = rss = 0.0
+for line in open(sys.argv[1]):
+    if "Elapsed (wall clock)" in line:
+        parts = line.rsplit(" ", 1)[1].strip().split(":")
+        wall = sum(float(x) * 60 ** i for i, x in enumerate(reversed(parts)))
+    if "Maximum resident set size" in line:
+        rss = int(line.rsplit(":", 1)[1]) / 1024
+print(wall, round(rss))
+EOF
+}
 # Peak RSS in MB, from one run under GNU time.
 peak_rss() {
   /usr/bin/time -v "$@" >/dev/null 2>"$RAW/time.txt" || true
@@ -137,16 +154,13 @@ PEER_ROWS=""
 if [ "$PEERS" = 1 ]; then
   PEER=$(corpus "$PEER_SCALE")
   PEER_MB=$(python3 -c "print($(manifest "$PEER" bytes)/1e6)")
-  PEER_RUNS=$([ "$RUNS" -gt 3 ] && echo 3 || echo "$RUNS")
   note=""
   [ "$PEER" != "$MAIN" ] && note=" (scale $PEER_SCALE, ${PEER_MB%.*} MB, extrapolated per MB)"
-  log "timing checkov and detect-secrets on $PEER$note"
+  log "timing checkov and detect-secrets once each on $PEER$note (checkov takes minutes)"
   CHECKOV_CMD=("$VENV/bin/checkov" -d "$PEER" --quiet --compact --skip-download -o json)
   DS_CMD=("$VENV/bin/detect-secrets" scan --all-files --exclude-files '(^|/)node_modules/' "$PEER")
-  read -r C_MED _ _ < <(median checkov "$PEER_RUNS" "${CHECKOV_CMD[@]}")
-  read -r D_MED _ _ < <(median detect-secrets "$PEER_RUNS" "${DS_CMD[@]}")
-  C_RSS=$(peak_rss "${CHECKOV_CMD[@]}")
-  D_RSS=$(peak_rss "${DS_CMD[@]}")
+  read -r C_MED C_RSS < <(once checkov "${CHECKOV_CMD[@]}")
+  read -r D_MED D_RSS < <(once detect-secrets "${DS_CMD[@]}")
   PEER_ROWS=$(python3 - "$C_MED" "$D_MED" "$C_RSS" "$D_RSS" "$PEER_MB" "$MB" "$FILES" "$L_MED" "$note" <<'EOF'
 import sys
 c, d, crss, drss, pmb, mb, files, lanyard = map(float, sys.argv[1:9])
@@ -163,8 +177,8 @@ if [ "$LINEARITY" = 1 ]; then
   log "linearity: lanyard on scales 1, 4 and 16"
   for s in 1 4 16; do
     dir=$(corpus "$s")
-    read -r t _ _ < <(median "lanyard-scale-$s" "$RUNS" "$LANYARD" check -j "$THREADS" --format json -o /dev/null "$dir")
-    LIN_ROWS+="$s $(manifest "$dir" bytes) $t"$'\n'
+    read -r t u y < <(median "lanyard-scale-$s" "$RUNS" "$LANYARD" check -j "$THREADS" --format json -o /dev/null "$dir")
+    LIN_ROWS+="$s $(manifest "$dir" bytes) $t $(python3 -c "print($u + $y)")"$'\n'
   done
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -193,17 +207,19 @@ p(f"Planted findings: $PLANTED.")
 p(f"Warm re-scan: first run {first:.3f} s, warm median {l:.3f} s ({'not slower' if l <= first * 1.05 else 'SLOWER'}).")
 lin = """$LIN_ROWS""".split()
 if lin:
-    rows = [(int(lin[i]), int(lin[i + 1]) / 1e6, float(lin[i + 2])) for i in range(0, len(lin), 3)]
-    per = sorted(t / m * 1000 for _, m, t in rows)
-    mid = per[len(per) // 2]
+    rows = [(int(lin[i]), int(lin[i + 1]) / 1e6, float(lin[i + 2]), float(lin[i + 3])) for i in range(0, len(lin), 4)]
+    wall = sorted(t / m * 1000 for _, m, t, _ in rows)
+    cpu = sorted(c / m * 1000 for _, m, _, c in rows)
+    wmid, cmid = wall[len(wall) // 2], cpu[len(cpu) // 2]
     p("")
-    p("| scale | MB | wall s | ms per MB | vs median |")
-    p("|---|---|---|---|---|")
-    for s, m, t in rows:
-        v = t / m * 1000
-        p(f"| {s} | {m:.1f} | {t:.3f} | {v:.2f} | {(v / mid - 1) * 100:+.0f}% |")
-    ok = all(abs(v / mid - 1) <= 0.25 for v in per)
-    p(f"Linearity (per-MB time within ±25% of the median): {'yes' if ok else 'NO'}.")
+    p("| scale | MB | wall s | wall ms/MB | vs median | CPU s | CPU ms/MB | vs median |")
+    p("|---|---|---|---|---|---|---|---|")
+    for s, m, t, c in rows:
+        w, u = t / m * 1000, c / m * 1000
+        p(f"| {s} | {m:.1f} | {t:.3f} | {w:.2f} | {(w / wmid - 1) * 100:+.0f}% | {c:.3f} | {u:.2f} | {(u / cmid - 1) * 100:+.0f}% |")
+    wok = all(abs(v / wmid - 1) <= 0.25 for v in wall)
+    cok = all(abs(v / cmid - 1) <= 0.25 for v in cpu)
+    p(f"Linearity (per-MB within ±25% of the median): wall time {'yes' if wok else 'NO'}, CPU time {'yes' if cok else 'NO'}.")
 text = "\n".join(out) + "\n"
 open(sys.argv[1], "w").write(text)
 print(text)
