@@ -393,15 +393,7 @@ mod tests {
             "export ", "A", "=", "\"", "\'", "`", "\\", "\\n", "\n", "\r\n", " ", "\t", "#",
             "${X}", "é", "x", "\u{feff}",
         ];
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..3000 {
-            let mut src = String::new();
-            for _ in 0..(seed % 40) {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                src.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
+        for src in crate::parse::testutil::random_inputs(&pieces, 3000) {
             let p = parse(&src).unwrap();
             p.documents[0].root.walk(|_, n| {
                 assert!(n.span.start <= n.span.end);

@@ -86,6 +86,25 @@ pub(crate) mod testutil {
     //! Helpers for span tests shared by the adapters.
     use crate::doc::Node;
 
+    /// `count` deterministic pseudo-random inputs of up to 40 pieces each, for
+    /// no-panic and span-invariant tests of the adapters.
+    pub(crate) fn random_inputs<'a>(
+        pieces: &'a [&'a str],
+        count: usize,
+    ) -> impl Iterator<Item = String> + 'a {
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        (0..count).map(move |_| {
+            let mut src = String::new();
+            for _ in 0..(seed % 40) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                src.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            src
+        })
+    }
+
     /// The source text a node's span covers.
     pub(crate) fn text_of<'a>(src: &'a str, node: &Node) -> &'a str {
         &src[node.span.range()]
