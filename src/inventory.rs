@@ -28,6 +28,9 @@ pub struct WorkloadEntry {
     pub agent: Option<String>,
     /// Indexes into `identities`.
     pub identities: Vec<usize>,
+    /// What its identities can do, in short (`s3:GetObject on arn:…`, `get,list
+    /// secrets in agents`, `contents: write`).
+    pub grants: Vec<String>,
     pub findings: Vec<FindingRef>,
 }
 
@@ -86,6 +89,10 @@ impl Inventory {
                 line,
                 agent: w.agent.clone(),
                 identities: ids,
+                grants: crate::grants::held_by(&result.facts, w)
+                    .into_iter()
+                    .map(|g| short(&g.what))
+                    .collect(),
                 findings: result
                     .findings
                     .iter()
@@ -143,6 +150,18 @@ impl Inventory {
                     format!("  SHARED with {}", others.join(", "))
                 };
                 let _ = writeln!(out, "    runs as: {}{shared}", id.description);
+            }
+            if !w.grants.is_empty() {
+                const SHOWN: usize = 6;
+                let mut list: Vec<&str> = w.grants.iter().take(SHOWN).map(String::as_str).collect();
+                let more = w.grants.len().saturating_sub(SHOWN);
+                let tail = if more > 0 {
+                    format!(" (+{more} more)")
+                } else {
+                    String::new()
+                };
+                list.dedup();
+                let _ = writeln!(out, "    can: {}{tail}", list.join("; "));
             }
             if !w.findings.is_empty() {
                 let rules: Vec<String> = w
@@ -237,6 +256,43 @@ impl Inventory {
         }
         out.push_str("}\n");
         out
+    }
+}
+
+/// One grant in a few words.
+fn short(what: &crate::grants::What) -> String {
+    use crate::grants::What;
+    let list = |items: &[crate::grants::Written]| {
+        items
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    match what {
+        What::Aws { actions, resources } => format!("{} on {}", list(actions), list(resources)),
+        What::AwsManaged { arn } => {
+            format!("managed policy {}", arn.rsplit('/').next().unwrap_or(arn))
+        }
+        What::Gcp { role, scope } | What::Azure { role, scope } => format!("{role} on {scope}"),
+        What::K8s {
+            verbs,
+            resources,
+            namespace,
+            ..
+        } => format!(
+            "{} {} {}",
+            verbs.join(","),
+            resources.join(","),
+            namespace
+                .as_deref()
+                .map_or_else(|| "cluster-wide".to_owned(), |n| format!("in {n}"))
+        ),
+        What::Github { scope, level } => format!("token {scope}: {}", level.as_str()),
+        What::Oauth { scope } => format!("OAuth scope {scope}"),
+        What::McpServer { server } => format!("MCP server {server}"),
+        What::McpRoot { server, root } => format!("files under {root} ({server})"),
+        What::HumanCredential { label } => format!("a person's credential ({label})"),
     }
 }
 
