@@ -194,3 +194,82 @@ fn file_arguments_report_only_those_files() {
         .collect();
     assert_eq!(paths, vec!["two.env"]);
 }
+
+#[test]
+fn sarif_with_suppressed_baselined_and_cross_file_findings_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for name in ["triage", "deploy"] {
+        fs::write(
+            root.join(format!("{name}.yaml")),
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}-agent\n  namespace: agents\nspec:\n  template:\n    spec:\n      serviceAccountName: agents\n      containers: [{{name: a, image: ghcr.io/acme/{name}-agent:1}}]\n"),
+        )
+        .unwrap();
+    }
+    fs::write(root.join("old.env"), format!("T={}\n", pat(10))).unwrap();
+    let baseline = root.join("baseline.json");
+    assert!(
+        lanyard()
+            .arg("baseline")
+            .arg(root)
+            .arg("-o")
+            .arg(&baseline)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    // After the baseline: an ignored token, and the cross-file finding stays reported.
+    fs::write(
+        root.join("new.env"),
+        format!(
+            "# lanyard: ignore[human-token] fixture for the parser tests\nT={}\n",
+            pat(11)
+        ),
+    )
+    .unwrap();
+    let sarif = root.join("out.sarif");
+    let (code, _, stderr) = check(
+        root,
+        &[
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--format",
+            "sarif",
+            "-o",
+            sarif.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        code, 0,
+        "everything left is suppressed or baselined: {stderr}"
+    );
+    common::validate_schema(
+        &common::root().join("tests/fixtures/sarif-schema-2.1.0.json"),
+        &sarif,
+    )
+    .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&sarif).unwrap()).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let kinds: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r.get("suppressions").and_then(|s| s[0]["kind"].as_str()))
+        .collect();
+    assert!(
+        kinds.contains(&"inSource") && kinds.contains(&"external"),
+        "{kinds:?}"
+    );
+    let cross = results
+        .iter()
+        .find(|r| r["ruleId"] == "identity-shared-by-agents")
+        .expect("cross-file finding");
+    assert_ne!(
+        cross["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        cross["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    );
+    for r in results {
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1, "{r}");
+    }
+}
