@@ -461,27 +461,10 @@ fn heredoc_markers(t: &str) -> Vec<(String, bool)> {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use crate::parse::testutil::text_of;
+    use crate::parse::testutil::{root_entries, text_of};
 
     fn parsed(src: &str) -> Parsed {
         parse(src).unwrap()
-    }
-
-    /// (instruction as written, arguments as written, decoded text) per instruction
-    /// that is not ENV/ARG.
-    fn instructions<'a>(src: &'a str, p: &Parsed) -> Vec<(&'a str, &'a str, String)> {
-        p.documents[0]
-            .root
-            .entries()
-            .iter()
-            .map(|e| {
-                (
-                    text_of(src, &e.key),
-                    text_of(src, &e.value),
-                    e.value.as_text().unwrap_or("<map>").to_owned(),
-                )
-            })
-            .collect()
     }
 
     /// (name as written, value as written, decoded value, kind) per variable.
@@ -567,7 +550,7 @@ mod tests {
         let src = "FROM node:20 AS build\r\nRUN apt-get update && \\\r\n    # inside\r\n    apt-get install -y curl\r\nUSER root\r\nCOPY --chown=app . /app\r\nCMD [\"node\", \"server.js\"]\r\n";
         let p = parsed(src);
         assert_eq!(
-            instructions(src, &p),
+            root_entries(src, &p),
             [
                 ("FROM", "node:20 AS build", "node:20 AS build".into()),
                 (
@@ -592,7 +575,7 @@ mod tests {
     fn run_heredoc_body_is_part_of_the_value() {
         let src = "FROM x\nRUN <<EOF bash\necho $TOKEN\nEOF\nCOPY <<-\"CONF\" /etc/app.conf\n\tkey=1\n\tCONF\nUSER app\n";
         let p = parsed(src);
-        let got = instructions(src, &p);
+        let got = root_entries(src, &p);
         assert_eq!(
             got[1],
             (
@@ -626,7 +609,7 @@ mod tests {
     fn garbage_never_fails_or_panics() {
         let src = "not-an instruction\n  \n\"quoted\nRUN\nENV\nRUN echo \\";
         let p = parsed(src);
-        let got = instructions(src, &p);
+        let got = root_entries(src, &p);
         assert_eq!(got[0].0, "RUN");
         assert_eq!(got[0].2, "");
         assert_eq!(got[2].1, "echo");
@@ -655,7 +638,7 @@ mod tests {
     fn several_heredocs_crlf_and_unterminated() {
         let src = "FROM x\r\nRUN <<A cat - <<B\r\none\r\nA\r\ntwo\r\nB\r\nUSER u\r\nRUN <<NEVER\r\nsecret\r\n";
         let p = parsed(src);
-        let got = instructions(src, &p);
+        let got = root_entries(src, &p);
         assert_eq!(got[1].1, "<<A cat - <<B\r\none\r\nA\r\ntwo\r\nB");
         assert_eq!(got[1].2, "<<A cat - <<B\none\nA\ntwo\nB");
         assert_eq!(got[2], ("USER", "u", "u".into()));

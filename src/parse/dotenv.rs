@@ -237,26 +237,10 @@ impl Lexer<'_> {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use crate::parse::testutil::text_of;
+    use crate::parse::testutil::root_entries;
 
     fn parsed(src: &str) -> Parsed {
         parse(src).unwrap()
-    }
-
-    /// (key as written, value as written, decoded value) for every entry.
-    fn triples<'a>(src: &'a str, p: &Parsed) -> Vec<(&'a str, &'a str, String)> {
-        p.documents[0]
-            .root
-            .entries()
-            .iter()
-            .map(|e| {
-                (
-                    text_of(src, &e.key),
-                    text_of(src, &e.value),
-                    e.value.as_text().unwrap().to_owned(),
-                )
-            })
-            .collect()
     }
 
     fn comments<'a>(src: &'a str, p: &Parsed) -> Vec<&'a str> {
@@ -268,7 +252,7 @@ mod tests {
         let src = "A=1\nexport GITHUB_TOKEN=ghp_abc\n  B = spaced value  \nexport=x\n";
         let p = parsed(src);
         assert_eq!(
-            triples(src, &p),
+            root_entries(src, &p),
             [
                 ("A", "1", "1".into()),
                 ("GITHUB_TOKEN", "ghp_abc", "ghp_abc".into()),
@@ -284,7 +268,7 @@ mod tests {
         let src = "S='lit \\n $X'\nD=\"a\\nb \\\"q\\\" c\\\\d\"\nB=`back tick`\nU=\"\\w\"\n";
         let p = parsed(src);
         assert_eq!(
-            triples(src, &p),
+            root_entries(src, &p),
             [
                 ("S", "'lit \\n $X'", "lit \\n $X".into()),
                 ("D", "\"a\\nb \\\"q\\\" c\\\\d\"", "a\nb \"q\" c\\d".into()),
@@ -299,7 +283,7 @@ mod tests {
         let src = "KEY=\"-----BEGIN KEY-----\r\nabc\r\n-----END KEY-----\"\r\nNEXT=2\r\n";
         let p = parsed(src);
         assert_eq!(
-            triples(src, &p),
+            root_entries(src, &p),
             [
                 (
                     "KEY",
@@ -316,7 +300,7 @@ mod tests {
         let src = "# header\nA=x # note\nB=x#y\nC='q' # after quote\n  # indented\n";
         let p = parsed(src);
         assert_eq!(
-            triples(src, &p),
+            root_entries(src, &p),
             [
                 ("A", "x", "x".into()),
                 ("B", "x#y", "x#y".into()),
@@ -350,7 +334,7 @@ mod tests {
         let src = "\u{feff}NAME=Zoë\r\nURL=https://${HOST}/x\r\nQ=\"é ${Y}\"\r\n";
         let p = parsed(src);
         assert_eq!(
-            triples(src, &p),
+            root_entries(src, &p),
             [
                 ("NAME", "Zoë", "Zoë".into()),
                 ("URL", "https://${HOST}/x", "https://${HOST}/x".into()),
@@ -364,7 +348,7 @@ mod tests {
     fn garbage_lines_are_skipped_and_unterminated_quotes_do_not_fail() {
         let src = "this is not env\n=novalue\nexport ONLY\nA='open\nB=ok\nC=\"never closed\nD=1\n";
         let p = parsed(src);
-        let t = triples(src, &p);
+        let t = root_entries(src, &p);
         assert_eq!(t[0], ("A", "'open", "'open".into()));
         assert_eq!(t[1], ("B", "ok", "ok".into()));
         assert_eq!(t[2].0, "C");

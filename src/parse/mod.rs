@@ -105,6 +105,26 @@ pub(crate) mod testutil {
         })
     }
 
+    /// (key as written, value as written, decoded value) for every entry of the first
+    /// document's root; `<map>` for a value that is not a scalar.
+    pub(crate) fn root_entries<'a>(
+        src: &'a str,
+        p: &crate::doc::Parsed,
+    ) -> Vec<(&'a str, &'a str, String)> {
+        p.documents[0]
+            .root
+            .entries()
+            .iter()
+            .map(|e| {
+                (
+                    text_of(src, &e.key),
+                    text_of(src, &e.value),
+                    e.value.as_text().unwrap_or("<map>").to_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// The source text a node's span covers.
     pub(crate) fn text_of<'a>(src: &'a str, node: &Node) -> &'a str {
         &src[node.span.range()]
