@@ -85,6 +85,15 @@ pub enum Identity {
 }
 
 impl Identity {
+    /// A stable text for fingerprints: the description, or the hash for a literal
+    /// credential (two credentials with the same redacted form stay apart).
+    pub fn key(&self) -> String {
+        match self {
+            Identity::Credential { hash, .. } => format!("credential:{hash}"),
+            other => other.describe(),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Identity::K8sServiceAccount {

@@ -78,12 +78,7 @@ impl Rule for IdentitySharedByAgents {
                 .label(format!("used by {}", first.name))
                 .help("Give each agent its own identity, granted only what its task needs.")
                 .workload(&first.name)
-                .key(
-                    format!("{identity:?}")
-                        .chars()
-                        .filter(|c| !c.is_whitespace())
-                        .collect::<String>(),
-                );
+                .key(identity.key());
             for (w, span) in &list[1..] {
                 b = b.related(&w.path, *span, format!("also used by {}", w.name));
             }
