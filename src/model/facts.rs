@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use crate::catalog::{Catalog, CredentialMatch};
-use crate::classify::FileKind;
-use crate::doc::{Document, Node, Parsed};
-use crate::source::Span;
+use crate::model::catalog::{Catalog, CredentialMatch};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node, Parsed};
+use crate::syntax::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkloadKind {
@@ -123,7 +123,7 @@ impl Identity {
 
 /// "a person's" / "a machine's" ... credential, from the catalog entry.
 fn principal_kind(catalog: &Catalog, spec: usize) -> &'static str {
-    use crate::catalog::Principal;
+    use crate::model::catalog::Principal;
     match catalog.specs.get(spec).map(|s| s.principal) {
         Some(Principal::Human) => "a person's",
         Some(Principal::Delegated) => "acts for a person",
@@ -142,12 +142,12 @@ fn display_key(key: &str) -> &str {
 pub struct FileFacts {
     pub workloads: Vec<Workload>,
     /// Identities defined here (roles, service accounts), to resolve references.
-    pub definitions: Vec<crate::iac::Definition>,
+    pub definitions: Vec<crate::model::iac::Definition>,
     /// Identities that stand for others (a Kubernetes service account annotated with
     /// an AWS role or a GCP service account).
     pub aliases: Vec<Alias>,
-    /// What identities and workloads are granted here (see [`crate::grants`]).
-    pub grants: crate::grants::Grants,
+    /// What identities and workloads are granted here (see [`crate::model::grants`]).
+    pub grants: crate::model::grants::Grants,
 }
 
 /// `from` acts as `to`: every workload running as `from` also holds `to`.
@@ -173,10 +173,10 @@ impl FileFacts {
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
     pub workloads: Vec<Workload>,
-    pub definitions: Vec<crate::iac::Definition>,
+    pub definitions: Vec<crate::model::iac::Definition>,
     pub aliases: Vec<Alias>,
-    /// Grants of every file, joined across files by [`crate::grants::Grants::resolve`].
-    pub grants: crate::grants::Grants,
+    /// Grants of every file, joined across files by [`crate::model::grants::Grants::resolve`].
+    pub grants: crate::model::grants::Grants,
 }
 
 impl ProjectFacts {
@@ -184,11 +184,11 @@ impl ProjectFacts {
     /// service account is one identity however each file spells it.
     pub fn resolve(&mut self) {
         for a in &mut self.aliases {
-            crate::iac::resolve(&mut a.to, &self.definitions);
+            crate::model::iac::resolve(&mut a.to, &self.definitions);
         }
         for w in &mut self.workloads {
             for u in &mut w.identities {
-                crate::iac::resolve(&mut u.identity, &self.definitions);
+                crate::model::iac::resolve(&mut u.identity, &self.definitions);
             }
             // A workload running as an annotated service account also holds the cloud
             // identity behind it (IRSA, GKE workload identity).
@@ -334,16 +334,19 @@ pub fn extract(
     let scope = path.rsplit_once('/').map_or("", |(dir, _)| dir);
     for doc in &parsed.documents {
         match kind {
-            FileKind::Terraform | FileKind::TerraformJson => crate::iac::terraform(
+            FileKind::Terraform | FileKind::TerraformJson => crate::model::iac::terraform(
                 doc,
                 path,
                 scope,
                 &mut facts.workloads,
                 &mut facts.definitions,
             ),
-            FileKind::CloudFormation => {
-                crate::iac::cloudformation(doc, path, &mut facts.workloads, &mut facts.definitions)
-            }
+            FileKind::CloudFormation => crate::model::iac::cloudformation(
+                doc,
+                path,
+                &mut facts.workloads,
+                &mut facts.definitions,
+            ),
             FileKind::Kubernetes | FileKind::HelmTemplate => cx.k8s(doc, &mut facts),
             FileKind::Compose => cx.compose(doc, &mut facts),
             FileKind::McpConfig => cx.mcp(doc, &mut facts),
@@ -483,10 +486,9 @@ impl Extract<'_> {
             };
             let Some(text) = value.as_str() else { continue };
             let identity = match key {
-                "eks.amazonaws.com/role-arn" => {
-                    crate::iac::role_name_from_arn(text).map(|n| Identity::AwsRole(n.to_owned()))
-                }
-                "iam.gke.io/gcp-service-account" => crate::iac::gcp_account_id(text)
+                "eks.amazonaws.com/role-arn" => crate::model::iac::role_name_from_arn(text)
+                    .map(|n| Identity::AwsRole(n.to_owned())),
+                "iam.gke.io/gcp-service-account" => crate::model::iac::gcp_account_id(text)
                     .map(|n| Identity::GcpServiceAccount(n.to_owned())),
                 _ => Some(Identity::AzureIdentity(text.to_owned())),
             };
@@ -578,7 +580,7 @@ impl Extract<'_> {
                 {
                     identities.push(IdentityUse {
                         identity: Identity::AwsRole(
-                            crate::iac::role_name_from_arn(arn)
+                            crate::model::iac::role_name_from_arn(arn)
                                 .unwrap_or(arn)
                                 .to_owned(),
                         ),
@@ -686,7 +688,7 @@ pub fn is_placeholder_value(value: &str) -> bool {
     v.is_empty()
         || v.starts_with('$')
         || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
-        || crate::catalog::is_placeholder(v)
+        || crate::model::catalog::is_placeholder(v)
 }
 
 /// The service accounts a RoleBinding or ClusterRoleBinding grants its role to.
@@ -1098,8 +1100,8 @@ fn first_dot_last(login: &str) -> bool {
 /// `flast`, `first`: medium), or a bare `first.last` login (medium). Service
 /// identities, bots, role mailboxes, documentation domains and templated values are
 /// not people.
-pub fn personal_login(text: &str) -> Option<crate::finding::Confidence> {
-    use crate::finding::Confidence;
+pub fn personal_login(text: &str) -> Option<crate::findings::Confidence> {
+    use crate::findings::Confidence;
     let mut t = text.trim();
     // `Jane Doe <jane@example.org>`
     if let (Some(open), true) = (t.rfind('<'), t.ends_with('>')) {
@@ -1278,8 +1280,11 @@ mod shell_tests {
 /// The node at `path` below `root` (the inverse of [`Node::walk`]'s paths), to reach
 /// the siblings of a node the walk visits: the `name` of a Kubernetes `env` item whose
 /// `value` it is.
-pub(crate) fn node_at<'a>(root: &'a Node, path: &[crate::doc::PathSeg<'_>]) -> Option<&'a Node> {
-    use crate::doc::PathSeg;
+pub(crate) fn node_at<'a>(
+    root: &'a Node,
+    path: &[crate::syntax::doc::PathSeg<'_>],
+) -> Option<&'a Node> {
+    use crate::syntax::doc::PathSeg;
     path.iter().try_fold(root, |n, seg| match seg {
         PathSeg::Key(k) => n.get(k),
         PathSeg::Index(i) => n.items().get(*i),

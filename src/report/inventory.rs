@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::facts::{Identity, Workload};
-use crate::finding::{Finding, sanitize};
+use crate::findings::{Finding, sanitize};
+use crate::model::facts::{Identity, Workload};
 use crate::scan::ScanResult;
 
 #[derive(Debug, Serialize)]
@@ -89,7 +89,7 @@ impl Inventory {
                 line,
                 agent: w.agent.clone(),
                 identities: ids,
-                grants: crate::grants::held_by(&result.facts, w)
+                grants: crate::model::grants::held_by(&result.facts, w)
                     .into_iter()
                     .map(|g| short(&g.what))
                     .collect(),
@@ -260,9 +260,9 @@ impl Inventory {
 }
 
 /// One grant in a few words.
-fn short(what: &crate::grants::What) -> String {
-    use crate::grants::What;
-    let list = |items: &[crate::grants::Written]| {
+fn short(what: &crate::model::grants::What) -> String {
+    use crate::model::grants::What;
+    let list = |items: &[crate::model::grants::Written]| {
         items
             .iter()
             .map(|w| w.text.as_str())
@@ -358,7 +358,7 @@ struct Holdings {
     k8s_verbs: Vec<String>,
     k8s_resources: Vec<String>,
     k8s_namespaces: Vec<String>,
-    github: BTreeMap<String, crate::config::AccessLevel>,
+    github: BTreeMap<String, crate::model::scope::AccessLevel>,
     oauth: Vec<String>,
     mcp_servers: Vec<String>,
     mcp_roots: Vec<String>,
@@ -366,8 +366,8 @@ struct Holdings {
 }
 
 impl Holdings {
-    fn add(&mut self, what: &crate::grants::What) {
-        use crate::grants::What;
+    fn add(&mut self, what: &crate::model::grants::What) {
+        use crate::model::grants::What;
         match what {
             What::Aws { actions, resources } => {
                 for a in actions {
@@ -492,7 +492,7 @@ pub fn suggest(result: &ScanResult) -> String {
         }
         names.push(name.clone());
         let mut held = Holdings::default();
-        for g in crate::grants::held_by(&result.facts, w) {
+        for g in crate::model::grants::held_by(&result.facts, w) {
             held.add(&g.what);
         }
         let why = w.agent.as_deref().unwrap_or("");

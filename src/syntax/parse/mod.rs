@@ -12,9 +12,9 @@ mod json;
 mod toml;
 mod yaml;
 
-use crate::classify::Syntax;
-use crate::doc::Parsed;
-use crate::source::{SourceFile, Span};
+use crate::syntax::classify::Syntax;
+use crate::syntax::doc::Parsed;
+use crate::syntax::source::{SourceFile, Span};
 
 /// Why a file could not be parsed.
 ///
@@ -84,7 +84,7 @@ fn adapt(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
 #[cfg(test)]
 pub(crate) mod testutil {
     //! Helpers for span tests shared by the adapters.
-    use crate::doc::Node;
+    use crate::syntax::doc::Node;
 
     /// `count` deterministic pseudo-random inputs of up to 40 pieces each, for
     /// no-panic and span-invariant tests of the adapters.
@@ -109,7 +109,7 @@ pub(crate) mod testutil {
     /// document's root; `<map>` for a value that is not a scalar.
     pub(crate) fn root_entries<'a>(
         src: &'a str,
-        p: &crate::doc::Parsed,
+        p: &crate::syntax::doc::Parsed,
     ) -> Vec<(&'a str, &'a str, String)> {
         p.documents[0]
             .root

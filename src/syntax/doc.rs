@@ -4,7 +4,7 @@
 //! and scalars with byte spans into the original file. Rules ask questions of this tree
 //! and never look at the syntax it came from.
 
-use crate::source::Span;
+use crate::syntax::source::Span;
 
 /// Deepest nesting any parser may produce. Deeper input is a parse error, which keeps
 /// every recursive walk over the tree (and its `Drop`) far from the stack limit.

@@ -4,8 +4,8 @@
 //! than failing the file; parsing never returns an error.
 
 use super::ParseError;
-use crate::doc::{Document, Entry, Node, Parsed, ScalarKind};
-use crate::source::Span;
+use crate::syntax::doc::{Document, Entry, Node, Parsed, ScalarKind};
+use crate::syntax::source::Span;
 
 const BOM: &str = "\u{feff}";
 
@@ -237,7 +237,7 @@ impl Lexer<'_> {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use crate::parse::testutil::root_entries;
+    use crate::syntax::parse::testutil::root_entries;
 
     fn parsed(src: &str) -> Parsed {
         parse(src).unwrap()
@@ -377,7 +377,7 @@ mod tests {
             "export ", "A", "=", "\"", "\'", "`", "\\", "\\n", "\n", "\r\n", " ", "\t", "#",
             "${X}", "é", "x", "\u{feff}",
         ];
-        for src in crate::parse::testutil::random_inputs(&pieces, 3000) {
+        for src in crate::syntax::parse::testutil::random_inputs(&pieces, 3000) {
             let p = parse(&src).unwrap();
             p.documents[0].root.walk(|_, n| {
                 assert!(n.span.start <= n.span.end);

@@ -8,8 +8,8 @@
 //! shape of `s3 =` blocks in `~/.aws/config`. Parsing never fails.
 
 use super::ParseError;
-use crate::doc::{Document, Entry, Node, Parsed, ScalarKind, Value};
-use crate::source::Span;
+use crate::syntax::doc::{Document, Entry, Node, Parsed, ScalarKind, Value};
+use crate::syntax::source::Span;
 
 const BOM: &str = "\u{feff}";
 
@@ -161,7 +161,7 @@ fn key_value(text: &str, first: usize, end: usize) -> Option<(Node, Node)> {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use crate::parse::testutil::text_of;
+    use crate::syntax::parse::testutil::text_of;
 
     fn root(src: &str) -> Node {
         parse(src).unwrap().documents.remove(0).root
@@ -290,7 +290,7 @@ mod tests {
             "é",
             "\u{feff}",
         ];
-        for src in crate::parse::testutil::random_inputs(&pieces, 3000) {
+        for src in crate::syntax::parse::testutil::random_inputs(&pieces, 3000) {
             let p = parse(&src).unwrap();
             p.documents[0].root.walk(|_, n| {
                 assert!(n.span.start <= n.span.end);

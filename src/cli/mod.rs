@@ -1,5 +1,7 @@
 //! Command-line interface: argument parsing, settings resolution, output and exit codes.
 
+pub mod config;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,8 +9,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::{Diagnostic, IntoDiagnostic, WrapErr};
 
-use crate::config::{Config, ConfigError};
-use crate::finding::{Family, Severity};
+use crate::cli::config::{Config, ConfigError};
+use crate::findings::{Family, Severity};
 use crate::report;
 use crate::rules::{self, RuleMeta};
 use crate::scan::{self, NoticeKind, ScanOptions};
@@ -315,7 +317,7 @@ enum CliError {
     BaselineOutside(String),
     #[error(transparent)]
     #[diagnostic(code(lanyard::diff))]
-    Diff(#[from] crate::diff::DiffError),
+    Diff(#[from] crate::scan::diff::DiffError),
 }
 
 fn family_list() -> String {
@@ -365,7 +367,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
                     path.display()
                 ));
             }
-            emit(Some(&path), crate::config::STARTER.as_bytes())?;
+            emit(Some(&path), crate::cli::config::STARTER.as_bytes())?;
             eprintln!("lanyard: wrote {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -623,8 +625,8 @@ fn read_baseline(
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read baseline {}", path.display()))?;
     // serde's messages quote values (`invalid type: string "…"`): elide them.
-    let baseline: crate::suppress::Baseline = serde_json::from_str(&text)
-        .map_err(|e| miette::miette!("{}", crate::config::elide_quoted(&e.to_string())))
+    let baseline: crate::findings::suppress::Baseline = serde_json::from_str(&text)
+        .map_err(|e| miette::miette!("{}", crate::cli::config::elide_quoted(&e.to_string())))
         .wrap_err_with(|| format!("{} is not a lanyard baseline", path.display()))?;
     if baseline.version != 1 {
         return Err(miette::miette!(
@@ -643,7 +645,7 @@ fn read_baseline(
 fn write_baseline(args: BaselineArgs) -> miette::Result<ExitCode> {
     let settings = settings(&args.scan, None)?;
     let result = scan::scan(&settings.opts).map_err(CliError::from)?;
-    let baseline = crate::suppress::Baseline::from_findings(&result.findings);
+    let baseline = crate::findings::suppress::Baseline::from_findings(&result.findings);
     let mut text = serde_json::to_string_pretty(&baseline).into_diagnostic()?;
     text.push('\n');
     emit(Some(&args.output), text.as_bytes())?;
@@ -659,11 +661,11 @@ fn inventory(args: InventoryArgs) -> miette::Result<ExitCode> {
     let settings = settings(&args.scan, None)?;
     let result = scan::scan(&settings.opts).map_err(CliError::from)?;
     if args.suggest {
-        let text = crate::inventory::suggest(&result);
+        let text = crate::report::inventory::suggest(&result);
         emit(args.output.as_ref(), text.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let inv = crate::inventory::Inventory::build(&result);
+    let inv = crate::report::inventory::Inventory::build(&result);
     let text = match args.format {
         InventoryFormat::Table => inv.table(),
         InventoryFormat::Mermaid => inv.mermaid(),
@@ -691,7 +693,8 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
         opts.baseline = read_baseline(path, args.scan.config.is_none())?;
     }
     if let Some(base) = &args.diff_base {
-        let changed = crate::diff::changed_files(&opts.paths, base).map_err(CliError::from)?;
+        let changed =
+            crate::scan::diff::changed_files(&opts.paths, base).map_err(CliError::from)?;
         opts.focus = Some(match opts.focus.take() {
             Some(files) => files.intersection(&changed).cloned().collect(),
             None => changed,

@@ -2,10 +2,11 @@
 //! a lazily built line index for reporting.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use crate::classify::FileKind;
+use crate::syntax::classify::FileKind;
 
 /// A half-open byte range into a file's original bytes.
 ///
@@ -213,6 +214,22 @@ impl LineIndex {
             line: line + 1,
             column,
         }
+    }
+}
+
+/// The files a report may quote, by display path.
+#[derive(Debug, Default)]
+pub struct FileStore {
+    files: HashMap<Arc<str>, Arc<SourceFile>>,
+}
+
+impl FileStore {
+    pub fn get(&self, path: &str) -> Option<&Arc<SourceFile>> {
+        self.files.get(path)
+    }
+
+    pub fn insert(&mut self, path: Arc<str>, file: Arc<SourceFile>) {
+        self.files.insert(path, file);
     }
 }
 

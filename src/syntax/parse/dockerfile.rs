@@ -11,8 +11,8 @@
 //! never fails: a line that is not an instruction is skipped.
 
 use super::ParseError;
-use crate::doc::{Document, Entry, Node, Parsed, ScalarKind, Value};
-use crate::source::Span;
+use crate::syntax::doc::{Document, Entry, Node, Parsed, ScalarKind, Value};
+use crate::syntax::source::Span;
 
 const BOM: &str = "\u{feff}";
 
@@ -461,7 +461,7 @@ fn heredoc_markers(t: &str) -> Vec<(String, bool)> {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use crate::parse::testutil::{root_entries, text_of};
+    use crate::syntax::parse::testutil::{root_entries, text_of};
 
     fn parsed(src: &str) -> Parsed {
         parse(src).unwrap()
@@ -676,7 +676,7 @@ mod tests {
             "é",
             "x",
         ];
-        for src in crate::parse::testutil::random_inputs(&pieces, 3000) {
+        for src in crate::syntax::parse::testutil::random_inputs(&pieces, 3000) {
             let p = parse(&src).unwrap();
             p.documents[0].root.walk(|_, n| {
                 assert!(n.span.start <= n.span.end);

@@ -63,13 +63,13 @@ pub fn changed_files(roots: &[PathBuf], base: &str) -> Result<HashSet<String>, D
             .to_owned();
         return Err(DiffError::Git {
             base: base.to_owned(),
-            message: crate::catalog::redact_text(&crate::finding::sanitize(&message)),
+            message: crate::model::catalog::redact_text(&crate::findings::sanitize(&message)),
         });
     }
     Ok(out
         .stdout
         .split(|b| *b == 0)
         .filter(|p| !p.is_empty())
-        .map(|p| crate::finding::sanitize(&String::from_utf8_lossy(p)).into_owned())
+        .map(|p| crate::findings::sanitize(&String::from_utf8_lossy(p)).into_owned())
         .collect())
 }

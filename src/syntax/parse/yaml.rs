@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
 use super::ParseError;
-use crate::doc::{Document, Entry, MAX_DEPTH, Node, Parsed, Scalar, ScalarKind, Value};
-use crate::source::Span;
+use crate::syntax::doc::{Document, Entry, MAX_DEPTH, Node, Parsed, Scalar, ScalarKind, Value};
+use crate::syntax::source::Span;
 
 /// Most nodes alias expansion may clone into one file's tree.
 const ALIAS_NODE_BUDGET: usize = 10_000;
@@ -744,7 +744,7 @@ fn scan_comments(text: &str) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testutil::text_of;
+    use crate::syntax::parse::testutil::text_of;
     use std::time::{Duration, Instant};
 
     fn one(src: &str) -> Node {

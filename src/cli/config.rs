@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 
-use crate::finding::Severity;
+use crate::findings::Severity;
+pub use crate::model::scope::{
+    AccessLevel, AgentDecl, AgentMatch, AwsNeeds, GithubNeeds, K8sNeeds, McpNeeds, OauthNeeds,
+    RoleNeeds,
+};
 
 /// What `lanyard init` writes: every key, commented.
 pub const STARTER: &str = include_str!("starter.toml");
@@ -49,150 +53,6 @@ pub struct Config {
     /// Task scopes: what each agent's job needs (`[[agent]]`, see docs/task-scopes.md).
     #[serde(default)]
     pub agent: Vec<AgentDecl>,
-}
-
-/// An `[[agent]]` declaration: which workloads it names and what their task needs.
-/// A platform table left out means the task needs nothing there.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct AgentDecl {
-    /// Kept with its span: findings point back at the declaration.
-    pub name: toml::Spanned<String>,
-    /// Which workloads this is; empty means the workload named `name`.
-    #[serde(default, rename = "match")]
-    pub matches: AgentMatch,
-    pub aws: Option<AwsNeeds>,
-    pub gcp: Option<RoleNeeds>,
-    pub azure: Option<RoleNeeds>,
-    pub kubernetes: Option<K8sNeeds>,
-    pub github: Option<GithubNeeds>,
-    pub oauth: Option<OauthNeeds>,
-    pub mcp: Option<McpNeeds>,
-    /// Whether the agent may hold a person's credential (never, by default).
-    #[serde(default)]
-    pub human_credentials: bool,
-}
-
-/// Every key given must match (a workload named by two keys is that workload only).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct AgentMatch {
-    /// Exact workload name as `lanyard inventory` prints it.
-    pub workload: Option<String>,
-    /// Glob of the file defining the workload, relative to the scan root.
-    pub path: Option<String>,
-    pub namespace: Option<String>,
-    pub service_account: Option<String>,
-    /// AWS role name or ARN.
-    pub role: Option<String>,
-    /// GCP service account email or account id.
-    pub gcp_service_account: Option<String>,
-    pub mcp_server: Option<String>,
-    /// Workflow job id.
-    pub job: Option<String>,
-}
-
-impl AgentMatch {
-    pub fn is_empty(&self) -> bool {
-        self.workload.is_none()
-            && self.path.is_none()
-            && self.namespace.is_none()
-            && self.service_account.is_none()
-            && self.role.is_none()
-            && self.gcp_service_account.is_none()
-            && self.mcp_server.is_none()
-            && self.job.is_none()
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct AwsNeeds {
-    /// IAM actions, wildcards allowed (`s3:Get*`).
-    #[serde(default)]
-    pub actions: Vec<String>,
-    /// Resource ARN patterns, wildcards allowed.
-    #[serde(default)]
-    pub resources: Vec<String>,
-    /// Managed policy ARNs the task accepts as attached.
-    #[serde(default)]
-    pub managed_policies: Vec<String>,
-}
-
-/// GCP or Azure: roles and the scopes (project, folder, organization, resource) they
-/// may be granted on.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RoleNeeds {
-    #[serde(default)]
-    pub roles: Vec<String>,
-    #[serde(default)]
-    pub scopes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct K8sNeeds {
-    #[serde(default)]
-    pub verbs: Vec<String>,
-    #[serde(default)]
-    pub resources: Vec<String>,
-    /// Namespaces; `*` accepts a cluster-wide grant.
-    #[serde(default)]
-    pub namespaces: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AccessLevel {
-    None,
-    Read,
-    Write,
-}
-
-impl AccessLevel {
-    pub fn parse(s: &str) -> Option<AccessLevel> {
-        match s {
-            "none" => Some(AccessLevel::None),
-            "read" => Some(AccessLevel::Read),
-            "write" => Some(AccessLevel::Write),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccessLevel::None => "none",
-            AccessLevel::Read => "read",
-            AccessLevel::Write => "write",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct GithubNeeds {
-    /// Token permission per scope (`contents = "read"`); `"*"` stands for every scope.
-    #[serde(default)]
-    pub permissions: std::collections::BTreeMap<String, AccessLevel>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct OauthNeeds {
-    #[serde(default)]
-    pub scopes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct McpNeeds {
-    /// MCP server names the agent may call.
-    #[serde(default)]
-    pub servers: Vec<String>,
-    /// Directories filesystem servers may be rooted at (a root inside one is fine).
-    #[serde(default)]
-    pub filesystem: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -292,7 +152,7 @@ impl Config {
             span: e.span().map(|r| SourceSpan::from(r.start..r.end)),
             src: NamedSource::new(
                 name,
-                crate::catalog::redact_text(&mask_range(text, e.span())),
+                crate::model::catalog::redact_text(&mask_range(text, e.span())),
             ),
         })?;
         for (key, dir) in config.rule_dirs.iter().map(|d| ("rule-dirs", d)) {
@@ -343,7 +203,7 @@ impl Config {
             return Err(ConfigError::Invalid {
                 message: format!("unsupported config version {v}; this lanyard reads version 1"),
                 span,
-                src: NamedSource::new(name, crate::catalog::redact_text(text)),
+                src: NamedSource::new(name, crate::model::catalog::redact_text(text)),
             });
         }
         Ok(config)
@@ -373,7 +233,7 @@ pub fn elide_quoted(message: &str) -> String {
             out.push(c);
         }
     }
-    crate::catalog::redact_text(&out)
+    crate::model::catalog::redact_text(&out)
 }
 
 /// `text` with the characters of `range` that are not quotes or line breaks replaced

@@ -8,9 +8,9 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::doc::{Document, Node};
-use crate::facts::{Identity, IdentityUse, Workload, WorkloadKind, agent_marker};
-use crate::source::Span;
+use crate::model::facts::{Identity, IdentityUse, Workload, WorkloadKind, agent_marker};
+use crate::syntax::doc::{Document, Node};
+use crate::syntax::source::Span;
 
 /// A named identity defined in infrastructure code.
 #[derive(Debug, Clone)]

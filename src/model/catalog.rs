@@ -12,13 +12,13 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
-use crate::finding::{Confidence, Redacted, Severity, secret_hash};
-use crate::source::Span;
+use crate::findings::{Confidence, Redacted, Severity, secret_hash};
+use crate::syntax::source::Span;
 
 /// Built-in catalog files, embedded at build time.
 const BUILTIN: &[(&str, &str)] = &[(
     "rules/credentials.toml",
-    include_str!("../rules/credentials.toml"),
+    include_str!("../../rules/credentials.toml"),
 )];
 
 /// Whose credential a format is.
@@ -713,9 +713,9 @@ pub fn redact_text(text: &str) -> String {
     let Ok(catalog) = Catalog::builtin() else {
         return "(withheld)".to_owned();
     };
-    let file = crate::source::SourceFile::new(
+    let file = crate::syntax::source::SourceFile::new(
         "",
-        crate::classify::FileKind::Text,
+        crate::syntax::classify::FileKind::Text,
         text.as_bytes().to_vec(),
     );
     let secrets = catalog.scan(text.as_bytes()).into_iter().map(|m| {

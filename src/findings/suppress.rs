@@ -11,9 +11,9 @@ use std::sync::{Arc, LazyLock};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::doc::Parsed;
-use crate::finding::Finding;
-use crate::source::{SourceFile, Span};
+use crate::findings::Finding;
+use crate::syntax::doc::Parsed;
+use crate::syntax::source::{SourceFile, Span};
 
 /// One `lanyard: ignore[...]` comment.
 #[derive(Debug, Clone)]
@@ -100,7 +100,7 @@ pub fn directives(file: &SourceFile, path: &Arc<str>, parsed: Option<&Parsed>) -
 }
 
 /// Lines a finding's primary location covers, in its file.
-fn covered_lines(f: &Finding, files: &crate::scan::FileStore) -> Option<(usize, usize)> {
+fn covered_lines(f: &Finding, files: &crate::syntax::source::FileStore) -> Option<(usize, usize)> {
     let file = files.get(&f.primary.path)?;
     let idx = file.line_index();
     Some((
@@ -114,7 +114,7 @@ fn covered_lines(f: &Finding, files: &crate::scan::FileStore) -> Option<(usize, 
 pub fn matching<'a>(
     f: &Finding,
     directives: &'a [Directive],
-    files: &crate::scan::FileStore,
+    files: &crate::syntax::source::FileStore,
 ) -> Option<(usize, &'a Directive)> {
     let (first, last) = covered_lines(f, files)?;
     directives.iter().enumerate().find(|(_, d)| {
@@ -168,7 +168,7 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::FileKind;
+    use crate::syntax::classify::FileKind;
 
     fn file(text: &str) -> SourceFile {
         SourceFile::new("x", FileKind::Text, text.as_bytes().to_vec())

@@ -6,9 +6,9 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::iam::action_matches;
+use crate::model::iam::action_matches;
 
-const BUILTIN: &str = include_str!("../rules/permissions.toml");
+const BUILTIN: &str = include_str!("../../rules/permissions.toml");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,20 +2,22 @@
 //! project rules → sort and fingerprint. Everything a reporter needs comes out as a
 //! [`ScanResult`].
 
+pub mod diff;
+
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::catalog::Catalog;
-use crate::classify::{FileKind, Syntax, classify_path, refine};
-use crate::facts::{self, FileFacts, ProjectFacts};
-use crate::finding::Finding;
-use crate::parse;
+use crate::findings::Finding;
+use crate::findings::suppress::{self, Directive, Suppression};
+use crate::model::catalog::Catalog;
+use crate::model::facts::{self, FileFacts, ProjectFacts};
 use crate::rules::{self, FileCx, ProjectCx, Rule};
-use crate::source::{SourceFile, Span};
-use crate::suppress::{self, Directive, Suppression};
+use crate::syntax::classify::{FileKind, Syntax, classify_path, refine};
+use crate::syntax::parse;
+use crate::syntax::source::{FileStore, SourceFile, Span};
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -46,9 +48,9 @@ pub struct ScanOptions {
     /// (a known bot account, a sanctioned shared role).
     pub allowed_identities: Vec<String>,
     /// Severity per rule id, replacing the rule's own.
-    pub severity_overrides: HashMap<String, crate::finding::Severity>,
+    pub severity_overrides: HashMap<String, crate::findings::Severity>,
     /// `[[agent]]` task declarations of the config file.
-    pub agents: Vec<crate::config::AgentDecl>,
+    pub agents: Vec<crate::model::scope::AgentDecl>,
     /// The config file `(display path, bytes)`, so reports can quote the declarations
     /// findings point at.
     pub config_file: Option<(Arc<str>, Vec<u8>)>,
@@ -131,22 +133,6 @@ impl NoticeKind {
     /// Skipped symlinks and oversized files are routine; only verbose output shows them.
     pub fn is_routine(self) -> bool {
         self == NoticeKind::Skipped
-    }
-}
-
-/// The files a report may quote, by display path.
-#[derive(Debug, Default)]
-pub struct FileStore {
-    files: HashMap<Arc<str>, Arc<SourceFile>>,
-}
-
-impl FileStore {
-    pub fn get(&self, path: &str) -> Option<&Arc<SourceFile>> {
-        self.files.get(path)
-    }
-
-    pub fn insert(&mut self, path: Arc<str>, file: Arc<SourceFile>) {
-        self.files.insert(path, file);
     }
 }
 
@@ -318,7 +304,7 @@ fn finish(
         result.stats.files_parsed += out.stats.files_parsed;
     }
     project.resolve();
-    crate::grants::resolve(&mut project);
+    crate::model::grants::resolve(&mut project);
     // Project facts in a fixed order, so project rules see the same input every run.
     project
         .workloads
@@ -331,7 +317,7 @@ fn finish(
         result.files.insert(Arc::clone(path), Arc::new(file));
     }
     if let Some(path) = config_path {
-        for span in crate::grants::unmatched_declarations(&project, &opts.agents) {
+        for span in crate::model::grants::unmatched_declarations(&project, &opts.agents) {
             notices.push(notice(
                 NoticeKind::UnmatchedDeclaration,
                 path,
@@ -482,10 +468,10 @@ fn apply_suppressions(
 /// already did so from the same file).
 fn attach_agent_context(findings: &mut [Finding], project: &ProjectFacts) {
     for f in findings.iter_mut().filter(|f| !f.holders.is_empty()) {
-        let mut agents: Vec<(&crate::facts::Workload, Span)> = Vec::new();
+        let mut agents: Vec<(&crate::model::facts::Workload, Span)> = Vec::new();
         for holder in &f.holders {
             let mut id = holder.clone();
-            crate::iac::resolve(&mut id, &project.definitions);
+            crate::model::iac::resolve(&mut id, &project.definitions);
             for w in project.workloads.iter().filter(|w| w.agent.is_some()) {
                 for u in w.identities.iter().filter(|u| u.identity == id) {
                     if !agents
@@ -503,10 +489,10 @@ fn attach_agent_context(findings: &mut [Finding], project: &ProjectFacts) {
         let names: Vec<&str> = agents.iter().map(|(w, _)| w.name.as_str()).collect();
         for (w, span) in &agents {
             let why = w.agent.as_deref().unwrap_or("");
-            f.related.push(crate::finding::Label::new(
+            f.related.push(crate::findings::Label::new(
                 &w.path,
                 *span,
-                crate::finding::sanitize(&format!("{} holds this grant ({why})", w.name))
+                crate::findings::sanitize(&format!("{} holds this grant ({why})", w.name))
                     .into_owned(),
             ));
         }
@@ -729,10 +715,10 @@ fn join_display(prefix: &str, rel: &Path) -> String {
     }
 }
 
-/// [`crate::finding::sanitize`], and line breaks and tabs too: in a path they only
+/// [`crate::findings::sanitize`], and line breaks and tabs too: in a path they only
 /// forge report lines (`a.env\n::error file=...`).
 fn sanitize_path(path: &str) -> String {
-    crate::finding::sanitize(path).replace(['\n', '\r', '\t'], "?")
+    crate::findings::sanitize(path).replace(['\n', '\r', '\t'], "?")
 }
 
 /// Read at most `cap + 1` bytes, never following a symlink swapped in after discovery.
@@ -888,7 +874,8 @@ fn check_file(
         .map(|p| facts::extract(kind, &c.display, p, &credentials, catalog))
         .unwrap_or_default();
     if let Some(p) = parsed.as_ref() {
-        facts.grants = crate::grants::extract(kind, &c.display, p, &facts, &credentials, catalog);
+        facts.grants =
+            crate::model::grants::extract(kind, &c.display, p, &facts, &credentials, catalog);
     }
     let cx = FileCx {
         file: &file,
@@ -926,16 +913,14 @@ fn check_file(
         };
         for f in findings
             .iter_mut()
-            .filter(|f| f.family == crate::finding::Family::ExcessiveScope)
+            .filter(|f| f.family == crate::findings::Family::ExcessiveScope)
         {
-            let Some((doc, path)) = p
-                .documents
-                .iter()
-                .find_map(|d| crate::iam::enclosing_grant(d, f.primary.span).map(|path| (d, path)))
-            else {
+            let Some((doc, path)) = p.documents.iter().find_map(|d| {
+                crate::model::iam::enclosing_grant(d, f.primary.span).map(|path| (d, path))
+            }) else {
                 continue;
             };
-            f.holders = crate::iam::holder_identities(doc, &path, &scope);
+            f.holders = crate::model::iam::holder_identities(doc, &path, &scope);
         }
     }
     // RBAC bindings: the service accounts they grant to.
@@ -944,7 +929,7 @@ fn check_file(
     {
         for f in findings
             .iter_mut()
-            .filter(|f| f.family == crate::finding::Family::ExcessiveScope && f.holders.is_empty())
+            .filter(|f| f.family == crate::findings::Family::ExcessiveScope && f.holders.is_empty())
         {
             let Some(doc) = p.documents.iter().find(|d| {
                 d.root.span.start <= f.primary.span.start && f.primary.span.end <= d.root.span.end
@@ -1001,7 +986,7 @@ fn check_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Finding;
+    use crate::findings::Finding;
     use crate::rules::{FileCx, Rule, RuleMeta};
 
     crate::rules::declare_rule! {
@@ -1058,8 +1043,10 @@ mod tests {
     #[test]
     fn a_panicking_rule_becomes_a_notice_and_the_run_goes_on() {
         let dir = tempfile::tempdir().unwrap();
-        let token =
-            crate::catalog::github_token_with_checksum("ghp_", "q8Zr2LmT0vXk4NwB7yHc1JsD5pGe9A");
+        let token = crate::model::catalog::github_token_with_checksum(
+            "ghp_",
+            "q8Zr2LmT0vXk4NwB7yHc1JsD5pGe9A",
+        );
         std::fs::write(dir.path().join("boom.env"), format!("T={token}\n")).unwrap();
         std::fs::write(dir.path().join("fine.env"), format!("T={token}\n")).unwrap();
         let catalog = Catalog::builtin().unwrap();

@@ -4,8 +4,8 @@
 //! `aws_iam_policy_document` blocks, CloudFormation YAML/JSON with intrinsic tags).
 //! Rules read statements from here and never look at the syntax.
 
-use crate::doc::{Document, Node, PathSeg, path_string};
-use crate::source::Span;
+use crate::syntax::doc::{Document, Node, PathSeg, path_string};
+use crate::syntax::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
@@ -298,7 +298,7 @@ impl TfBlock<'_> {
             // HCL references are expressions; `.tf.json` writes them as "${...}" strings.
             if !found
                 && let Some(s) = node.as_scalar()
-                && (s.kind == crate::doc::ScalarKind::Expr || s.text.contains("${"))
+                && (s.kind == crate::syntax::doc::ScalarKind::Expr || s.text.contains("${"))
             {
                 found = refers_to(&s.text, address);
             }
@@ -389,7 +389,7 @@ pub fn holder_agent(doc: &Document, path: &str) -> Option<String> {
 }
 
 fn marked(what: &str, name: &str) -> Option<String> {
-    crate::facts::agent_marker(name)
+    crate::model::facts::agent_marker(name)
         .map(|m| format!("{what} `{name}` is named like an AI agent (`{m}`)"))
 }
 
@@ -473,8 +473,12 @@ pub fn enclosing_grant(doc: &Document, span: Span) -> Option<String> {
 
 /// The identities that hold the grant written at `path`, as scoped references for the
 /// identity graph to resolve (`scope:aws_iam_role.x`, `scope:cfn:Role`).
-pub fn holder_identities(doc: &Document, path: &str, scope: &str) -> Vec<crate::facts::Identity> {
-    use crate::facts::Identity;
+pub fn holder_identities(
+    doc: &Document,
+    path: &str,
+    scope: &str,
+) -> Vec<crate::model::facts::Identity> {
+    use crate::model::facts::Identity;
     let mut segs = path.split('.');
     match (segs.next(), segs.next(), segs.next()) {
         (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
@@ -575,7 +579,7 @@ fn tf_holder_agent(doc: &Document, kind: &str, ty: &str, name: &str) -> Option<S
         } else {
             "the grant"
         };
-        crate::facts::agent_marker(b.name)
+        crate::model::facts::agent_marker(b.name)
             .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
             .or_else(|| {
                 ["name", "name_prefix"]
@@ -653,11 +657,12 @@ fn cfn_holder_agent(doc: &Document, logical: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse;
-    use crate::source::SourceFile;
+    use crate::syntax::parse;
+    use crate::syntax::source::SourceFile;
 
-    fn parsed(path: &str, text: &str) -> crate::doc::Parsed {
-        let kind = crate::classify::refine(crate::classify::classify_path(path), text);
+    fn parsed(path: &str, text: &str) -> crate::syntax::doc::Parsed {
+        let kind =
+            crate::syntax::classify::refine(crate::syntax::classify::classify_path(path), text);
         let file = SourceFile::new(path, kind, text.as_bytes().to_vec());
         parse::parse(&file).unwrap().unwrap()
     }

@@ -13,12 +13,12 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::catalog::{Catalog, CredentialMatch, Principal};
-use crate::classify::FileKind;
-use crate::config::{AccessLevel, AgentDecl};
-use crate::doc::{Document, Node, Parsed};
-use crate::facts::{FileFacts, Identity, ProjectFacts, Workload, WorkloadKind};
-use crate::source::Span;
+use crate::model::catalog::{Catalog, CredentialMatch, Principal};
+use crate::model::facts::{FileFacts, Identity, ProjectFacts, Workload, WorkloadKind};
+use crate::model::scope::{AccessLevel, AgentDecl};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node, Parsed};
+use crate::syntax::source::Span;
 
 /// Who holds a grant: an identity (joined across files), or one workload directly.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,16 +203,16 @@ fn written(text: &str, span: Span) -> Written {
 
 /// Allowing IAM statements of identity policies, each with the identities holding it.
 fn aws(doc: &Document, path: &Arc<str>, scope: &str, out: &mut Vec<Grant>) {
-    for policy in crate::iam::policies(doc) {
+    for policy in crate::model::iam::policies(doc) {
         // Trust policies say who may assume a role, not what the role may do.
         let lower = policy.path.to_ascii_lowercase();
         if lower.contains("assume_role_policy") || lower.contains("assumerolepolicydocument") {
             continue;
         }
-        let Some(at) = crate::iam::enclosing_grant(doc, policy.node.span) else {
+        let Some(at) = crate::model::iam::enclosing_grant(doc, policy.node.span) else {
             continue;
         };
-        let mut holders = crate::iam::holder_identities(doc, &at, scope);
+        let mut holders = crate::model::iam::holder_identities(doc, &at, scope);
         if holders.is_empty() {
             holders = literal_role_holders(doc, &at);
         }
@@ -265,7 +265,9 @@ fn literal_role_holders(doc: &Document, at: &str) -> Vec<Identity> {
         .and_then(Node::as_str)
         .map(|r| {
             vec![Identity::AwsRole(
-                crate::iac::role_name_from_arn(r).unwrap_or(r).to_owned(),
+                crate::model::iac::role_name_from_arn(r)
+                    .unwrap_or(r)
+                    .to_owned(),
             )]
         })
         .unwrap_or_default()
@@ -296,7 +298,7 @@ fn managed_attachments(doc: &Document, path: &Arc<str>, scope: &str, out: &mut V
             });
         }
     };
-    for b in crate::iam::tf_blocks(doc) {
+    for b in crate::model::iam::tf_blocks(doc) {
         if b.kind != "resource" {
             continue;
         }
@@ -311,7 +313,7 @@ fn managed_attachments(doc: &Document, path: &Arc<str>, scope: &str, out: &mut V
                 .unwrap_or_default(),
             _ => continue,
         };
-        let mut holders = crate::iam::holder_identities(doc, &b.path(), scope);
+        let mut holders = crate::model::iam::holder_identities(doc, &b.path(), scope);
         if holders.is_empty() {
             holders = literal_role_holders(doc, &b.path());
         }
@@ -331,7 +333,8 @@ fn managed_attachments(doc: &Document, path: &Arc<str>, scope: &str, out: &mut V
         let Some(arns) = res.value.get_path(&["Properties", "ManagedPolicyArns"]) else {
             continue;
         };
-        let holders = crate::iam::holder_identities(doc, &format!("Resources.{logical}"), scope);
+        let holders =
+            crate::model::iam::holder_identities(doc, &format!("Resources.{logical}"), scope);
         for n in arns.items() {
             push(
                 holders.clone(),
@@ -359,7 +362,7 @@ fn gcp_member(text: &str, scope: &str) -> Option<Identity> {
     if !text.starts_with("serviceAccount:") {
         return None;
     }
-    crate::iac::gcp_account_id(rest).map(|id| Identity::GcpServiceAccount(id.to_owned()))
+    crate::model::iac::gcp_account_id(rest).map(|id| Identity::GcpServiceAccount(id.to_owned()))
 }
 
 /// The resource a GCP IAM binding is on, as `projects/p`, `folders/f`,
@@ -407,7 +410,7 @@ fn gcp_scope(ty: &str, body: &Node) -> String {
 
 /// GCP `google_*_iam_member`/`_binding` and Azure `azurerm_role_assignment`.
 fn terraform_roles(doc: &Document, path: &Arc<str>, scope: &str, out: &mut Vec<Grant>) {
-    for b in crate::iam::tf_blocks(doc) {
+    for b in crate::model::iam::tf_blocks(doc) {
         if b.kind != "resource" {
             continue;
         }
@@ -640,7 +643,7 @@ fn github(doc: &Document, path: &Arc<str>, out: &mut Vec<Grant>) {
 
 /// Each MCP server, and the directories a filesystem server is rooted at.
 fn mcp(doc: &Document, path: &Arc<str>, out: &mut Vec<Grant>) {
-    for server in crate::facts::mcp_servers(doc) {
+    for server in crate::model::facts::mcp_servers(doc) {
         let holder = Holder::Workload {
             name: format!("MCP server {}", server.name),
             path: Arc::clone(path),
@@ -752,7 +755,7 @@ pub fn resolve(project: &mut ProjectFacts) {
     let defs = &project.definitions;
     for g in &mut project.grants.grants {
         if let Holder::Identity(id) = &mut g.holder {
-            crate::iac::resolve(id, defs);
+            crate::model::iac::resolve(id, defs);
         }
     }
     let mut rbac = Vec::new();
@@ -856,17 +859,17 @@ pub fn matches(decl: &AgentDecl, w: &Workload) -> bool {
     m.workload.as_ref().is_none_or(|x| *x == w.name)
         && m.path
             .as_ref()
-            .is_none_or(|glob| crate::iam::action_matches(glob, &w.path))
+            .is_none_or(|glob| crate::model::iam::action_matches(glob, &w.path))
         && (m.namespace.is_none() && m.service_account.is_none()
             || sa(m.namespace.as_deref(), m.service_account.as_deref()))
         && m.role.as_ref().is_none_or(|r| {
-            let want = crate::iac::role_name_from_arn(r).unwrap_or(r);
+            let want = crate::model::iac::role_name_from_arn(r).unwrap_or(r);
             w.identities
                 .iter()
                 .any(|u| u.identity == Identity::AwsRole(want.to_owned()))
         })
         && m.gcp_service_account.as_ref().is_none_or(|s| {
-            let want = crate::iac::gcp_account_id(s).unwrap_or(s);
+            let want = crate::model::iac::gcp_account_id(s).unwrap_or(s);
             w.identities
                 .iter()
                 .any(|u| u.identity == Identity::GcpServiceAccount(want.to_owned()))
@@ -923,7 +926,7 @@ fn quoted(items: &[impl AsRef<str>]) -> String {
 /// Wildcard containment for everything lanyard compares: `general` (declared) covers
 /// `specific` (granted), with `*` and `?` on both sides.
 pub fn covers(general: &str, specific: &str) -> bool {
-    crate::iam::action_covers(general, specific)
+    crate::model::iam::action_covers(general, specific)
 }
 
 fn any_covers(declared: &[String], granted: &str) -> bool {
@@ -1150,7 +1153,7 @@ pub fn excess(g: &Grant, decls: &[&AgentDecl]) -> Option<Excess> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::cli::config::Config;
 
     fn decl(toml: &str) -> AgentDecl {
         let c = Config::parse(&format!("[[agent]]\nname = \"a\"\n{toml}"), "x").unwrap();

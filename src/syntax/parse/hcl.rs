@@ -16,8 +16,8 @@ use hcl_edit::visit::Visit;
 use hcl_edit::{Decorated, Span as _};
 
 use super::{ParseError, json};
-use crate::doc::{Document, Entry, MAX_DEPTH, Node, Parsed, ScalarKind};
-use crate::source::Span;
+use crate::syntax::doc::{Document, Entry, MAX_DEPTH, Node, Parsed, ScalarKind};
+use crate::syntax::source::Span;
 
 const BOM: &str = "\u{feff}";
 
@@ -365,7 +365,7 @@ fn collect_comments(body: &Body, src: &str) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::testutil::text_of;
+    use crate::syntax::parse::testutil::text_of;
 
     #[test]
     fn an_error_inside_a_multibyte_character_points_at_its_start() {

@@ -10,8 +10,8 @@ use jsonc_parser::errors::ParseErrorKind;
 use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions, parse_to_ast};
 
 use super::ParseError;
-use crate::doc::{Document, Entry, MAX_DEPTH, Node, Parsed, ScalarKind};
-use crate::source::Span;
+use crate::syntax::doc::{Document, Entry, MAX_DEPTH, Node, Parsed, ScalarKind};
+use crate::syntax::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
@@ -187,8 +187,8 @@ fn convert(value: &JValue<'_>, base: usize, depth: usize) -> Result<Node, ParseE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::Value;
-    use crate::parse::testutil::text_of;
+    use crate::syntax::doc::Value;
+    use crate::syntax::parse::testutil::text_of;
 
     fn root(text: &str, dialect: Dialect) -> Node {
         let mut parsed = parse(text, dialect).expect("parses");

@@ -8,8 +8,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::ParseError;
-use crate::doc::{Document, Entry, MAX_DEPTH, Node, Parsed, ScalarKind};
-use crate::source::Span;
+use crate::syntax::doc::{Document, Entry, MAX_DEPTH, Node, Parsed, ScalarKind};
+use crate::syntax::source::Span;
 
 const BOM: &str = "\u{feff}";
 
@@ -182,7 +182,7 @@ fn skip_multiline(b: &[u8], mut i: usize, q: u8) -> usize {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use crate::parse::testutil::text_of;
+    use crate::syntax::parse::testutil::text_of;
 
     fn root(src: &str) -> Node {
         parse(src).unwrap().documents.remove(0).root
@@ -345,7 +345,7 @@ mod tests {
             "1979-05-27",
             "true",
         ];
-        for src in crate::parse::testutil::random_inputs(&pieces, 3000) {
+        for src in crate::syntax::parse::testutil::random_inputs(&pieces, 3000) {
             match parse(&src) {
                 Ok(p) => p.documents[0].root.walk(|_, n| {
                     assert!(n.span.end as usize <= src.len());
