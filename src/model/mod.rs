@@ -4,11 +4,14 @@
 //! from documents and the resolution that joins them across files. Imports only
 //! [`crate::syntax`].
 
+pub mod agent;
 pub mod catalog;
+pub mod extract;
 pub mod facts;
 pub mod grants;
-pub mod iac;
 pub mod iam;
 pub mod knowledge;
+pub mod people;
 pub mod rating;
+pub mod resolve;
 pub mod scope;

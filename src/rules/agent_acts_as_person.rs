@@ -1,8 +1,10 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::facts::{agent_marker, node_at, personal_login, shell_words};
+use crate::model::facts::{agent_marker, personal_login};
 use crate::rules::{FileCx, Rule, RuleMeta};
 use crate::syntax::classify::FileKind;
+use crate::syntax::doc::node_at;
 use crate::syntax::doc::{Node, PathSeg};
+use crate::syntax::shell::shell_words;
 
 declare_rule! {
     /// ## What it finds

@@ -1,8 +1,8 @@
 use crate::findings::{Finding, Severity};
-use crate::model::facts::shell_words;
 use crate::rules::{FileCx, FindingBuilder, Rule, RuleMeta};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Node;
+use crate::syntax::shell::shell_words;
 use crate::syntax::source::Span;
 
 declare_rule! {

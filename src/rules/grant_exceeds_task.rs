@@ -1,5 +1,6 @@
 use crate::findings::{Confidence, Finding};
-use crate::model::grants::{Holder, What, declarations_for, excess, held_by};
+use crate::model::grants::{Holder, What, held_by};
+use crate::model::scope::{declarations_for, excess};
 use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
 
 declare_rule! {

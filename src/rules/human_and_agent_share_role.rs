@@ -203,7 +203,7 @@ fn role_of(doc: &Document, policy_path: &str, path: &str) -> RoleRef {
     let data_ref = policy_path
         .strip_prefix("data.aws_iam_policy_document.")
         .map(|name| format!("data.aws_iam_policy_document.{name}.json"));
-    for (ty, name, _, body) in crate::model::iac::tf_resources(doc) {
+    for (ty, name, _, body) in crate::model::extract::iac::tf_resources(doc) {
         if ty != "aws_iam_role" {
             continue;
         }

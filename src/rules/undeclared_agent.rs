@@ -1,5 +1,5 @@
 use crate::findings::Finding;
-use crate::model::grants::declarations_for;
+use crate::model::scope::declarations_for;
 use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
 
 declare_rule! {

@@ -303,8 +303,7 @@ fn finish(
         result.stats.bytes_scanned += out.stats.bytes_scanned;
         result.stats.files_parsed += out.stats.files_parsed;
     }
-    project.resolve();
-    crate::model::grants::resolve(&mut project);
+    crate::model::resolve::project(&mut project);
     // Project facts in a fixed order, so project rules see the same input every run.
     project
         .workloads
@@ -317,7 +316,7 @@ fn finish(
         result.files.insert(Arc::clone(path), Arc::new(file));
     }
     if let Some(path) = config_path {
-        for span in crate::model::grants::unmatched_declarations(&project, &opts.agents) {
+        for span in crate::model::scope::unmatched_declarations(&project, &opts.agents) {
             notices.push(notice(
                 NoticeKind::UnmatchedDeclaration,
                 path,
@@ -471,7 +470,7 @@ fn attach_agent_context(findings: &mut [Finding], project: &ProjectFacts) {
         let mut agents: Vec<(&crate::model::facts::Workload, Span)> = Vec::new();
         for holder in &f.holders {
             let mut id = holder.clone();
-            crate::model::iac::resolve(&mut id, &project.definitions);
+            crate::model::resolve::identity(&mut id, &project.definitions);
             for w in project.workloads.iter().filter(|w| w.agent.is_some()) {
                 for u in w.identities.iter().filter(|u| u.identity == id) {
                     if !agents
@@ -869,14 +868,10 @@ fn check_file(
             None
         }
     };
-    let mut facts = parsed
+    let facts = parsed
         .as_ref()
-        .map(|p| facts::extract(kind, &c.display, p, &credentials, catalog))
+        .map(|p| crate::model::extract::extract(kind, &c.display, p, &credentials, catalog))
         .unwrap_or_default();
-    if let Some(p) = parsed.as_ref() {
-        facts.grants =
-            crate::model::grants::extract(kind, &c.display, p, &facts, &credentials, catalog);
-    }
     let cx = FileCx {
         file: &file,
         path: &c.display,

@@ -279,6 +279,17 @@ pub fn path_string(path: &[PathSeg<'_>]) -> String {
     s
 }
 
+/// The node at `path` below `root` (the inverse of [`Node::walk`]'s paths), to reach
+/// the siblings of a node the walk visits: the `name` of a Kubernetes `env` item whose
+/// `value` it is.
+pub fn node_at<'a>(root: &'a Node, path: &[crate::syntax::doc::PathSeg<'_>]) -> Option<&'a Node> {
+    use crate::syntax::doc::PathSeg;
+    path.iter().try_fold(root, |n, seg| match seg {
+        PathSeg::Key(k) => n.get(k),
+        PathSeg::Index(i) => n.items().get(*i),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

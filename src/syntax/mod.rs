@@ -5,5 +5,6 @@
 pub mod classify;
 pub mod doc;
 pub mod parse;
+pub mod shell;
 pub mod source;
 pub mod text;

@@ -332,34 +332,6 @@ pub fn cloudformation(
     }
 }
 
-/// Replace scoped references (`infra:aws_iam_role.agent`, `tpl.yaml:cfn:Role`) by the
-/// canonical identity their definition names, so a role referenced in Terraform joins
-/// the same role written as an ARN in a workflow.
-pub fn resolve(identity: &mut Identity, defs: &[Definition]) {
-    let (Identity::AwsRole(key) | Identity::GcpServiceAccount(key) | Identity::AzureIdentity(key)) =
-        identity
-    else {
-        return;
-    };
-    let Some((scope, address)) = key
-        .rsplit_once(':')
-        .map(|(s, a)| (s.to_owned(), a.to_owned()))
-    else {
-        return;
-    };
-    // `scope:cfn:Logical` splits as (`scope:cfn`, `Logical`).
-    let (scope, address) = match scope.strip_suffix(":cfn") {
-        Some(s) => (s.to_owned(), format!("cfn:{address}")),
-        None => (scope, address),
-    };
-    if let Some(def) = defs
-        .iter()
-        .find(|d| d.scope == scope && d.address == address)
-    {
-        *identity = def.identity.clone();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
