@@ -30,7 +30,7 @@ fn paths(result: &lanyard::scan::ScanResult) -> Vec<String> {
     result
         .findings
         .iter()
-        .map(|f| f.primary.path.to_string())
+        .map(|f| f.primary().path.to_string())
         .collect()
 }
 
@@ -150,7 +150,7 @@ fn invalid_utf8_still_yields_findings_at_the_right_place() {
     fs::write(dir.path().join("latin1.env"), &bytes).unwrap();
     let result = run(dir.path(), true);
     assert_eq!(result.findings.len(), 1);
-    assert_eq!(result.findings[0].primary.span.start as usize, start);
+    assert_eq!(result.findings[0].primary().span.start as usize, start);
 }
 
 #[test]
@@ -190,7 +190,7 @@ fn output_is_identical_across_thread_counts() {
     let key = |r: &lanyard::scan::ScanResult| -> Vec<String> {
         r.findings
             .iter()
-            .map(|f| format!("{} {} {}", f.rule, f.primary.path, f.fingerprint))
+            .map(|f| format!("{} {} {}", f.rule(), f.primary().path, f.fingerprint()))
             .collect()
     };
     assert_eq!(key(&one), key(&many));

@@ -50,8 +50,8 @@ pub struct FindingRef {
 }
 
 fn belongs(f: &Finding, w: &Workload) -> bool {
-    f.workload.as_deref() == Some(w.name.as_str())
-        && (f.primary.path == w.path || f.related.iter().any(|l| l.path == w.path))
+    f.workload() == Some(w.name.as_str())
+        && (f.primary().path == w.path || f.related().iter().any(|l| l.path == w.path))
 }
 
 impl Inventory {
@@ -98,9 +98,9 @@ impl Inventory {
                     .iter()
                     .filter(|f| belongs(f, w))
                     .map(|f| FindingRef {
-                        rule: f.rule,
-                        severity: f.severity.as_str(),
-                        fingerprint: f.fingerprint.clone(),
+                        rule: f.rule(),
+                        severity: f.severity().as_str(),
+                        fingerprint: f.fingerprint().to_owned(),
                     })
                     .collect(),
             });

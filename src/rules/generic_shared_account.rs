@@ -1,7 +1,7 @@
 use crate::findings::{Finding, Redacted};
 use crate::model::facts::Identity;
 use crate::rules::personal_identity::dsn_logins;
-use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule, RuleMeta};
+use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Node, PathSeg};
 use crate::syntax::source::Span;
@@ -41,6 +41,14 @@ declare_rule! {
         severity: Medium,
         confidence: Medium,
         summary: "An agent uses an account whose name marks it as shared (admin, root, shared, team, ci)",
+        applies_to: |kind| matches!(
+            kind,
+            FileKind::Kubernetes
+                | FileKind::HelmTemplate
+                | FileKind::Compose
+                | FileKind::McpConfig
+                | FileKind::GithubWorkflow
+        ),
     }
 }
 
@@ -113,21 +121,6 @@ pub(crate) fn generic_account(name: &str) -> Option<&'static str> {
 }
 
 impl Rule for GenericSharedAccount {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
-            kind,
-            FileKind::Kubernetes
-                | FileKind::HelmTemplate
-                | FileKind::Compose
-                | FileKind::McpConfig
-                | FileKind::GithubWorkflow
-        )
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut hits: Vec<(Span, String, &'static str, String, String)> = Vec::new();
         for doc in cx.documents() {

@@ -45,18 +45,7 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A person's saved login (gcloud, kubeconfig, netrc, git, AWS, npm, PyPI, Docker) is committed",
-    }
-}
-
-const META: &RuleMeta = &UserOauthCredentials::META;
-
-impl Rule for UserOauthCredentials {
-    fn meta(&self) -> &'static RuleMeta {
-        META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::GoogleCredentials
                 | FileKind::Kubeconfig
@@ -67,9 +56,13 @@ impl Rule for UserOauthCredentials {
                 | FileKind::Npmrc
                 | FileKind::Pypirc
                 | FileKind::DockerConfig
-        )
+        ),
     }
+}
 
+const META: &RuleMeta = &UserOauthCredentials::META;
+
+impl Rule for UserOauthCredentials {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         match cx.file.kind {
             FileKind::GoogleCredentials => google(cx, out),

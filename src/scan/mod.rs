@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::findings::Finding;
 use crate::findings::suppress::{self, Directive, Suppression};
 use crate::model::catalog::Catalog;
-use crate::model::facts::{self, FileFacts, ProjectFacts};
+use crate::model::facts::{FileFacts, ProjectFacts};
 use crate::rules::{self, FileCx, ProjectCx, Rule};
 use crate::syntax::classify::{FileKind, Syntax, classify_path, refine};
 use crate::syntax::parse;
@@ -330,27 +330,17 @@ fn finish(
         agents: &opts.agents,
         config_path,
     };
-    for rule in rules {
-        let caught = catch_unwind(AssertUnwindSafe(|| {
-            let mut out = Vec::new();
-            rule.check_project(&pcx, &mut out);
-            out
-        }));
-        match caught {
-            Ok(out) => findings.extend(out),
-            Err(_) => notices.push(Notice {
-                kind: NoticeKind::InternalError,
-                path: Arc::from(""),
-                span: None,
-                message: format!(
-                    "rule `{}` failed on the project pass; its cross-file findings are missing",
-                    rule.meta().id
-                ),
-            }),
-        }
+    for id in rules::run::check_project(&pcx, rules, &mut findings) {
+        notices.push(Notice {
+            kind: NoticeKind::InternalError,
+            path: Arc::from(""),
+            span: None,
+            message: format!(
+                "rule `{id}` failed on the project pass; its cross-file findings are missing"
+            ),
+        });
     }
-    attach_agent_context(&mut findings, &project);
-    finalize(&mut findings);
+    crate::findings::finalize(&mut findings);
     let (findings, suppressed) =
         apply_suppressions(findings, &mut directives, &result.files, opts, &mut notices);
     notices.sort_by(|a, b| (&*a.path, a.kind, a.span).cmp(&(&*b.path, b.kind, b.span)));
@@ -413,12 +403,12 @@ fn apply_suppressions(
     let mut kept = Vec::new();
     let mut suppressed = Vec::new();
     for mut f in findings {
-        if let Some(severity) = opts.severity_overrides.get(f.rule) {
-            f.severity = *severity;
+        if let Some(severity) = opts.severity_overrides.get(f.rule()) {
+            f = f.amend().severity(*severity).build();
         }
         if let Some(focus) = &opts.focus {
-            let touches = focus.contains(&*f.primary.path)
-                || f.related.iter().any(|l| focus.contains(&*l.path));
+            let touches = focus.contains(&*f.primary().path)
+                || f.related().iter().any(|l| focus.contains(&*l.path));
             if !touches {
                 continue;
             }
@@ -427,7 +417,7 @@ fn apply_suppressions(
             used[honoured[i]] = true;
             let reason = d.reason.clone().unwrap_or_default();
             suppressed.push((f, Suppression::InSource { reason }));
-        } else if opts.baseline.contains(&f.fingerprint) {
+        } else if opts.baseline.contains(f.fingerprint()) {
             suppressed.push((f, Suppression::Baseline));
         } else if let Some(id) = allowed_identity(&f, &opts.allowed_identities, files) {
             let what = format!("`{id}` is allowed in lanyard.toml");
@@ -462,82 +452,20 @@ fn apply_suppressions(
     (kept, suppressed)
 }
 
-/// Grants held by identities that AI agents run as, in any file: name the agents,
-/// point at where they take the identity, and raise the severity once (unless the rule
-/// already did so from the same file).
-fn attach_agent_context(findings: &mut [Finding], project: &ProjectFacts) {
-    for f in findings.iter_mut().filter(|f| !f.holders.is_empty()) {
-        let mut agents: Vec<(&crate::model::facts::Workload, Span)> = Vec::new();
-        for holder in &f.holders {
-            let mut id = holder.clone();
-            crate::model::resolve::identity(&mut id, &project.definitions);
-            for w in project.workloads.iter().filter(|w| w.agent.is_some()) {
-                for u in w.identities.iter().filter(|u| u.identity == id) {
-                    if !agents
-                        .iter()
-                        .any(|(a, _)| a.name == w.name && a.path == w.path)
-                    {
-                        agents.push((w, u.span));
-                    }
-                }
-            }
-        }
-        if agents.is_empty() {
-            continue;
-        }
-        let names: Vec<&str> = agents.iter().map(|(w, _)| w.name.as_str()).collect();
-        for (w, span) in &agents {
-            let why = w.agent.as_deref().unwrap_or("");
-            f.related.push(crate::findings::Label::new(
-                &w.path,
-                *span,
-                crate::findings::sanitize(&format!("{} holds this grant ({why})", w.name))
-                    .into_owned(),
-            ));
-        }
-        if !f.agent_context {
-            f.severity = f.severity.raised();
-            f.message
-                .push_str(&format!("; held by AI agent {}", names.join(", ")));
-            f.agent_context = true;
-        }
-        if f.workload.is_none() {
-            f.workload = names.first().map(|n| (*n).to_owned());
-        }
-    }
-}
-
 /// The allowed identity a finding's primary location names, if any.
 fn allowed_identity<'a>(f: &Finding, allowed: &'a [String], files: &FileStore) -> Option<&'a str> {
     if allowed.is_empty() {
         return None;
     }
     let text = files
-        .get(&f.primary.path)
-        .map(|file| file.slice(f.primary.span))?;
+        .get(&f.primary().path)
+        .map(|file| file.slice(f.primary().span))?;
     allowed
         .iter()
         .find(|a| !a.is_empty() && text.contains(a.as_str()))
         .map(String::as_str)
 }
 
-/// Sort findings deterministically and give each its fingerprint.
-pub fn finalize(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
-    let mut occurrences: HashMap<(&'static str, Arc<str>, String), usize> = HashMap::new();
-    for f in findings.iter_mut() {
-        let n = occurrences
-            .entry((
-                f.rule,
-                Arc::clone(&f.primary.path),
-                f.fingerprint_key.clone(),
-            ))
-            .or_insert(0);
-        f.fingerprint = f.compute_fingerprint(*n);
-        *n += 1;
-    }
-}
 
 #[derive(Default)]
 struct WorkerOutput {
@@ -887,67 +815,10 @@ fn check_file(
     if c.display.rsplit('/').next() == Some("lanyard-test-panic") {
         panic!("test-panic: PANIC-PAYLOAD-7f3a");
     }
-    let mut findings = Vec::new();
-    for rule in rules.iter().filter(|r| r.applies_to(kind)) {
-        rule.check_file(&cx, &mut findings);
-    }
-    // Grants: who holds them, for the project pass to name the agents using them.
-    if let Some(p) = parsed.as_ref()
-        && matches!(
-            kind,
-            FileKind::Terraform | FileKind::TerraformJson | FileKind::CloudFormation
-        )
-    {
-        let scope = if kind == FileKind::CloudFormation {
-            c.display.to_string()
-        } else {
-            c.display
-                .rsplit_once('/')
-                .map_or("", |(dir, _)| dir)
-                .to_owned()
-        };
-        for f in findings
-            .iter_mut()
-            .filter(|f| f.family == crate::findings::Family::ExcessiveScope)
-        {
-            let Some((doc, path)) = p.documents.iter().find_map(|d| {
-                crate::model::iam::enclosing_grant(d, f.primary.span).map(|path| (d, path))
-            }) else {
-                continue;
-            };
-            f.holders = crate::model::iam::holder_identities(doc, &path, &scope);
-        }
-    }
-    // RBAC bindings: the service accounts they grant to.
-    if let Some(p) = parsed.as_ref()
-        && matches!(kind, FileKind::Kubernetes | FileKind::HelmTemplate)
-    {
-        for f in findings
-            .iter_mut()
-            .filter(|f| f.family == crate::findings::Family::ExcessiveScope && f.holders.is_empty())
-        {
-            let Some(doc) = p.documents.iter().find(|d| {
-                d.root.span.start <= f.primary.span.start && f.primary.span.end <= d.root.span.end
-            }) else {
-                continue;
-            };
-            f.holders = facts::binding_subjects(doc);
-        }
-    }
-    // Secrets that rules know of beyond the catalog's matches. Rules left out by
-    // `--select` still run for this: another rule's snippet may quote the same line.
-    let mut rule_masks: Vec<(Span, usize)> = findings
-        .iter()
-        .flat_map(|f| f.mask.iter().copied())
-        .collect();
-    let all_selected = rules.len() == rules::registry().len();
-    for rule in rules::registry().iter().filter(|r| {
-        !all_selected && r.applies_to(kind) && !rules.iter().any(|s| s.meta().id == r.meta().id)
-    }) {
-        let mut unselected = Vec::new();
-        rule.check_file(&cx, &mut unselected);
-        rule_masks.extend(unselected.iter().flat_map(|f| f.mask.iter().copied()));
-    }
+    let rules::run::FileRun {
+        findings,
+        masks: rule_masks,
+    } = rules::run::check_file(&cx, rules);
     let directives = suppress::directives(&file, &c.display, parsed.as_ref());
     // Only the masked copy outlives this function: reporters quote it, so no snippet
     // can show a secret. A file with nothing to mask is its own masked copy, which
@@ -982,7 +853,7 @@ fn check_file(
 mod tests {
     use super::*;
     use crate::findings::Finding;
-    use crate::rules::{FileCx, Rule, RuleMeta};
+    use crate::rules::{FileCx, Rule};
 
     crate::rules::declare_rule! {
         /// ## What it finds
@@ -1003,10 +874,6 @@ mod tests {
     }
 
     impl Rule for Panicky {
-        fn meta(&self) -> &'static RuleMeta {
-            &Self::META
-        }
-
         fn check_file(&self, cx: &FileCx<'_>, _out: &mut Vec<Finding>) {
             assert!(!cx.path.ends_with("boom.env"), "rule bug");
         }
@@ -1061,6 +928,6 @@ mod tests {
         assert!(!out.notices[0].message.contains("ghp_"));
         // The other file was checked in full.
         assert_eq!(out.findings.len(), 1);
-        assert_eq!(&*out.findings[0].primary.path, "fine.env");
+        assert_eq!(&*out.findings[0].primary().path, "fine.env");
     }
 }
