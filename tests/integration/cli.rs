@@ -1,9 +1,8 @@
 //! Command-line behaviour: exit codes, rule selection, configuration errors.
 
-mod common;
-
-use common::{check, fixture, lanyard};
 use predicates::prelude::*;
+
+use crate::common::{self, check, fixture, lanyard};
 
 #[test]
 fn clean_directory_exits_zero() {

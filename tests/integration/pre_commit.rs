@@ -3,13 +3,13 @@
 //! finding that needs another, unchanged file is still reported.
 #![cfg(unix)]
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use lanyard::catalog::github_token_with_checksum;
+
+use crate::common;
 
 fn pat() -> String {
     let payload: String = (0..30)

@@ -19,12 +19,12 @@
 //! GitHub, Markdown, extra `--report` files), every inventory format, the baseline
 //! command and its file, and the errors for a config, a baseline and `--diff-base`.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use lanyard::catalog::{Catalog, expand_template};
+
+use crate::common;
 
 const WINDOW: usize = 8;
 

@@ -2,9 +2,9 @@
 //! platform with the declaration as related location, `inventory --suggest` round
 //! trips, and the opt-in `undeclared-agent`.
 
-mod common;
-
 use std::path::Path;
+
+use crate::common;
 
 const DEMO_TASKS: &str = "fixtures/task-scopes/demo.toml";
 

@@ -3,14 +3,14 @@
 //! only through `env:`, never through `${{ }}` inside `run:`).
 #![cfg(unix)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use lanyard::catalog::github_token_with_checksum;
+
+use crate::common;
 
 /// A fake classic PAT, generated here so no token-shaped string is committed.
 fn pat() -> String {

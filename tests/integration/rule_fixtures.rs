@@ -1,9 +1,9 @@
 //! Every rule fires on its `fire` fixtures and stays silent on its `silent` ones; the
 //! diagnostics of each `fire` fixture are snapshotted.
 
-mod common;
-
 use lanyard::scan::{ScanOptions, scan};
+
+use crate::common;
 
 fn findings_of(rule: &'static str, dir: &std::path::Path) -> Vec<lanyard::finding::Finding> {
     // Task declarations are part of a fixture (`lanyard.toml`), as the CLI reads them.
@@ -65,10 +65,11 @@ fn every_rule_is_silent_on_its_silent_fixtures() {
 
 #[test]
 fn fire_fixture_diagnostics() {
+    let _snapshots = common::snapshot_settings().bind_to_scope();
     for rule in lanyard::rule_ids() {
         let dir = common::fixture(&format!("rules/{rule}/fire"));
         let (_, stdout, stderr) = common::check(&dir, &["--select", rule]);
         assert!(stderr.is_empty(), "{rule}: unexpected stderr: {stderr}");
-        insta::assert_snapshot!(format!("fire-{rule}"), stdout);
+        insta::assert_snapshot!(format!("rule_fixtures__fire-{rule}"), stdout);
     }
 }

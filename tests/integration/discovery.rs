@@ -1,12 +1,12 @@
 //! Discovery: hidden files in, `.git` out, `.gitignore` honoured without git, symlinks
 //! and special files skipped with a notice, nothing read outside the root.
 
-mod common;
-
 use std::fs;
 
 use lanyard::catalog::github_token_with_checksum;
 use lanyard::scan::{NoticeKind, ScanOptions, scan};
+
+use crate::common;
 
 /// A realistic fake token generated at test time (valid checksum), so no
 /// secret-shaped string is committed.

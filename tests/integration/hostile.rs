@@ -3,15 +3,15 @@
 //! file was skipped or not parsed, and without reading through symbolic links.
 //!
 //! Big inputs are generated here, never committed. Discovery basics (symlinks, a FIFO,
-//! binary and Latin-1 files at the library level) are in `tests/discovery.rs`.
-
-mod common;
+//! binary and Latin-1 files at the library level) are in `discovery.rs`.
 
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lanyard::catalog::github_token_with_checksum;
+
+use crate::common;
 
 /// A hang guard, not a speed test: debug builds on a shared two-core runner are slow,
 /// but a parser that loops or blows up exponentially blows far past this.

@@ -1,13 +1,12 @@
 //! The developer workflow: inline ignores, baselines, diff mode and file lists from
 //! pre-commit.
 
-mod common;
-
 use std::fs;
 use std::process::Command;
 
-use common::{check, lanyard};
 use lanyard::catalog::github_token_with_checksum;
+
+use crate::common::{self, check, lanyard};
 
 fn pat(seed: usize) -> String {
     let payload: String = (0..30)

@@ -1,5 +1,4 @@
 //! Shared helpers for integration tests.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +10,18 @@ pub fn root() -> PathBuf {
 
 pub fn fixture(rel: &str) -> PathBuf {
     root().join("fixtures").join(rel)
+}
+
+/// insta settings that keep the snapshots where and as they were when every test file
+/// was its own binary: `tests/snapshots/<file>__<name>.snap`. By default insta would
+/// look in `tests/integration/snapshots/` and prefix the module path
+/// (`integration__demo__…`), so callers spell the old file prefix in the name instead.
+/// Hold the guard for the assertions: `let _snapshots = snapshot_settings().bind_to_scope();`
+pub fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
 }
 
 /// The binary with an environment scrubbed of everything that changes its output
