@@ -48,7 +48,7 @@ fn demo_sarif_and_json_validate_against_their_schemas() {
     .findings
     .len();
     for (format, schema) in [
-        ("sarif", "tests/fixtures/sarif-schema-2.1.0.json"),
+        ("sarif", common::SARIF_SCHEMA),
         ("json", "docs/json-output.schema.json"),
     ] {
         let out = dir.path().join(format!("demo.{format}"));

@@ -181,9 +181,7 @@ fn plant(canaries: &[Canary]) -> Vec<Planted> {
 
 fn write(dir: &Path, files: &[Planted]) {
     for f in files {
-        let path = dir.join(f.path);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(path, &f.text).expect("write canary file");
+        common::write(dir, f.path, &f.text);
     }
 }
 
