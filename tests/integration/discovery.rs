@@ -1,21 +1,11 @@
 //! Discovery: hidden files in, `.git` out, `.gitignore` honoured without git, symlinks
 //! and special files skipped with a notice, nothing read outside the root.
 
-mod common;
-
 use std::fs;
 
-use lanyard::catalog::github_token_with_checksum;
 use lanyard::scan::{NoticeKind, ScanOptions, scan};
 
-/// A realistic fake token generated at test time (valid checksum), so no
-/// secret-shaped string is committed.
-fn fake_pat(seed: u8) -> String {
-    let payload: String = (0..30)
-        .map(|i| (b'a' + ((i * 7 + seed as usize) % 26) as u8) as char)
-        .collect();
-    github_token_with_checksum("ghp_", &payload)
-}
+use crate::common::{self, fake_pat};
 
 fn run(dir: &std::path::Path, respect_ignore_files: bool) -> lanyard::scan::ScanResult {
     scan(&ScanOptions {
