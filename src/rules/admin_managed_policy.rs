@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node, ScalarKind};
-use crate::finding::{Confidence, Finding, Severity};
-use crate::iam::{self, TfBlock};
-use crate::knowledge::Knowledge;
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::findings::{Confidence, Finding, Severity};
+use crate::model::iam::{self, TfBlock};
+use crate::model::knowledge::Knowledge;
+use crate::rules::{FileCx, Rule};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node, ScalarKind};
 
 declare_rule! {
     /// ## What it finds
@@ -53,25 +53,18 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A broad built-in policy or role (administrator, owner, full access) is granted to an identity",
-    }
-}
-
-impl Rule for AdminManagedPolicy {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::Terraform
                 | FileKind::TerraformJson
                 | FileKind::CloudFormation
                 | FileKind::Json
                 | FileKind::Yaml
-        )
+        ),
     }
+}
 
+impl Rule for AdminManagedPolicy {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let Some(k) = Knowledge::builtin() else {
             return;
@@ -520,7 +513,7 @@ fn azure(cx: &FileCx<'_>, k: &Knowledge, doc: &Document, b: &TfBlock<'_>, out: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Span;
+    use crate::syntax::source::Span;
 
     fn expr(text: &str) -> Node {
         Node::scalar(Span::default(), text, ScalarKind::Expr)

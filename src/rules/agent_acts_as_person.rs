@@ -1,8 +1,10 @@
-use crate::classify::FileKind;
-use crate::doc::{Node, PathSeg};
-use crate::facts::{agent_marker, node_at, personal_login, shell_words};
-use crate::finding::{Confidence, Finding, Redacted, Severity};
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::findings::{Confidence, Finding, Redacted, Severity};
+use crate::model::facts::{agent_marker, personal_login};
+use crate::rules::{FileCx, Rule};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::node_at;
+use crate::syntax::doc::{Node, PathSeg};
+use crate::syntax::shell::shell_words;
 
 declare_rule! {
     /// ## What it finds
@@ -51,6 +53,18 @@ declare_rule! {
         severity: High,
         confidence: Medium,
         summary: "An agent commits, comments or calls APIs under a person's name",
+        applies_to: |kind| matches!(
+            kind,
+            FileKind::GithubWorkflow
+                | FileKind::GithubAction
+                | FileKind::GitlabCi
+                | FileKind::Kubernetes
+                | FileKind::HelmTemplate
+                | FileKind::Compose
+                | FileKind::McpConfig
+                | FileKind::Dockerfile
+                | FileKind::Dotenv
+        ),
     }
 }
 
@@ -96,25 +110,6 @@ struct Hit<'a> {
 }
 
 impl Rule for AgentActsAsPerson {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
-            kind,
-            FileKind::GithubWorkflow
-                | FileKind::GithubAction
-                | FileKind::GitlabCi
-                | FileKind::Kubernetes
-                | FileKind::HelmTemplate
-                | FileKind::Compose
-                | FileKind::McpConfig
-                | FileKind::Dockerfile
-                | FileKind::Dotenv
-        )
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut hits = Vec::new();
         for doc in cx.documents() {
@@ -469,9 +464,9 @@ mod tests {
             "\u{202e}",
         ];
         let node = Node::scalar(
-            crate::source::Span::default(),
+            crate::syntax::source::Span::default(),
             "",
-            crate::doc::ScalarKind::Str,
+            crate::syntax::doc::ScalarKind::Str,
         );
         for a in pieces {
             for b in pieces {

@@ -1,10 +1,10 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node};
-use crate::facts::agent_marker;
-use crate::finding::{Finding, Severity};
-use crate::iac::tf_resources;
-use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::findings::{Finding, Severity};
+use crate::model::extract::iac::tf_resources;
+use crate::model::facts::agent_marker;
+use crate::rules::{FileCx, Rule};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds
@@ -51,24 +51,17 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "Audit logging is off, tamperable, or exempts what agents do",
-    }
-}
-
-impl Rule for AuditLoggingDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::Terraform
                 | FileKind::TerraformJson
                 | FileKind::CloudFormation
                 | FileKind::Kubernetes
-        )
+        ),
     }
+}
 
+impl Rule for AuditLoggingDisabled {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         for doc in cx.documents() {
             match cx.file.kind {

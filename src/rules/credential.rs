@@ -2,11 +2,11 @@
 //! into a finding that names the credential's kind, its owner and the alternative,
 //! with a higher severity when an AI agent holds it.
 
-use crate::catalog::{CredentialMatch, CredentialSpec, Principal};
-use crate::facts::{Identity, Workload};
-use crate::finding::{Confidence, Finding};
+use crate::findings::{Confidence, Finding};
+use crate::model::catalog::{CredentialMatch, CredentialSpec, Principal};
+use crate::model::facts::{Identity, Workload};
 use crate::rules::{FileCx, RuleMeta};
-use crate::source::Span;
+use crate::syntax::source::Span;
 
 /// Findings for every catalog match in the file whose owner kind the rule reports.
 pub(crate) fn check(
@@ -131,8 +131,8 @@ fn finding(
 
 #[cfg(test)]
 mod tests {
-    use crate::catalog::{Catalog, expand_template};
-    use crate::finding::{Finding, Severity};
+    use crate::findings::{Finding, Severity};
+    use crate::model::catalog::{Catalog, expand_template};
     use crate::scan::{ScanOptions, scan};
 
     fn scan_files(files: &[(&str, String)]) -> Vec<Finding> {
@@ -164,8 +164,10 @@ mod tests {
     #[test]
     fn a_credential_held_by_an_agent_is_one_step_more_severe() {
         let bot = token("slack-bot-token", 1);
-        let pat =
-            crate::catalog::github_token_with_checksum("ghp_", &expand_template("{alnum:30}", 2));
+        let pat = crate::model::catalog::github_token_with_checksum(
+            "ghp_",
+            &expand_template("{alnum:30}", 2),
+        );
         let mcp = format!(
             r#"{{ "mcpServers": {{
                 "slack": {{ "command": "npx", "env": {{ "SLACK_BOT_TOKEN": "{bot}" }} }},
@@ -179,56 +181,58 @@ mod tests {
         let by = |path: &str, rule: &str| {
             found
                 .iter()
-                .find(|f| &*f.primary.path == path && f.rule == rule)
+                .find(|f| &*f.primary().path == path && f.rule() == rule)
                 .unwrap_or_else(|| panic!("no {rule} in {path}: {found:#?}"))
         };
         let slack = by(".mcp.json", "machine-secret-literal");
         assert_eq!(
-            slack.severity,
+            slack.severity(),
             Severity::Critical,
             "high raised to critical"
         );
         assert!(
             slack
-                .message
+                .message()
                 .contains("used by MCP server slack, an AI agent"),
             "{}",
-            slack.message
+            slack.message()
         );
-        assert_eq!(slack.workload.as_deref(), Some("MCP server slack"));
+        assert_eq!(slack.workload().as_deref(), Some("MCP server slack"));
         let plain = by("docker-compose.yml", "machine-secret-literal");
-        assert_eq!(plain.severity, Severity::High, "no agent, no raise");
-        assert!(!plain.message.contains("AI agent"), "{}", plain.message);
-        assert_eq!(plain.workload.as_deref(), Some("compose service web"));
+        assert_eq!(plain.severity(), Severity::High, "no agent, no raise");
+        assert!(!plain.message().contains("AI agent"), "{}", plain.message());
+        assert_eq!(plain.workload().as_deref(), Some("compose service web"));
         let github = by(".mcp.json", "human-token");
         assert_eq!(
-            github.severity,
+            github.severity(),
             Severity::Critical,
             "critical stays critical"
         );
         assert!(
-            github.message.starts_with(
+            github.message().starts_with(
                 "GitHub classic personal access token: acts as the person who created it"
             ),
             "{}",
-            github.message
+            github.message()
         );
         assert!(
             github
-                .message
+                .message()
                 .contains("used by MCP server github, an AI agent")
         );
     }
 
     #[test]
     fn messages_name_the_kind_and_owner() {
-        let gho =
-            crate::catalog::github_token_with_checksum("gho_", &expand_template("{alnum:30}", 3));
+        let gho = crate::model::catalog::github_token_with_checksum(
+            "gho_",
+            &expand_template("{alnum:30}", 3),
+        );
         let glcbt = token("gitlab-ci-job-token", 4);
         let admin = token("anthropic-admin-key", 5);
         let env = format!("A={gho}\nB={glcbt}\nC={admin}\n");
         let found = scan_files(&[("agent.env", env)]);
-        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        let messages: Vec<&str> = found.iter().map(|f| f.message().as_str()).collect();
         let has = |prefix: &str| messages.iter().any(|m| m.starts_with(prefix));
         assert!(
             has(
@@ -249,14 +253,14 @@ mod tests {
         assert!(
             found
                 .iter()
-                .all(|f| f.rule == "human-token" && f.workload.is_none())
+                .all(|f| f.rule() == "human-token" && f.workload().is_none())
         );
         // Medium-severity formats outside an agent keep their catalog severity.
         let ci = found
             .iter()
-            .find(|f| f.message.starts_with("GitLab CI job token"))
+            .find(|f| f.message().starts_with("GitLab CI job token"))
             .unwrap();
-        assert_eq!(ci.severity, Severity::Medium);
+        assert_eq!(ci.severity(), Severity::Medium);
     }
 
     #[test]
@@ -267,7 +271,7 @@ mod tests {
         let pem = format!("-----BEGIN EC PRIVATE KEY-----\n{body}-----END EC PRIVATE KEY-----\n");
         let found = scan_files(&[("deploy/key.pem", pem)]);
         assert_eq!(found.len(), 1, "{found:#?}");
-        let span = found[0].primary.span;
+        let span = found[0].primary().span;
         assert_eq!(span.start, 0);
         assert_eq!(span.end as usize, "-----BEGIN EC PRIVATE KEY-----".len());
     }

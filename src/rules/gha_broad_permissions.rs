@@ -1,8 +1,8 @@
-use crate::classify::FileKind;
-use crate::doc::{Entry, Node};
-use crate::facts::{WorkloadKind, github_secret_refs};
-use crate::finding::{Confidence, Finding, Severity};
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::findings::{Confidence, Finding, Severity};
+use crate::model::facts::{WorkloadKind, github_secret_refs};
+use crate::rules::{FileCx, Rule};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Entry, Node};
 
 declare_rule! {
     /// ## What it finds
@@ -48,6 +48,7 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A GitHub workflow's token is write-all or left at the repository default for jobs that write",
+        applies_to: |kind| kind == FileKind::GithubWorkflow,
     }
 }
 
@@ -70,14 +71,6 @@ const TOKEN_WRITING_COMMANDS: &[&str] = &[
 const HELP: &str = "Set `permissions: contents: read` (or `{}`) at the top of the workflow and grant each job only the write scopes it uses, e.g. `pull-requests: write`.";
 
 impl Rule for GhaBroadPermissions {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        kind == FileKind::GithubWorkflow
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         for doc in cx.documents() {
             let Some(jobs) = doc.root.get("jobs") else {

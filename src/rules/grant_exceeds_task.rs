@@ -1,6 +1,7 @@
-use crate::finding::{Confidence, Finding};
-use crate::grants::{Holder, What, declarations_for, excess, held_by};
-use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
+use crate::findings::{Confidence, Finding};
+use crate::model::grants::{Holder, What, held_by};
+use crate::model::scope::{declarations_for, excess};
+use crate::rules::{FindingBuilder, ProjectCx, Rule};
 
 declare_rule! {
     /// ## What it finds
@@ -45,10 +46,6 @@ declare_rule! {
 }
 
 impl Rule for GrantExceedsTask {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
         for w in &cx.facts.workloads {
             let decls = declarations_for(cx.agents, w);
@@ -90,7 +87,7 @@ impl Rule for GrantExceedsTask {
                     let r = first.name.span();
                     b = b.related(
                         path,
-                        crate::source::Span::new(r.start, r.end),
+                        crate::syntax::source::Span::new(r.start, r.end),
                         format!("the task `{}` is declared here", first.name.get_ref()),
                     );
                 }

@@ -3,11 +3,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::doc::{Node, Value};
-use crate::facts::github_secret_refs;
-use crate::finding::{Finding, Severity};
-use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::findings::{Finding, Severity};
+use crate::model::facts::github_secret_refs;
+use crate::rules::{FileCx, Rule};
+use crate::syntax::doc::{Node, Value};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds
@@ -87,10 +87,6 @@ fn is_reference(text: &str) -> bool {
 }
 
 impl Rule for HumanTokenReference {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut reported: HashSet<Span> = HashSet::new();
         let mut report = |span: Span, name: &str, how: String| {

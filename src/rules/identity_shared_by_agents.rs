@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
 
-use crate::facts::{Identity, Workload};
-use crate::finding::Finding;
-use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::findings::Finding;
+use crate::model::facts::{Identity, Workload};
+use crate::rules::{FindingBuilder, ProjectCx, Rule};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds
@@ -35,10 +35,6 @@ declare_rule! {
 }
 
 impl Rule for IdentitySharedByAgents {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
         // identity -> uses (workload, span), in deterministic order.
         let mut uses: BTreeMap<&Identity, Vec<(&Workload, Span)>> = BTreeMap::new();

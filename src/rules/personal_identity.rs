@@ -1,8 +1,8 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node, PathSeg, path_string};
-use crate::facts::personal_login;
-use crate::finding::{Confidence, Finding, Redacted, Severity};
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::findings::{Confidence, Finding, Redacted, Severity};
+use crate::model::facts::personal_login;
+use crate::rules::{FileCx, Rule};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node, PathSeg, path_string};
 
 declare_rule! {
     /// ## What it finds
@@ -59,10 +59,6 @@ const ENV_CONTAINERS: &[&str] = &[
 ];
 
 impl Rule for PersonalIdentity {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut hits = Vec::new();
         for doc in cx.documents() {
@@ -71,7 +67,7 @@ impl Rule for PersonalIdentity {
                 let f = finding(cx, hit);
                 if !out
                     .iter()
-                    .any(|o: &Finding| o.rule == f.rule && o.primary.span == f.primary.span)
+                    .any(|o: &Finding| o.rule() == f.rule() && o.primary().span == f.primary().span)
                 {
                     out.push(f);
                 }
@@ -459,7 +455,7 @@ mod tests {
                         let t = format!("{a}{b}{c}{d}");
                         let _ = personal_login(&t);
                         let _ = dsn_logins(&t);
-                        let _ = crate::facts::credential_location(&t);
+                        let _ = crate::model::facts::credential_location(&t);
                         n += 1;
                     }
                 }

@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
-use crate::doc::Node;
-use crate::facts::is_placeholder_value;
-use crate::finding::{Confidence, Finding, Redacted, Severity};
+use crate::findings::{Confidence, Finding, Redacted, Severity};
+use crate::model::facts::is_placeholder_value;
 use crate::rules::{FileCx, FindingBuilder, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::Node;
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds
@@ -45,18 +45,7 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A person's saved login (gcloud, kubeconfig, netrc, git, AWS, npm, PyPI, Docker) is committed",
-    }
-}
-
-const META: &RuleMeta = &UserOauthCredentials::META;
-
-impl Rule for UserOauthCredentials {
-    fn meta(&self) -> &'static RuleMeta {
-        META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::GoogleCredentials
                 | FileKind::Kubeconfig
@@ -67,9 +56,13 @@ impl Rule for UserOauthCredentials {
                 | FileKind::Npmrc
                 | FileKind::Pypirc
                 | FileKind::DockerConfig
-        )
+        ),
     }
+}
 
+const META: &RuleMeta = &UserOauthCredentials::META;
+
+impl Rule for UserOauthCredentials {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         match cx.file.kind {
             FileKind::GoogleCredentials => google(cx, out),

@@ -1,0 +1,317 @@
+//! Command-line behaviour: exit codes, rule selection, configuration errors.
+
+use predicates::prelude::*;
+
+use crate::common::{self, check, fixture, lanyard, pod};
+
+#[test]
+fn clean_directory_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "nothing to see\n").unwrap();
+    let (code, stdout, _) = check(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("No findings in 1 file."), "{stdout}");
+}
+
+#[test]
+fn findings_below_the_threshold_exit_zero() {
+    // default-service-account is medium for a non-agent pod.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(dir.path(), &[]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("default-service-account"), "{stdout}");
+    let (code, _, _) = check(dir.path(), &["--fail-on", "medium"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn select_and_ignore_take_rules_and_families() {
+    let demo = fixture("demo");
+    let (_, stdout, _) = check(&demo, &["--select", "excessive-scope"]);
+    assert!(stdout.contains("[wildcard-iam-action]"), "{stdout}");
+    assert!(!stdout.contains("[human-token]"), "{stdout}");
+    let (_, stdout, _) = check(
+        &demo,
+        &["--ignore", "borrowed-credential,wildcard-iam-action"],
+    );
+    assert!(!stdout.contains("[human-token]"));
+    assert!(!stdout.contains("[wildcard-iam-action]"));
+    assert!(stdout.contains("[machine-secret-literal]"));
+}
+
+#[test]
+fn unknown_rule_is_a_usage_error() {
+    let (code, _, stderr) = check(&fixture("demo"), &["--select", "no-such-rule"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown rule or family `no-such-rule`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_config_points_at_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lanyard.toml"),
+        "fail-on = \"high\"\nfial-on = \"low\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = check(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("fial-on"), "{stderr}");
+    assert!(stderr.contains("lanyard.toml"), "{stderr}");
+}
+
+#[test]
+fn config_file_sets_threshold_and_ignores() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: [{name: web, image: nginx}]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("lanyard.toml"), "fail-on = \"medium\"\n").unwrap();
+    assert_eq!(check(dir.path(), &[]).0, 1);
+    std::fs::write(
+        dir.path().join("lanyard.toml"),
+        "fail-on = \"medium\"\nignore = [\"shared-identity\"]\n",
+    )
+    .unwrap();
+    assert_eq!(check(dir.path(), &[]).0, 0);
+}
+
+#[test]
+fn missing_path_exits_two() {
+    let (code, _, stderr) = check(std::path::Path::new("does/not/exist"), &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("does/not/exist"), "{stderr}");
+}
+
+#[test]
+fn github_annotations_are_relative_to_the_workspace() {
+    let out = lanyard()
+        .args(["check", "fixtures/demo", "--format", "github"])
+        .env("GITHUB_WORKSPACE", common::root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        assert!(
+            line.starts_with("::error file=fixtures/demo/")
+                || line.starts_with("::warning file=fixtures/demo/")
+                || line.starts_with("::notice file=fixtures/demo/"),
+            "{line}"
+        );
+        assert!(!line.contains('\n'));
+    }
+}
+
+#[test]
+fn one_scan_writes_several_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let md = dir.path().join("summary.md");
+    let out = lanyard()
+        .args(["check", "fixtures/demo", "--color", "never", "--sarif-file"])
+        .arg(&sarif)
+        .arg("--report")
+        .arg(format!("markdown={}", md.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[human-token]"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(
+        std::fs::read_to_string(&md)
+            .unwrap()
+            .starts_with("## lanyard")
+    );
+    let (code, _, stderr) = check(&fixture("demo"), &["--report", "yaml=x"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown format"), "{stderr}");
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let out = lanyard()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, lanyard::rule_ids());
+    lanyard().arg("rules").assert().success().stdout(
+        predicate::str::contains("human-token")
+            .and(predicate::str::contains("borrowed-credential")),
+    );
+}
+
+#[test]
+fn explain_prints_the_docs() {
+    lanyard()
+        .args(["explain", "human-token"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## Why it matters"));
+    lanyard().args(["explain", "nope"]).assert().code(2);
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    lanyard()
+        .args(["check", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes:").and(predicate::str::contains("--fail-on")));
+}
+
+#[test]
+fn output_file_is_written_without_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.txt");
+    let output = lanyard()
+        .args(["check", "fixtures/demo", "--color", "auto", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let text = std::fs::read_to_string(out).unwrap();
+    assert!(text.contains("[human-token]"));
+    assert!(!text.contains('\x1b'), "no escape codes in a file");
+}
+
+#[test]
+fn rules_reference_is_up_to_date() {
+    let out = lanyard()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let committed = std::fs::read_to_string(common::root().join("docs/rules.md")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == committed,
+        "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}
+
+#[test]
+fn config_rules_allow_and_rule_dirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("pod.yaml"), pod("web")).unwrap();
+    // Per-rule severity raises a medium finding above the threshold; `enabled = false`
+    // turns the rule off.
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "[rules.default-service-account]\nseverity = \"critical\"\n",
+    )
+    .unwrap();
+    assert_eq!(check(root, &[]).0, 1);
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "[rules.default-service-account]\nenabled = false\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(root, &["--fail-on", "low"]);
+    assert_eq!(code, 0, "{stdout}");
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "[rules.no-such-rule]\nenabled = false\n",
+    )
+    .unwrap();
+    assert_eq!(check(root, &[]).0, 2);
+
+    // An allowed identity silences the findings that name it.
+    std::fs::remove_file(root.join("pod.yaml")).unwrap();
+    std::fs::write(root.join(".env"), "GIT_AUTHOR_EMAIL=jane.doe@gmail.com\n").unwrap();
+    std::fs::write(root.join("lanyard.toml"), "fail-on = \"low\"\n").unwrap();
+    assert_eq!(check(root, &[]).0, 1);
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "fail-on = \"low\"\n[allow]\nidentities = [\"jane.doe@gmail.com\"]\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(root, &[]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("suppressed"), "{stdout}");
+
+    // A project credential format from a rule directory.
+    std::fs::remove_file(root.join(".env")).unwrap();
+    std::fs::create_dir(root.join("lanyard-rules")).unwrap();
+    std::fs::write(
+        root.join("lanyard-rules/acme.toml"),
+        r#"version = 1
+[[credential]]
+id = "acme-user-token"
+name = "ACME user token"
+provider = "acme"
+principal = "human"
+lifetime = "long-lived"
+severity = "high"
+confidence = "high"
+keywords = ["acmeu_"]
+regex = '''\b(acmeu_[a-z0-9]{24})\b'''
+secret_group = 1
+prefix = "acmeu_"
+alternative = "an ACME service token"
+match = ["T=acmeu_{lower:24}"]
+no_match = ["T=acmeu_x"]
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("lanyard.toml"),
+        "rule-dirs = [\"lanyard-rules\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("tool.env"),
+        "ACME_TOKEN=acmeu_q8zr2lmt0vxk4nwb7yhc1jsd\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(root, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("ACME user token"), "{stdout}");
+    assert!(!stdout.contains("q8zr2lmt0vxk"), "masked: {stdout}");
+}
+
+#[test]
+fn init_writes_a_starter_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lanyard()
+        .current_dir(dir.path())
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(dir.path().join("lanyard.toml")).unwrap();
+    assert!(text.contains("fail-on"));
+    std::fs::write(dir.path().join("README.md"), "hi\n").unwrap();
+    assert_eq!(check(dir.path(), &[]).0, 0);
+    assert_eq!(
+        lanyard()
+            .current_dir(dir.path())
+            .arg("init")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -1,0 +1,674 @@
+//! Hostile repositories, through the binary: every case must end with exit 0 or 1
+//! (never a crash), within a hang guard, under a memory limit, with a notice where a
+//! file was skipped or not parsed, and without reading through symbolic links.
+//!
+//! Big inputs are generated here, never committed. Discovery basics (symlinks, a FIFO,
+//! binary and Latin-1 files at the library level) are in `discovery.rs`.
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::common::{self, fake_pat, write};
+
+/// A hang guard, not a speed test: debug builds on a shared two-core runner are slow,
+/// but a parser that loops or blows up exponentially blows far past this.
+const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// Address-space limit for the child (`ulimit -v`, KiB): an alias bomb or a
+/// quadratic copy dies against it instead of exhausting the runner.
+const MEMORY_LIMIT_KIB: u64 = 3 * 1024 * 1024;
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    json: serde_json::Value,
+}
+
+impl Outcome {
+    fn notices(&self, kind: &str) -> Vec<(String, String)> {
+        self.json["notices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|n| n["kind"] == kind)
+            .map(|n| {
+                (
+                    n["path"].as_str().unwrap_or_default().to_owned(),
+                    n["message"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    fn findings(&self) -> &[serde_json::Value] {
+        self.json["findings"].as_array().map_or(&[], Vec::as_slice)
+    }
+}
+
+/// `lanyard check DIR --format json ARGS` under the memory limit and the hang guard;
+/// asserts exit 0 or 1.
+fn check(dir: &Path, args: &[&str]) -> Outcome {
+    let started = Instant::now();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "ulimit -v {MEMORY_LIMIT_KIB} && exec \"$0\" \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_lanyard"))
+        .arg("check")
+        .arg(dir)
+        .args(["--format", "json", "--color", "never"])
+        .args(args);
+    common::scrub_env(&mut cmd);
+    let out = cmd.output().expect("lanyard runs");
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        elapsed < HANG_GUARD,
+        "hang guard: {elapsed:?} (limit {HANG_GUARD:?}) on {}",
+        dir.display()
+    );
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        matches!(code, 0 | 1),
+        "exit {code:?} ({:?}); stderr: {stderr}",
+        out.status
+    );
+    let json = serde_json::from_str(&stdout).expect("a JSON report on stdout");
+    Outcome {
+        code,
+        stdout,
+        stderr,
+        json,
+    }
+}
+
+#[test]
+fn yaml_alias_bomb_is_expanded_under_a_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    // Billion laughs: 9^9 "lol"s if expanded naively.
+    let mut yaml = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        yaml.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    write(dir.path(), "bomb.yaml", &yaml);
+    // The same bomb as a Kubernetes manifest, where rules walk the tree.
+    write(
+        dir.path(),
+        "k8s/bomb.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n{}",
+            { yaml.lines().map(|l| format!("  {l}\n")).collect::<String>() }
+        ),
+    );
+    let out = check(dir.path(), &[]);
+    assert!(out.notices("internal-error").is_empty(), "{}", out.stdout);
+}
+
+#[test]
+fn deep_nesting_is_a_parse_notice_in_every_parser() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let n = 200_000;
+    write(
+        root,
+        "deep.json",
+        format!("{}{}", "[".repeat(n), "]".repeat(n)),
+    );
+    write(
+        root,
+        ".mcp.json",
+        format!("{}{}", "{\"a\":".repeat(n / 5), "}".repeat(n / 5)),
+    );
+    let map: String = (0..3000)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect();
+    write(root, "deep-map.yaml", map);
+    let flow = 100_000;
+    write(
+        root,
+        "deep-flow.yaml",
+        format!("{}{}", "[".repeat(flow), "]".repeat(flow)),
+    );
+    write(
+        root,
+        "deep-tuple.tf",
+        format!("a = {}{}\n", "[".repeat(flow), "]".repeat(flow)),
+    );
+    let blocks: String = "b {\n".repeat(20_000) + &"}\n".repeat(20_000);
+    write(root, "deep-blocks.tf", blocks);
+    write(
+        root,
+        "pyproject.toml",
+        format!("a = {}{}\n", "[".repeat(flow), "]".repeat(flow)),
+    );
+    let out = check(root, &[]);
+    let mut parse_errors: Vec<String> = out
+        .notices("parse-error")
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    parse_errors.sort();
+    assert_eq!(
+        parse_errors,
+        [
+            ".mcp.json",
+            "deep-blocks.tf",
+            "deep-flow.yaml",
+            "deep-map.yaml",
+            "deep-tuple.tf",
+            "deep.json",
+            "pyproject.toml"
+        ],
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_sixty_megabyte_line_is_scanned_and_its_token_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = fake_pat(1);
+    let mut line = "x ".repeat(30_000_000);
+    let at = line.len();
+    line.push_str(&token);
+    line.push('\n');
+    write(dir.path(), "notes.txt", &line);
+    drop(line);
+    let out = check(dir.path(), &["--max-file-size", "100000000"]);
+    let found = out.findings();
+    assert_eq!(found.len(), 1, "{}", out.stdout);
+    assert_eq!(found[0]["location"]["start"]["byte"], at);
+    assert_eq!(found[0]["location"]["start"]["line"], 1);
+    // Under the default 10 MB cap the file is skipped, with a notice.
+    let out = check(dir.path(), &[]);
+    assert!(out.findings().is_empty());
+    let skipped = out.notices("skipped");
+    assert!(
+        skipped.len() == 1 && skipped[0].1.contains("limit"),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn binary_files_with_config_names_are_skipped_with_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        ".env",
+        format!("GH_TOKEN={}\n\0\0\0binary", fake_pat(2)),
+    );
+    write(
+        root,
+        ".mcp.json",
+        format!(
+            "{{\"mcpServers\":{{\"x\":{{\"env\":{{\"T\":\"{}\"}}}}}}}}\0",
+            fake_pat(3)
+        ),
+    );
+    // A NUL past the sniffed prefix: read as text, so the token is still found.
+    let mut late = format!("GH_TOKEN={}\n", fake_pat(4)).into_bytes();
+    late.extend(std::iter::repeat_n(b'#', 9000));
+    late.extend(b"\0\n");
+    write(root, "late.env", late);
+    let out = check(root, &[]);
+    let mut skipped = out.notices("skipped");
+    skipped.sort();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(skipped.iter().all(|(_, m)| m.contains("binary")));
+    assert_eq!(skipped[0].0, ".env");
+    assert_eq!(skipped[1].0, ".mcp.json");
+    let paths: Vec<&str> = out
+        .findings()
+        .iter()
+        .filter_map(|f| f["location"]["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["late.env"]);
+}
+
+#[test]
+fn invalid_utf8_in_structured_files_keeps_tokens_and_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let token = fake_pat(5);
+    // Latin-1 and stray bytes before the token on the same line, in three syntaxes.
+    let cases = [
+        (
+            "k8s.yaml",
+            b"# caf\xe9\nname: \x93x\x94\ntoken: \xff".to_vec(),
+        ),
+        (
+            "settings.json",
+            b"{\"note\": \"caf\xe9\", \"t\": \"\xfe".to_vec(),
+        ),
+        ("app.env", b"NOTE=caf\xe9\nGH_TOKEN=\xe9".to_vec()),
+    ];
+    let mut expected = Vec::new();
+    for (name, mut bytes) in cases {
+        let byte = bytes.len();
+        bytes.extend(token.as_bytes());
+        bytes.extend(if name.ends_with(".json") {
+            &b"\"}\n"[..]
+        } else {
+            &b"\n"[..]
+        });
+        // Column: one per character, one per invalid byte.
+        let line_start = bytes[..byte]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = bytes[line_start..byte]
+            .iter()
+            .filter(|b| (**b & 0xC0) != 0x80)
+            .count()
+            + 1;
+        let line = bytes[..byte].iter().filter(|b| **b == b'\n').count() + 1;
+        write(root, name, &bytes);
+        expected.push((name.to_owned(), byte as u64, line as u64, column as u64));
+    }
+    // Fuzzing found this: a finding on part of a value after invalid bytes pointed
+    // past the end of the file (the personal-identity rule, an email after `\x93`).
+    write(
+        root,
+        "deploy.env",
+        b"# \x93\x93\x93\x93\x93\x93\nGIT_AUTHOR_EMAIL=jane.doe@gmail.com\n",
+    );
+    let out = check(root, &[]);
+    let mut got: Vec<(String, u64, u64, u64)> = out
+        .findings()
+        .iter()
+        .filter(|f| {
+            f["rule"] == "human-token"
+                || f["rule"] == "machine-secret-literal"
+                || f["rule"] == "user-oauth-credentials"
+        })
+        .map(|f| {
+            let l = &f["location"];
+            (
+                l["path"].as_str().unwrap().to_owned(),
+                l["start"]["byte"].as_u64().unwrap(),
+                l["start"]["line"].as_u64().unwrap(),
+                l["start"]["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected, "{}", out.stdout);
+    let size = fs::metadata(root.join("deploy.env")).unwrap().len();
+    for f in out.findings() {
+        if f["location"]["path"] == "deploy.env" {
+            assert!(f["location"]["end"]["byte"].as_u64().unwrap() <= size);
+        }
+    }
+}
+
+#[test]
+fn bom_and_crlf_files_report_the_right_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let token = fake_pat(6);
+    let files = [
+        (
+            ".env",
+            format!("\u{feff}# c\r\nA=1\r\nGH_TOKEN={token}\r\n"),
+        ),
+        (
+            "values.yaml",
+            format!("\u{feff}a: 1\r\nb:\r\n  token: \"{token}\"\r\n"),
+        ),
+        (
+            ".mcp.json",
+            format!(
+                "\u{feff}{{\r\n  \"mcpServers\": {{\"x\": {{\"env\": {{\r\n    \"T\": \"{token}\"}}}}}}\r\n}}\r\n"
+            ),
+        ),
+        (
+            "main.tf",
+            format!("\u{feff}locals {{\r\n  t = \"{token}\"\r\n}}\r\n"),
+        ),
+    ];
+    for (name, text) in &files {
+        write(root, name, text);
+    }
+    let out = check(root, &[]);
+    assert!(out.notices("parse-error").is_empty(), "{}", out.stdout);
+    for (name, text) in &files {
+        let byte = text.find(&token).unwrap();
+        let line = text[..byte].matches('\n').count() + 1;
+        let line_start = text[..byte].rfind('\n').map_or(3, |i| i + 1);
+        let column = text[line_start..byte].chars().count() + 1;
+        let hit = out.findings().iter().find(|f| {
+            f["location"]["path"] == *name && f["location"]["start"]["byte"] == byte as u64
+        });
+        let Some(hit) = hit else {
+            panic!("{name}: no finding at byte {byte}: {}", out.stdout)
+        };
+        assert_eq!(hit["location"]["start"]["line"], line as u64, "{name}");
+        assert_eq!(hit["location"]["start"]["column"], column as u64, "{name}");
+    }
+}
+
+#[test]
+fn an_empty_terraform_file_and_a_malformed_yaml_are_harmless() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let token = fake_pat(7);
+    write(root, "empty.tf", "");
+    write(root, "empty.yaml", "");
+    write(root, ".mcp.json", "");
+    write(
+        root,
+        "k8s/broken.yaml",
+        format!("apiVersion: v1\nkind: Secret\n  bad: indent: here\n\t- [\ntoken: {token}\n"),
+    );
+    let out = check(root, &[]);
+    let parse_errors = out.notices("parse-error");
+    assert!(
+        parse_errors.iter().any(|(p, _)| p == "k8s/broken.yaml"),
+        "{parse_errors:?}"
+    );
+    // A parse error never quotes the file.
+    assert!(parse_errors.iter().all(|(_, m)| !m.contains("ghp_")));
+    assert!(!out.stderr.contains("ghp_"));
+    // Text-level rules still ran on the broken file.
+    assert!(
+        out.findings()
+            .iter()
+            .any(|f| f["location"]["path"] == "k8s/broken.yaml")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn nothing_is_read_through_symlinks_into_the_rest_of_the_machine() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    let secret_file = outside.path().join("secret.env");
+    fs::write(&secret_file, format!("GH_TOKEN={}\n", fake_pat(8))).unwrap();
+    fs::create_dir(outside.path().join("dir")).unwrap();
+    fs::write(
+        outside.path().join("dir/.env"),
+        format!("GH_TOKEN={}\n", fake_pat(9)),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("sub/deeper")).unwrap();
+    // Names that matter: a link named like the inputs lanyard reads first.
+    symlink(&secret_file, root.join(".env")).unwrap();
+    symlink(&secret_file, root.join("sub/.mcp.json")).unwrap();
+    symlink(outside.path().join("dir"), root.join("sub/linked-dir")).unwrap();
+    symlink(root, root.join("sub/deeper/loop")).unwrap();
+    symlink(root.join("sub/a"), root.join("sub/b")).unwrap();
+    symlink(root.join("sub/b"), root.join("sub/a")).unwrap();
+    symlink("/proc/self/environ", root.join("environ.env")).unwrap();
+    symlink("/dev/zero", root.join("zero.env")).unwrap();
+    let out = check(root, &[]);
+    assert!(out.findings().is_empty(), "{}", out.stdout);
+    let mut skipped: Vec<String> = out.notices("skipped").into_iter().map(|(p, _)| p).collect();
+    skipped.sort();
+    assert_eq!(
+        skipped,
+        [
+            ".env",
+            "environ.env",
+            "sub/.mcp.json",
+            "sub/a",
+            "sub/b",
+            "sub/deeper/loop",
+            "sub/linked-dir",
+            "zero.env"
+        ]
+    );
+    assert_eq!(out.json["summary"]["files_scanned"], 0);
+}
+
+/// A hostile repository's `lanyard.toml` linked to the CI's environment: its parse
+/// error would print every variable. A config at the scan root must be a regular file.
+#[cfg(unix)]
+#[test]
+fn a_config_or_baseline_linked_outside_is_refused_without_echoing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::os::unix::fs::symlink("/proc/self/environ", root.join("lanyard.toml")).unwrap();
+    let out = common::lanyard()
+        .arg("check")
+        .arg(root)
+        .env("LANYARD_HOSTILE_CANARY", "env-canary-value-2718")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("symbolic"), "{stderr}");
+    assert!(!stderr.contains("env-canary-value-2718"), "{stderr}");
+
+    // A config in the repository may not name a baseline outside it.
+    fs::remove_file(root.join("lanyard.toml")).unwrap();
+    for baseline in ["/proc/self/environ", "../outside.json"] {
+        fs::write(
+            root.join("lanyard.toml"),
+            format!("baseline = \"{baseline}\"\n"),
+        )
+        .unwrap();
+        let out = common::lanyard().arg("check").arg(root).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("lanyard::config::baseline"), "{stderr}");
+    }
+    // Nor one that is a link.
+    std::os::unix::fs::symlink("/proc/self/environ", root.join("base.json")).unwrap();
+    fs::write(root.join("lanyard.toml"), "baseline = \"base.json\"\n").unwrap();
+    let out = common::lanyard()
+        .arg("check")
+        .arg(root)
+        .env("LANYARD_HOSTILE_CANARY", "env-canary-value-2718")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("symbolic"), "{stderr}");
+    assert!(!stderr.contains("env-canary-value-2718"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_env_does_not_block_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.path().join(".env"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    write(dir.path(), "ok.env", format!("GH_TOKEN={}\n", fake_pat(10)));
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.notices("skipped").iter().any(|(p, _)| p == ".env"));
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_directories_give_a_notice() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "locked.env", format!("GH_TOKEN={}\n", fake_pat(11)));
+    write(
+        root,
+        "locked-dir/.env",
+        format!("GH_TOKEN={}\n", fake_pat(12)),
+    );
+    write(root, "ok.env", format!("GH_TOKEN={}\n", fake_pat(13)));
+    fs::set_permissions(root.join("locked.env"), fs::Permissions::from_mode(0o000)).unwrap();
+    fs::set_permissions(root.join("locked-dir"), fs::Permissions::from_mode(0o000)).unwrap();
+    let out = check(root, &[]);
+    // Restore, so the temporary directory can be removed.
+    fs::set_permissions(root.join("locked-dir"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(root.join("locked.env"), fs::Permissions::from_mode(0o644)).unwrap();
+    // root reads anything: then only "no crash" (checked by `check`) can be asserted.
+    let is_root = fs::read(root.join("locked.env")).is_ok()
+        && std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if !is_root {
+        let io: Vec<String> = out
+            .notices("io-error")
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert!(io.iter().any(|p| p == "locked.env"), "{io:?}");
+        assert!(io.iter().any(|p| p.contains("locked-dir")), "{io:?}");
+    }
+    assert!(
+        out.findings()
+            .iter()
+            .any(|f| f["location"]["path"] == "ok.env")
+    );
+}
+
+/// File names are repository content too: terminal escapes and line breaks in them
+/// must not reach the terminal, a GitHub annotation or a JSON path unescaped.
+#[cfg(unix)]
+#[test]
+fn file_names_with_escapes_and_newlines_are_sanitised() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let token = fake_pat(14);
+    let names = [
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J.env",
+        "line\nbreak.env",
+        "::error::fake\r.env",
+        "bidi\u{202e}vne.env",
+    ];
+    for name in names {
+        write(root, name, format!("GH_TOKEN={token}\n"));
+    }
+    let out = check(root, &[]);
+    assert_eq!(out.findings().len(), names.len(), "{}", out.stdout);
+    for f in out.findings() {
+        let path = f["location"]["path"].as_str().unwrap();
+        assert!(
+            !path.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{path:?}"
+        );
+    }
+    for format in ["human", "github", "markdown", "sarif"] {
+        let output = common::lanyard()
+            .arg("check")
+            .arg(root)
+            .args(["--color", "never", "--format", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !text.contains('\u{1b}'),
+            "{format}: an escape reached stdout"
+        );
+        assert!(!text.contains('\u{7}'), "{format}: a bell reached stdout");
+        assert!(!text.contains('\u{202e}'), "{format}: a bidi override");
+        if format == "github" {
+            // One workflow command per line: a name cannot start a second one.
+            assert!(
+                !text.lines().any(|l| l.starts_with("::error::fake")),
+                "{text}"
+            );
+        }
+    }
+}
+
+/// A panic while checking one file, proved through the binary: the `test-panic`
+/// feature (on in test builds only, see `Cargo.toml`) makes the check of a file named
+/// `lanyard-test-panic` panic. The run goes on, the file gets an internal-error
+/// notice, the panic's details stay out of the output, and the exit code is 2.
+#[test]
+fn a_panic_on_one_file_is_a_notice_the_run_goes_on_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let token = fake_pat(15);
+    write(
+        root,
+        "sub/lanyard-test-panic",
+        format!("GH_TOKEN={token}\n"),
+    );
+    write(root, "a.env", format!("GH_TOKEN={token}\n"));
+    write(root, "z.env", format!("GH_TOKEN={token}\n"));
+    for format in ["json", "human", "sarif"] {
+        let started = Instant::now();
+        let out = common::lanyard()
+            .arg("check")
+            .arg(root)
+            .args(["--color", "never", "--format", format, "-j", "2"])
+            .output()
+            .unwrap();
+        assert!(started.elapsed() < HANG_GUARD, "hang guard");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        assert!(stderr.contains("internal error"), "{stderr}");
+        assert!(
+            !stderr.contains("PANIC-PAYLOAD"),
+            "the panic payload leaked"
+        );
+        assert!(!stdout.contains("PANIC-PAYLOAD"));
+        if format == "json" {
+            let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            let internal: Vec<&str> = json["notices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"] == "internal-error")
+                .map(|n| n["path"].as_str().unwrap())
+                .collect();
+            assert_eq!(internal, ["sub/lanyard-test-panic"]);
+            let paths: Vec<&str> = json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["location"]["path"].as_str().unwrap())
+                .collect();
+            assert_eq!(paths, ["a.env", "z.env"], "the other files were checked");
+        }
+    }
+}
+
+/// `--diff-base` is the one place lanyard runs a program. A repository whose git
+/// config names programs (an fsmonitor hook, an external diff, a pager, textconv)
+/// must not get them run.
+#[cfg(unix)]
+#[test]
+fn diff_base_runs_nothing_the_repository_configures() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let marker = root.join("ran");
+    common::git(root, &["init", "-q", "-b", "main"]);
+    write(root, "a.env", "A=1\n");
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-q", "-m", "base"]);
+    let hook = root.join("hook.sh");
+    fs::write(&hook, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+    let hook = hook.display().to_string();
+    for (key, value) in [
+        ("core.fsmonitor", hook.as_str()),
+        ("diff.external", hook.as_str()),
+        ("core.pager", hook.as_str()),
+        ("diff.env.textconv", hook.as_str()),
+    ] {
+        common::git(root, &["config", key, value]);
+    }
+    write(root, ".gitattributes", "*.env diff=env\n");
+    write(root, "a.env", format!("GH_TOKEN={}\n", fake_pat(16)));
+    let out = check(root, &["--diff-base", "main"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        !marker.exists(),
+        "git ran a program the repository configured"
+    );
+}
