@@ -231,6 +231,46 @@ impl FindingBuilder {
         }
     }
 
+    /// A finding of any rule id and family, for reporters' tests.
+    #[cfg(test)]
+    pub(crate) fn raw(
+        rule: &'static str,
+        family: Family,
+        severity: Severity,
+        confidence: Confidence,
+        primary: Label,
+        message: impl Into<String>,
+    ) -> Self {
+        let mut b = Self {
+            finding: Finding {
+                rule,
+                family,
+                severity,
+                confidence,
+                message: message.into(),
+                help: None,
+                primary,
+                related: Vec::new(),
+                workload: None,
+                evidence: None,
+                fingerprint: String::new(),
+                fingerprint_key: String::new(),
+                mask: Vec::new(),
+                holders: Vec::new(),
+                agent_context: false,
+            },
+        };
+        b.finding.fingerprint_key = b.finding.message.clone();
+        b
+    }
+
+    /// A fixed fingerprint, for reporters' tests.
+    #[cfg(test)]
+    pub(crate) fn fingerprint(mut self, fingerprint: &str) -> Self {
+        self.finding.fingerprint = fingerprint.to_owned();
+        self
+    }
+
     /// The annotation under the primary span.
     pub(crate) fn label(mut self, text: impl Into<String>) -> Self {
         self.finding.primary.message = text.into();

@@ -245,14 +245,22 @@ fn write_summary(result: &ScanResult, opts: &HumanOptions, w: &mut dyn Write) ->
         ]
         .iter()
         .filter_map(|s| {
-            let c = result.findings.iter().filter(|f| f.severity() == *s).count();
+            let c = result
+                .findings
+                .iter()
+                .filter(|f| f.severity() == *s)
+                .count();
             (c > 0).then(|| format!("{c} {s}"))
         })
         .collect();
         let by_family: Vec<String> = Family::ALL
             .iter()
             .filter_map(|fam| {
-                let c = result.findings.iter().filter(|f| f.family() == *fam).count();
+                let c = result
+                    .findings
+                    .iter()
+                    .filter(|f| f.family() == *fam)
+                    .count();
                 (c > 0).then(|| format!("{fam} {c}"))
             })
             .collect();

@@ -104,7 +104,12 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
             if let Some(h) = f.help() {
                 writeln!(w, "**What to do:** {}\n", md(h))?;
             }
-            writeln!(w, "- family: {} · confidence: {}", f.family(), f.confidence())?;
+            writeln!(
+                w,
+                "- family: {} · confidence: {}",
+                f.family(),
+                f.confidence()
+            )?;
             if let Some(e) = f.evidence() {
                 writeln!(w, "- evidence: {}", code(e.as_str()))?;
             }
@@ -118,7 +123,11 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
                     md(&rel.message)
                 )?;
             }
-            writeln!(w, "- fingerprint: {}\n\n</details>\n", code(f.fingerprint()))?;
+            writeln!(
+                w,
+                "- fingerprint: {}\n\n</details>\n",
+                code(f.fingerprint())
+            )?;
         }
     }
     Ok(())

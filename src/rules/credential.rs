@@ -197,11 +197,11 @@ mod tests {
             "{}",
             slack.message()
         );
-        assert_eq!(slack.workload().as_deref(), Some("MCP server slack"));
+        assert_eq!(slack.workload(), Some("MCP server slack"));
         let plain = by("docker-compose.yml", "machine-secret-literal");
         assert_eq!(plain.severity(), Severity::High, "no agent, no raise");
         assert!(!plain.message().contains("AI agent"), "{}", plain.message());
-        assert_eq!(plain.workload().as_deref(), Some("compose service web"));
+        assert_eq!(plain.workload(), Some("compose service web"));
         let github = by(".mcp.json", "human-token");
         assert_eq!(
             github.severity(),
@@ -232,7 +232,7 @@ mod tests {
         let admin = token("anthropic-admin-key", 5);
         let env = format!("A={gho}\nB={glcbt}\nC={admin}\n");
         let found = scan_files(&[("agent.env", env)]);
-        let messages: Vec<&str> = found.iter().map(|f| f.message().as_str()).collect();
+        let messages: Vec<&str> = found.iter().map(|f| f.message()).collect();
         let has = |prefix: &str| messages.iter().any(|m| m.starts_with(prefix));
         assert!(
             has(

@@ -40,9 +40,7 @@ pub(crate) fn check_file(cx: &FileCx<'_>, selected: &[&'static dyn Rule]) -> Fil
         .collect();
     let all_selected = selected.len() == registry().len();
     for rule in registry().iter().filter(|r| {
-        !all_selected
-            && r.applies_to(kind)
-            && !selected.iter().any(|s| s.meta().id == r.meta().id)
+        !all_selected && r.applies_to(kind) && !selected.iter().any(|s| s.meta().id == r.meta().id)
     }) {
         let mut unselected = Vec::new();
         rule.check_file(cx, &mut unselected);
@@ -144,9 +142,13 @@ fn with_agent_context(f: Finding, project: &ProjectFacts) -> Finding {
     }
     let names: Vec<&str> = agents.iter().map(|(w, _)| w.name.as_str()).collect();
     let known = f.agent_context();
-    let message = (!known).then(|| format!("{}; held by AI agent {}", f.message(), names.join(", ")));
+    let message =
+        (!known).then(|| format!("{}; held by AI agent {}", f.message(), names.join(", ")));
     let severity = f.severity().raised();
-    let workload = f.workload().is_none().then(|| names.first().map(|n| (*n).to_owned()));
+    let workload = f
+        .workload()
+        .is_none()
+        .then(|| names.first().map(|n| (*n).to_owned()));
     let mut b = f.amend();
     for (w, span) in &agents {
         let why = w.agent.as_deref().unwrap_or("");

@@ -466,7 +466,6 @@ fn allowed_identity<'a>(f: &Finding, allowed: &'a [String], files: &FileStore) -
         .map(String::as_str)
 }
 
-
 #[derive(Default)]
 struct WorkerOutput {
     directives: Vec<Directive>,

@@ -14,7 +14,7 @@ fn demo_fires_every_family() {
     .expect("scan runs");
     for family in Family::ALL {
         assert!(
-            result.findings.iter().any(|f| f.family == family),
+            result.findings.iter().any(|f| f.family() == family),
             "no {family} finding in fixtures/demo"
         );
     }

@@ -127,7 +127,7 @@ fn fires(rule: &'static str) {
         "{rule} did not fire on {}",
         dir.display()
     );
-    assert!(found.iter().all(|f| f.rule == rule));
+    assert!(found.iter().all(|f| f.rule() == rule));
 }
 
 fn silent(rule: &'static str) {
@@ -135,7 +135,14 @@ fn silent(rule: &'static str) {
     let found = findings_of(rule, &dir);
     let described: Vec<String> = found
         .iter()
-        .map(|f| format!("{}:{} {}", f.primary.path, f.primary.span.start, f.message))
+        .map(|f| {
+            format!(
+                "{}:{} {}",
+                f.primary().path,
+                f.primary().span.start,
+                f.message()
+            )
+        })
         .collect();
     assert!(
         found.is_empty(),
