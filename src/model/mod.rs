@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod extract;
 pub mod facts;
 pub mod grants;
+pub mod harness;
 pub mod iam;
 pub mod knowledge;
 pub mod people;
