@@ -15,6 +15,9 @@ pub enum WorkloadKind {
     ComposeService,
     McpServer,
     WorkflowJob,
+    /// An agent harness started or configured by itself: the Claude Code agent of a
+    /// `.claude/` folder, the agent a script, Dockerfile or package.json script starts.
+    Harness,
     /// Cloud compute from Terraform or CloudFormation (Bedrock agent, Lambda, Cloud Run, ...).
     Cloud,
 }
@@ -26,6 +29,7 @@ impl WorkloadKind {
             WorkloadKind::ComposeService => "compose service",
             WorkloadKind::McpServer => "MCP server",
             WorkloadKind::WorkflowJob => "workflow job",
+            WorkloadKind::Harness => "agent harness",
             WorkloadKind::Cloud => "cloud workload",
         }
     }
@@ -46,6 +50,9 @@ pub struct Workload {
     /// Why it looks like an AI agent, when it does.
     pub agent: Option<String>,
     pub identities: Vec<IdentityUse>,
+    /// The agent harness it runs (`claude-code`, `codex`, ...), when lanyard read its
+    /// settings or saw its command line.
+    pub harness: Option<String>,
 }
 
 /// An identity a workload runs as or holds, and where.
@@ -135,6 +142,8 @@ pub struct FileFacts {
     pub aliases: Vec<Alias>,
     /// What identities and workloads are granted here (see [`crate::model::grants`]).
     pub grants: crate::model::grants::Grants,
+    /// What agent harnesses let their agents do here (see [`crate::model::harness`]).
+    pub harness: crate::model::harness::HarnessFacts,
 }
 
 /// `from` acts as `to`: every workload running as `from` also holds `to`.
@@ -164,6 +173,8 @@ pub struct ProjectFacts {
     pub aliases: Vec<Alias>,
     /// Grants of every file, joined across files by [`crate::model::grants::Grants::resolve`].
     pub grants: crate::model::grants::Grants,
+    /// Harness settings of every file.
+    pub harness: crate::model::harness::HarnessFacts,
 }
 
 // Re-exported where rules and reports already look for them.

@@ -77,6 +77,19 @@ pub enum What {
     HumanCredential {
         label: String,
     },
+    /// The mode an agent harness runs in (`bypassPermissions`, `never/danger-full-access`),
+    /// on the scale of [`crate::model::harness`].
+    HarnessMode {
+        harness: String,
+        mode: String,
+        level: u8,
+    },
+    /// A tool an agent harness runs without asking: an allow rule no deny covers, in the
+    /// harness's own syntax, or an auto-approved MCP tool as `mcp__<server>__<tool>`.
+    HarnessTool {
+        harness: String,
+        rule: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -153,4 +166,70 @@ pub(crate) fn written(text: &str, span: Span) -> Written {
         text: text.to_owned(),
         span,
     }
+}
+
+/// What a workload holds that makes an agent without a human in the loop critical: a
+/// person's credential, or write access to a cloud account or cluster. Each with the
+/// grant and a few words on what it is.
+pub fn person_or_cloud_write<'a>(
+    project: &'a ProjectFacts,
+    workload: &str,
+    path: &Arc<str>,
+) -> Vec<(&'a Grant, String)> {
+    let Some(w) = project
+        .workloads
+        .iter()
+        .find(|w| w.name == workload && w.path == *path)
+    else {
+        return Vec::new();
+    };
+    let k = crate::model::knowledge::Knowledge::builtin();
+    held_by(project, w)
+        .into_iter()
+        .filter_map(|g| {
+            let what = match &g.what {
+                What::HumanCredential { label } => format!("a person's credential ({label})"),
+                What::Aws { actions, .. } => {
+                    let write = actions.iter().find(|a| {
+                        a.text == "*"
+                            || a.text.ends_with(":*")
+                            || k.is_some_and(|k| k.aws_sensitive_in(&a.text).is_some())
+                    })?;
+                    format!("AWS access including `{}`", write.text)
+                }
+                What::AwsManaged { arn } => {
+                    k.and_then(|k| k.aws_admin_policy(arn))?;
+                    format!("the AWS managed policy `{arn}`")
+                }
+                What::Gcp { role, scope } => {
+                    k.and_then(|k| k.gcp_role(role))?;
+                    format!("the GCP role `{role}` on `{scope}`")
+                }
+                What::Azure { role, scope } => {
+                    k.and_then(|k| k.azure_role(role))?;
+                    format!("the Azure role `{role}` on `{scope}`")
+                }
+                What::K8s {
+                    verbs, resources, ..
+                } => {
+                    let write = verbs.iter().find(|v| {
+                        matches!(
+                            v.as_str(),
+                            "*" | "create" | "update" | "patch" | "delete" | "deletecollection"
+                        )
+                    })?;
+                    format!(
+                        "Kubernetes `{write}` on {}",
+                        resources
+                            .iter()
+                            .map(|r| format!("`{r}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+                _ => return None,
+            };
+            Some((g, what))
+        })
+        .collect()
 }

@@ -607,7 +607,7 @@ impl HarnessKnowledge {
             && loc.in_home
         {
             let what = if loc.whole_home {
-                "the home directory, with every credential in it".to_owned()
+                "the home directory and every credential in it".to_owned()
             } else {
                 format!("{} (`{}`)", loc.what, loc.home_path)
             };
@@ -1091,8 +1091,9 @@ pub fn server_class(
     if let Some(s) = servers.server(server) {
         return (!s.restricted).then(|| (s.class, s.what.clone()));
     }
-    k.mcp_server(server, None, &[], &[])
-        .filter(|m| !m.restricted && !m.def.names.is_empty())
+    // Known by its name alone: the name people give it, or its package's.
+    k.mcp_server(server, Some(server), &[], &[])
+        .filter(|m| !m.restricted)
         .map(|m| (m.def.class, m.def.what.clone()))
 }
 

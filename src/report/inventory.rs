@@ -293,6 +293,14 @@ fn short(what: &crate::model::grants::What) -> String {
         What::McpServer { server } => format!("MCP server {server}"),
         What::McpRoot { server, root } => format!("files under {root} ({server})"),
         What::HumanCredential { label } => format!("a person's credential ({label})"),
+        What::HarnessMode { mode, level, .. } => format!(
+            "harness mode {mode} ({})",
+            crate::model::scope::level_name(*level)
+                .split(':')
+                .next()
+                .unwrap_or("")
+        ),
+        What::HarnessTool { rule, .. } => format!("runs {rule} unasked"),
     }
 }
 
@@ -363,6 +371,9 @@ struct Holdings {
     mcp_servers: Vec<String>,
     mcp_roots: Vec<String>,
     human: bool,
+    tools: Vec<String>,
+    /// The most permissive harness mode: its name and level.
+    mode: Option<(String, u8)>,
 }
 
 impl Holdings {
@@ -411,6 +422,12 @@ impl Holdings {
             What::McpServer { server } => push_unique(&mut self.mcp_servers, server),
             What::McpRoot { root, .. } => push_unique(&mut self.mcp_roots, root),
             What::HumanCredential { .. } => self.human = true,
+            What::HarnessTool { rule, .. } => push_unique(&mut self.tools, rule),
+            What::HarnessMode { mode, level, .. } => {
+                if self.mode.as_ref().is_none_or(|(_, l)| level > l) {
+                    self.mode = Some((mode.clone(), *level));
+                }
+            }
         }
     }
 
@@ -469,6 +486,26 @@ impl Holdings {
                 "github = {{ permissions = {{ {} }} }}",
                 perms.join(", ")
             );
+        }
+        if !self.tools.is_empty() {
+            let _ = writeln!(out, "tools = {}", toml_list(&self.tools));
+        }
+        if let Some((mode, level)) = &self.mode {
+            // The harness's own name when it means the same level to the settings
+            // layer, else the level's name.
+            let known = crate::model::harness::HarnessKnowledge::builtin()
+                .and_then(|k| k.declared_level(mode))
+                == Some(*level);
+            let name = if known {
+                mode.clone()
+            } else {
+                ["plan", "ask", "edits", "unattended", "bypass"]
+                    .get(usize::from(*level))
+                    .copied()
+                    .unwrap_or("bypass")
+                    .to_owned()
+            };
+            let _ = writeln!(out, "mode = {}", toml_str(&name));
         }
         if self.human {
             out.push_str(

@@ -74,7 +74,10 @@ pub(crate) use declare_rule;
 
 mod admin_managed_policy;
 mod agent_acts_as_person;
+mod agent_approval_bypassed;
 mod agent_host_escape;
+mod agent_sensitive_path_access;
+mod agent_unrestricted_tool;
 mod anonymous_role_session;
 mod audit_logging_disabled;
 mod broad_oauth_scope;
@@ -139,6 +142,9 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &gha_broad_permissions::GhaBroadPermissions,
         &broad_oauth_scope::BroadOauthScope,
         &agent_host_escape::AgentHostEscape,
+        &agent_approval_bypassed::AgentApprovalBypassed,
+        &agent_unrestricted_tool::AgentUnrestrictedTool,
+        &agent_sensitive_path_access::AgentSensitivePathAccess,
         &grant_exceeds_task::GrantExceedsTask,
         &undeclared_agent::UndeclaredAgent,
         &anonymous_role_session::AnonymousRoleSession,

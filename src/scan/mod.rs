@@ -295,6 +295,7 @@ fn finish(
             project.definitions.extend(f.definitions);
             project.aliases.extend(f.aliases);
             project.grants.merge(f.grants);
+            project.harness.merge(f.harness);
         }
         for (path, file) in out.retained {
             result.files.insert(path, file);
@@ -733,6 +734,7 @@ fn process_bytes(
                 || !checked.facts.definitions.is_empty()
                 || !checked.facts.aliases.is_empty()
                 || !checked.facts.grants.is_empty()
+                || !checked.facts.harness.is_empty()
             {
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }
@@ -795,10 +797,18 @@ fn check_file(
             None
         }
     };
-    let facts = parsed
-        .as_ref()
-        .map(|p| crate::model::extract::extract(kind, &c.display, p, &credentials, catalog))
-        .unwrap_or_default();
+    let facts = match parsed.as_ref() {
+        Some(p) => {
+            crate::model::extract::extract(kind, &c.display, p, file.text(), &credentials, catalog)
+        }
+        None => crate::model::extract::extract_text(
+            kind,
+            &c.display,
+            file.text(),
+            &credentials,
+            catalog,
+        ),
+    };
     let cx = FileCx {
         file: &file,
         path: &c.display,

@@ -42,6 +42,7 @@ impl Extract<'_> {
                 extent: entry.key.span.join(svc.span),
                 agent,
                 identities,
+                harness: None,
             });
         }
     }

@@ -224,6 +224,7 @@ pub fn terraform(
             extent: name_span.join(body.span),
             agent,
             identities,
+            harness: None,
         });
     }
 }
@@ -328,6 +329,7 @@ pub fn cloudformation(
             extent: res.key.span.join(res.value.span),
             agent,
             identities,
+            harness: None,
         });
     }
 }

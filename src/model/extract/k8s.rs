@@ -152,6 +152,7 @@ impl Extract<'_> {
             extent: doc.root.span,
             agent,
             identities,
+            harness: None,
         });
     }
 

@@ -49,6 +49,7 @@ impl Extract<'_> {
                 extent: server.name_span.join(server.node.span),
                 agent: Some("it is an MCP server an AI agent calls".into()),
                 identities,
+                harness: None,
             });
         }
     }

@@ -4,6 +4,7 @@
 
 mod compose;
 pub mod grants;
+mod harness;
 pub mod iac;
 mod k8s;
 mod mcp;
@@ -26,12 +27,14 @@ pub fn extract(
     kind: FileKind,
     path: &Arc<str>,
     parsed: &Parsed,
+    text: &str,
     creds: &[CredentialMatch],
     catalog: &Catalog,
 ) -> FileFacts {
     let mut facts = FileFacts::default();
     let cx = Extract {
         path,
+        text,
         creds,
         catalog,
     };
@@ -57,13 +60,38 @@ pub fn extract(
             FileKind::GithubWorkflow => cx.workflow(doc, &mut facts),
             _ => {}
         }
+        cx.harness(kind, doc, &mut facts);
     }
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     facts
 }
 
+/// Facts of a file that is not parsed: the agents a script or Makefile starts.
+pub fn extract_text(
+    kind: FileKind,
+    path: &Arc<str>,
+    text: &str,
+    creds: &[CredentialMatch],
+    catalog: &Catalog,
+) -> FileFacts {
+    let mut facts = FileFacts::default();
+    if kind == FileKind::Script {
+        let cx = Extract {
+            path,
+            text,
+            creds,
+            catalog,
+        };
+        cx.script_harness(text, &mut facts);
+        facts.grants = grants::extract(kind, path, &Parsed::default(), &facts, creds, catalog);
+    }
+    facts
+}
+
 struct Extract<'a> {
     path: &'a Arc<str>,
+    /// The file's text, which every span points into.
+    text: &'a str,
     creds: &'a [CredentialMatch],
     catalog: &'a Catalog,
 }

@@ -63,6 +63,7 @@ impl Extract<'_> {
                 extent: job.key.span.join(job.value.span),
                 agent,
                 identities,
+                harness: None,
             });
         }
     }
