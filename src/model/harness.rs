@@ -763,6 +763,9 @@ pub fn split_mcp_rule(rule: &str) -> Option<(&str, Option<&str>)> {
 /// Whether rule `general` covers rule `specific` (same tool; a bare tool or `Tool(*)`
 /// covers every pattern of it; patterns compared as globs, `:*` read as `*`).
 pub fn rule_covers(general: &str, specific: &str) -> bool {
+    if general.trim() == specific.trim() {
+        return true;
+    }
     let (gt, gs) = split_rule(general);
     let (st, ss) = split_rule(specific);
     if let (Some(_), Some(_)) = (split_mcp_rule(gt), split_mcp_rule(st)) {
@@ -1235,6 +1238,8 @@ mod tests {
         assert!(!rule_covers("mcp__github__get_*", "mcp__github__create_issue"));
         assert!(rule_covers("Read(~/.aws/**)", "Read(~/.aws/**)"));
         assert!(!rule_covers("Read", "Edit"));
+        assert!(rule_covers("mcp__*", "mcp__*"));
+        assert!(rule_covers("mcp__github", "mcp__github"));
     }
 
     #[test]

@@ -31,7 +31,62 @@ pub struct WorkloadEntry {
     /// What its identities can do, in short (`s3:GetObject on arn:…`, `get,list
     /// secrets in agents`, `contents: write`).
     pub grants: Vec<String>,
+    /// What its agent harness lets it do without asking, when lanyard read its
+    /// settings or command line.
+    pub harness: Option<HarnessEntry>,
     pub findings: Vec<FindingRef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HarnessEntry {
+    /// `Claude Code`, `Codex`, ...
+    pub name: String,
+    /// Its most permissive mode, in the harness's own words (`bypassPermissions`,
+    /// `never/danger-full-access`), and that mode's level (`plan`, `ask`, `edits`,
+    /// `unattended`, `bypass`).
+    pub mode: Option<String>,
+    pub level: Option<&'static str>,
+    /// The tools it runs without asking, broadest first: those that run anything, with
+    /// what they let through, then the others.
+    pub tools: Vec<String>,
+}
+
+/// The harness view of a workload: mode and broadest tools.
+fn harness_entry(result: &ScanResult, w: &Workload) -> Option<HarnessEntry> {
+    use crate::model::grants::What;
+    let h = w.harness.as_deref()?;
+    let k = crate::model::harness::HarnessKnowledge::builtin()?;
+    let mut mode: Option<(&str, u8)> = None;
+    let mut broad = Vec::new();
+    let mut narrow = Vec::new();
+    for g in crate::model::grants::held_by(&result.facts, w) {
+        match &g.what {
+            What::HarnessMode { mode: m, level, .. } => {
+                if mode.is_none_or(|(_, l)| *level > l) {
+                    mode = Some((m.as_str(), *level));
+                }
+            }
+            What::HarnessTool { harness, rule } => {
+                match crate::model::harness::unrestricted_rule(k, harness, rule, &result.facts.harness) {
+                    Some(u) => broad.push(format!("{rule} ({})", u.what)),
+                    None => narrow.push(rule.clone()),
+                }
+            }
+            _ => {}
+        }
+    }
+    broad.extend(narrow);
+    Some(HarnessEntry {
+        name: k.harness_name(h).to_owned(),
+        mode: mode.map(|(m, _)| m.to_owned()),
+        level: mode.map(|(_, l)| {
+            crate::model::scope::level_name(l)
+                .split(':')
+                .next()
+                .unwrap_or("")
+        }),
+        tools: broad,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -91,8 +146,16 @@ impl Inventory {
                 identities: ids,
                 grants: crate::model::grants::held_by(&result.facts, w)
                     .into_iter()
+                    .filter(|g| {
+                        !matches!(
+                            g.what,
+                            crate::model::grants::What::HarnessMode { .. }
+                                | crate::model::grants::What::HarnessTool { .. }
+                        )
+                    })
                     .map(|g| short(&g.what))
                     .collect(),
+                harness: harness_entry(result, w),
                 findings: result
                     .findings
                     .iter()
@@ -162,6 +225,22 @@ impl Inventory {
                 };
                 list.dedup();
                 let _ = writeln!(out, "    can: {}{tail}", list.join("; "));
+            }
+            if let Some(h) = &w.harness {
+                let mode = match (&h.mode, h.level) {
+                    (Some(m), Some(l)) => format!("mode {m} ({l})"),
+                    _ => "default mode".to_owned(),
+                };
+                const SHOWN_TOOLS: usize = 4;
+                let tools = if h.tools.is_empty() {
+                    String::new()
+                } else {
+                    let more = h.tools.len().saturating_sub(SHOWN_TOOLS);
+                    let list: Vec<&str> = h.tools.iter().take(SHOWN_TOOLS).map(String::as_str).collect();
+                    let tail = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+                    format!("; unasked: {}{tail}", list.join(", "))
+                };
+                let _ = writeln!(out, "    harness: {}, {mode}{tools}", h.name);
             }
             if !w.findings.is_empty() {
                 let rules: Vec<String> = w

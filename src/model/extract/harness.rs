@@ -151,7 +151,8 @@ impl Extract<'_> {
             let h = k.harness_name(&found.harness).to_owned();
             let workload = format!("{h} run by {}", self.path);
             let span = cmd_span(cmd);
-            self.standalone(facts, &workload, &found.harness, span, span);
+            let why = format!("it starts {h} (`{}`)", found.started_by);
+            self.standalone(facts, &workload, &found.harness, span, span, why);
             facts
                 .harness
                 .agents
@@ -161,11 +162,10 @@ impl Extract<'_> {
 
     /// A workload of its own for an agent started outside any other workload (a
     /// settings folder, a script, a Dockerfile), once per name and file.
-    fn standalone(&self, facts: &mut FileFacts, name: &str, harness: &str, span: Span, extent: Span) {
+    fn standalone(&self, facts: &mut FileFacts, name: &str, harness: &str, span: Span, extent: Span, why: String) {
         if facts.workloads.iter().any(|w| w.name == name) {
             return;
         }
-        let h = HarnessKnowledge::builtin().map_or(harness, |k| k.harness_name(harness));
         let mut identities = Vec::new();
         self.credentials_in(extent, &mut identities);
         facts.workloads.push(Workload {
@@ -174,7 +174,7 @@ impl Extract<'_> {
             path: Arc::clone(self.path),
             span,
             extent,
-            agent: Some(format!("it is the {h} agent these settings configure")),
+            agent: Some(why),
             identities,
             harness: Some(harness.to_owned()),
         });
@@ -197,7 +197,7 @@ impl Extract<'_> {
         let dir = agent_dir(self.path, ".claude/");
         let workload = format!("Claude Code agent in {dir}");
         let root = &doc.root;
-        self.standalone(facts, &workload, "claude-code", head_span(root), root.span);
+        self.standalone(facts, &workload, "claude-code", head_span(root), root.span, "its Claude Code settings are here".to_owned());
         let mut a = HarnessAgent::new(
             "claude-code",
             &workload,
@@ -306,7 +306,7 @@ impl Extract<'_> {
         }
         if !a.is_empty() {
             let head = doc.root.entry("preferences").map_or(prefs.span, |e| e.key.span);
-            self.standalone(facts, &workload, "claude-desktop", head, doc.root.span);
+            self.standalone(facts, &workload, "claude-desktop", head, doc.root.span, "its Claude Desktop preferences are here".to_owned());
             facts.harness.agents.push(a);
         }
     }
@@ -385,7 +385,7 @@ impl Extract<'_> {
             }
         }
         if any {
-            self.standalone(facts, &workload, "codex", head_span(root), root.span);
+            self.standalone(facts, &workload, "codex", head_span(root), root.span, "its Codex settings are here".to_owned());
         }
     }
 
@@ -449,7 +449,7 @@ impl Extract<'_> {
             }
         }
         if !a.is_empty() {
-            self.standalone(facts, &workload, "gemini-cli", head_span(root), root.span);
+            self.standalone(facts, &workload, "gemini-cli", head_span(root), root.span, "its Gemini CLI settings are here".to_owned());
             facts.harness.agents.push(a);
         }
     }
@@ -525,7 +525,7 @@ impl Extract<'_> {
             }
         }
         if !a.is_empty() {
-            self.standalone(facts, &workload, "mcp-client", head_span(&doc.root), doc.root.span);
+            self.standalone(facts, &workload, "mcp-client", head_span(&doc.root), doc.root.span, format!("{client} auto-approves MCP tools here"));
             facts.harness.agents.push(a);
         }
     }
@@ -540,7 +540,7 @@ impl Extract<'_> {
             }
         }
         if !a.is_empty() {
-            self.standalone(facts, &workload, "aider", head_span(&doc.root), doc.root.span);
+            self.standalone(facts, &workload, "aider", head_span(&doc.root), doc.root.span, "its aider settings are here".to_owned());
             facts.harness.agents.push(a);
         }
     }
@@ -693,7 +693,8 @@ impl Extract<'_> {
                 let h = k.harness_name(&found.harness).to_owned();
                 let workload = format!("{h} run by {}", self.path);
                 let span = cmd_span(cmd);
-                self.standalone(facts, &workload, &found.harness, span, e.key.span.join(e.value.span));
+                let why = format!("it starts {h} (`{}`)", found.started_by);
+                self.standalone(facts, &workload, &found.harness, span, e.key.span.join(e.value.span), why);
                 facts
                     .harness
                     .agents
@@ -713,7 +714,8 @@ impl Extract<'_> {
                 let h = k.harness_name(&found.harness).to_owned();
                 let workload = format!("{h} run by {} script `{script}`", self.path);
                 let span = cmd_span(cmd);
-                self.standalone(facts, &workload, &found.harness, e.key.span, e.key.span.join(e.value.span));
+                let why = format!("it starts {h} (`{}`)", found.started_by);
+                self.standalone(facts, &workload, &found.harness, e.key.span, e.key.span.join(e.value.span), why);
                 facts
                     .harness
                     .agents
