@@ -359,7 +359,12 @@ impl HarnessKnowledge {
 
     /// The Codex row for an approval policy and sandbox mode (`None` for unset: Codex's
     /// defaults), and whether the workspace sandbox has network access.
-    pub fn codex_row(&self, approval: Option<&str>, sandbox: Option<&str>, network: bool) -> Option<&CodexRow> {
+    pub fn codex_row(
+        &self,
+        approval: Option<&str>,
+        sandbox: Option<&str>,
+        network: bool,
+    ) -> Option<&CodexRow> {
         let approval = approval.unwrap_or("on-request");
         let sandbox = sandbox.unwrap_or("workspace-write");
         self.codex.iter().find(|r| {
@@ -531,15 +536,14 @@ impl HarnessKnowledge {
         });
         let by_name = || {
             self.mcp_server.iter().find(|d| {
-                d.names.iter().any(|n| *n == lname)
-                    && (d.interpreters.is_empty() || d.interpreters.iter().any(|i| *i == base))
+                d.names.contains(&lname)
+                    && (d.interpreters.is_empty() || d.interpreters.contains(&base))
             })
         };
         let def = by_package.or_else(by_name)?;
         let arg_has = |flag: &str| {
-            args.iter().any(|a| {
-                *a == flag || a.strip_prefix(flag).is_some_and(|r| r.starts_with('='))
-            })
+            args.iter()
+                .any(|a| *a == flag || a.strip_prefix(flag).is_some_and(|r| r.starts_with('=')))
         };
         let restricted_by_one = |r: &String| {
             if r.starts_with('-') {
@@ -589,14 +593,13 @@ impl HarnessKnowledge {
                 None => break,
             }
         }
-        let is_root = base.is_empty()
-            || base == "/"
-            || base == "**"
-            || self
-                .paths
-                .root
-                .iter()
-                .any(|r| r.replace('\\', "/").trim_end_matches('/') == base.trim_end_matches('/'));
+        let is_root =
+            base.is_empty()
+                || base == "/"
+                || base == "**"
+                || self.paths.root.iter().any(|r| {
+                    r.replace('\\', "/").trim_end_matches('/') == base.trim_end_matches('/')
+                });
         if is_root && (norm.starts_with('/') || norm.contains(':')) {
             return Some(PathReach {
                 what: "the whole filesystem".to_owned(),
@@ -618,7 +621,11 @@ impl HarnessKnowledge {
         }
         if let Some(rel) = below_home_extra(base) {
             for c in &self.paths.credential {
-                if rel == c.path || rel.strip_prefix(&c.path).is_some_and(|r| r.starts_with('/')) {
+                if rel == c.path
+                    || rel
+                        .strip_prefix(&c.path)
+                        .is_some_and(|r| r.starts_with('/'))
+                {
                     return Some(PathReach {
                         what: format!("{} (`~/{}`)", c.what, c.path),
                         path: base.to_owned(),
@@ -693,8 +700,9 @@ fn covers_launcher(words: &[&str], partial_last: bool, launcher: &[String]) -> b
 
 /// `python3.12` for `python3`, `node20` for `node`.
 fn versioned(word: &str, base: &str) -> bool {
-    word.strip_prefix(base)
-        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    word.strip_prefix(base).is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+    })
 }
 
 /// The part of `path` below a home directory, for the extra credential folders.
@@ -1049,16 +1057,18 @@ pub fn unrestricted_rule(
         }
         let class = server_class(k, server, servers);
         return match tool_name {
-            None | Some("*") => class
-                .filter(|(c, _)| c.runs_anything())
-                .map(|(c, what)| Unrestricted {
-                    what: format!(
-                        "every tool of the MCP server `{server}`, which {what} ({})",
-                        c.describe()
-                    ),
-                    severity: Severity::High,
-                    guessed: false,
-                }),
+            None | Some("*") => {
+                class
+                    .filter(|(c, _)| c.runs_anything())
+                    .map(|(c, what)| Unrestricted {
+                        what: format!(
+                            "every tool of the MCP server `{server}`, which {what} ({})",
+                            c.describe()
+                        ),
+                        severity: Severity::High,
+                        guessed: false,
+                    })
+            }
             Some(t) => {
                 let c = k.tool_class(t)?;
                 c.runs_anything().then(|| Unrestricted {
@@ -1113,7 +1123,11 @@ mod tests {
         let k = k();
         assert_eq!(k.version, 1);
         for m in &k.mode {
-            assert!(k.harness(&m.harness).is_some(), "mode {} of unknown harness", m.name);
+            assert!(
+                k.harness(&m.harness).is_some(),
+                "mode {} of unknown harness",
+                m.name
+            );
             assert!(m.level <= 4);
             assert!(
                 m.bypass == Bypass::Never || m.severity.is_some(),
@@ -1125,7 +1139,11 @@ mod tests {
             assert!(k.harness(&f.harness).is_some(), "flag {:?}", f.names);
             for s in &f.sets {
                 if let Some(mode) = s.strip_prefix("mode=").filter(|m| *m != "{value}") {
-                    assert!(k.mode(&f.harness, mode).is_some(), "flag {:?} sets unknown mode {mode}", f.names);
+                    assert!(
+                        k.mode(&f.harness, mode).is_some(),
+                        "flag {:?} sets unknown mode {mode}",
+                        f.names
+                    );
                 }
             }
         }
@@ -1145,7 +1163,10 @@ mod tests {
         for l in &k.launcher {
             for rule in &l.fires {
                 let (_, spec) = split_rule(rule);
-                assert!(k.shell_reach(spec, false).is_some(), "{rule} should run anything");
+                assert!(
+                    k.shell_reach(spec, false).is_some(),
+                    "{rule} should run anything"
+                );
             }
             for rule in &l.silent {
                 let (_, spec) = split_rule(rule);
@@ -1188,18 +1209,35 @@ mod tests {
         for p in &k.paths.fires {
             let (_, spec) = split_rule(p);
             assert!(
-                k.path_reach(spec.unwrap_or(""), PathStyle::ClaudeRule).is_some(),
+                k.path_reach(spec.unwrap_or(""), PathStyle::ClaudeRule)
+                    .is_some(),
                 "{p} should be sensitive"
             );
         }
         for p in &k.paths.silent {
             let (_, spec) = split_rule(p);
-            assert_eq!(k.path_reach(spec.unwrap_or(""), PathStyle::ClaudeRule), None, "{p}");
+            assert_eq!(
+                k.path_reach(spec.unwrap_or(""), PathStyle::ClaudeRule),
+                None,
+                "{p}"
+            );
         }
-        for p in ["/home/jane", "/Users/jane/", "C:\\Users\\jane", "~", "/", "%USERPROFILE%"] {
+        for p in [
+            "/home/jane",
+            "/Users/jane/",
+            "C:\\Users\\jane",
+            "~",
+            "/",
+            "%USERPROFILE%",
+        ] {
             assert!(k.path_reach(p, PathStyle::Plain).is_some(), "{p}");
         }
-        for p in ["/home/jane/work/app", "../shared", "/tmp/build", "C:\\src\\app"] {
+        for p in [
+            "/home/jane/work/app",
+            "../shared",
+            "/tmp/build",
+            "C:\\src\\app",
+        ] {
             assert_eq!(k.path_reach(p, PathStyle::Plain), None, "{p}");
         }
     }
@@ -1208,23 +1246,49 @@ mod tests {
     fn servers_and_restrictions() {
         let k = k();
         let m = k
-            .mcp_server("k8s", Some("npx"), &["-y", "kubernetes-mcp-server@latest"], &[])
+            .mcp_server(
+                "k8s",
+                Some("npx"),
+                &["-y", "kubernetes-mcp-server@latest"],
+                &[],
+            )
             .unwrap();
         assert_eq!(m.def.class, ToolClass::Kubernetes);
         assert!(!m.restricted);
         let m = k
-            .mcp_server("k8s", Some("npx"), &["-y", "kubernetes-mcp-server@latest", "--read-only"], &[])
+            .mcp_server(
+                "k8s",
+                Some("npx"),
+                &["-y", "kubernetes-mcp-server@latest", "--read-only"],
+                &[],
+            )
             .unwrap();
         assert!(m.restricted);
         let m = k
-            .mcp_server("aws", Some("uvx"), &["awslabs.aws-api-mcp-server@latest"], &[("READ_OPERATIONS_ONLY", "true")])
+            .mcp_server(
+                "aws",
+                Some("uvx"),
+                &["awslabs.aws-api-mcp-server@latest"],
+                &[("READ_OPERATIONS_ONLY", "true")],
+            )
             .unwrap();
         assert!(m.restricted);
-        let m = k.mcp_server("eks", Some("uvx"), &["awslabs.eks-mcp-server@latest"], &[]).unwrap();
+        let m = k
+            .mcp_server("eks", Some("uvx"), &["awslabs.eks-mcp-server@latest"], &[])
+            .unwrap();
         assert!(m.restricted, "eks writes only with --allow-write");
-        assert!(k.mcp_server("shell", Some("/bin/bash"), &["--login"], &[]).is_some());
-        assert!(k.mcp_server("shell", Some("uvx"), &["shellcheck-mcp"], &[]).is_none());
-        assert!(k.mcp_server("docs", Some("npx"), &["-y", "@upstash/context7-mcp"], &[]).is_none());
+        assert!(
+            k.mcp_server("shell", Some("/bin/bash"), &["--login"], &[])
+                .is_some()
+        );
+        assert!(
+            k.mcp_server("shell", Some("uvx"), &["shellcheck-mcp"], &[])
+                .is_none()
+        );
+        assert!(
+            k.mcp_server("docs", Some("npx"), &["-y", "@upstash/context7-mcp"], &[])
+                .is_none()
+        );
     }
 
     #[test]
@@ -1235,7 +1299,10 @@ mod tests {
         assert!(rule_covers("Bash(kubectl:*)", "Bash(kubectl delete:*)"));
         assert!(rule_covers("mcp__github", "mcp__github__create_issue"));
         assert!(rule_covers("mcp__github__*", "mcp__github__create_issue"));
-        assert!(!rule_covers("mcp__github__get_*", "mcp__github__create_issue"));
+        assert!(!rule_covers(
+            "mcp__github__get_*",
+            "mcp__github__create_issue"
+        ));
         assert!(rule_covers("Read(~/.aws/**)", "Read(~/.aws/**)"));
         assert!(!rule_covers("Read", "Edit"));
         assert!(rule_covers("mcp__*", "mcp__*"));
@@ -1263,7 +1330,11 @@ mod tests {
             ("@google/gemini-cli", "gemini-cli"),
             ("aider", "aider"),
         ] {
-            assert_eq!(k.harness_of_word(word).map(|h| h.id.as_str()), Some(id), "{word}");
+            assert_eq!(
+                k.harness_of_word(word).map(|h| h.id.as_str()),
+                Some(id),
+                "{word}"
+            );
         }
         assert!(k.harness_of_word("claude-code-action").is_none());
         assert!(k.harness_of_word("node").is_none());

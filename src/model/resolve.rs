@@ -195,7 +195,12 @@ pub(crate) fn harness(project: &mut ProjectFacts) {
         }
     }
     let groups: Vec<String> = {
-        let mut g: Vec<String> = project.harness.agents.iter().map(|a| a.group.clone()).collect();
+        let mut g: Vec<String> = project
+            .harness
+            .agents
+            .iter()
+            .map(|a| a.group.clone())
+            .collect();
         g.sort();
         g.dedup();
         g

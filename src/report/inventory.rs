@@ -61,13 +61,16 @@ fn harness_entry(result: &ScanResult, w: &Workload) -> Option<HarnessEntry> {
     let mut narrow = Vec::new();
     for g in crate::model::grants::held_by(&result.facts, w) {
         match &g.what {
-            What::HarnessMode { mode: m, level, .. } => {
-                if mode.is_none_or(|(_, l)| *level > l) {
-                    mode = Some((m.as_str(), *level));
-                }
+            What::HarnessMode { mode: m, level, .. } if mode.is_none_or(|(_, l)| *level > l) => {
+                mode = Some((m.as_str(), *level));
             }
             What::HarnessTool { harness, rule } => {
-                match crate::model::harness::unrestricted_rule(k, harness, rule, &result.facts.harness) {
+                match crate::model::harness::unrestricted_rule(
+                    k,
+                    harness,
+                    rule,
+                    &result.facts.harness,
+                ) {
                     Some(u) => broad.push(format!("{rule} ({})", u.what)),
                     None => narrow.push(rule.clone()),
                 }
@@ -236,8 +239,17 @@ impl Inventory {
                     String::new()
                 } else {
                     let more = h.tools.len().saturating_sub(SHOWN_TOOLS);
-                    let list: Vec<&str> = h.tools.iter().take(SHOWN_TOOLS).map(String::as_str).collect();
-                    let tail = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+                    let list: Vec<&str> = h
+                        .tools
+                        .iter()
+                        .take(SHOWN_TOOLS)
+                        .map(String::as_str)
+                        .collect();
+                    let tail = if more > 0 {
+                        format!(" (+{more} more)")
+                    } else {
+                        String::new()
+                    };
                     format!("; unasked: {}{tail}", list.join(", "))
                 };
                 let _ = writeln!(out, "    harness: {}, {mode}{tools}", h.name);

@@ -204,7 +204,13 @@ impl Rule for AgentActsAsPerson {
 
 /// Harness settings that remove the agent's name from its commits.
 fn attribution_off(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-    for a in cx.facts.harness.agents.iter().filter(|a| *a.path == **cx.path) {
+    for a in cx
+        .facts
+        .harness
+        .agents
+        .iter()
+        .filter(|a| *a.path == **cx.path)
+    {
         for s in &a.attribution_off {
             out.push(
                 cx.finding(

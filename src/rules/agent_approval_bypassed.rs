@@ -1,6 +1,8 @@
 use crate::findings::{Confidence, Finding, Severity};
 use crate::model::grants::person_or_cloud_write;
-use crate::model::harness::{ApprovalVia, Bypass, HarnessAgent, HarnessKnowledge, ToolClass, unrestricted_rule};
+use crate::model::harness::{
+    ApprovalVia, Bypass, HarnessAgent, HarnessKnowledge, ToolClass, unrestricted_rule,
+};
 use crate::rules::{FindingBuilder, ProjectCx, Rule};
 
 declare_rule! {
@@ -81,9 +83,12 @@ impl Rule for AgentApprovalBypassed {
                     Bypass::Never => false,
                     Bypass::WithBroadAllow => {
                         broad = broad.or_else(|| {
-                            h.effective_allows(&a.group).into_iter().find_map(|(at, r)| {
-                                unrestricted_rule(k, &at.harness, &r.text, h).map(|u| (at, r, u))
-                            })
+                            h.effective_allows(&a.group)
+                                .into_iter()
+                                .find_map(|(at, r)| {
+                                    unrestricted_rule(k, &at.harness, &r.text, h)
+                                        .map(|u| (at, r, u))
+                                })
                         });
                         broad.is_some()
                     }
@@ -92,15 +97,26 @@ impl Rule for AgentApprovalBypassed {
                     continue;
                 }
                 let mut message = format!("{} runs with {}: it {}", who(a), m.written, m.means);
-                if let Some((_, r, u)) = broad.as_ref().filter(|_| m.bypass == Bypass::WithBroadAllow) {
-                    message.push_str(&format!(", and its allow rule `{}` lets through {}", r.text, u.what));
+                if let Some((_, r, u)) = broad
+                    .as_ref()
+                    .filter(|_| m.bypass == Bypass::WithBroadAllow)
+                {
+                    message.push_str(&format!(
+                        ", and its allow rule `{}` lets through {}",
+                        r.text, u.what
+                    ));
                 }
                 let mut b = FindingBuilder::new(&Self::META, &a.path, m.span, message.clone())
                     .label("no human in the loop")
                     .help(HELP)
                     .severity(m.severity)
                     .workload(&a.workload)
-                    .key(format!("{}:{}:{}", a.group, a.profile.as_deref().unwrap_or(""), m.name));
+                    .key(format!(
+                        "{}:{}:{}",
+                        a.group,
+                        a.profile.as_deref().unwrap_or(""),
+                        m.name
+                    ));
                 if let Some(also) = &m.also {
                     b = b.related(&a.path, also.span, "together with this setting");
                 }
@@ -133,12 +149,20 @@ impl Rule for AgentApprovalBypassed {
                     .filter_map(|t| k.tool_class(t).map(|c| (t.clone(), c)))
                     .collect();
                 let (what, severity, confidence) = if !ap.only.is_empty() {
-                    let Some((t, c)) = tools.iter().filter(|(_, c)| *c != ToolClass::Read).max_by_key(|(_, c)| *c) else {
+                    let Some((t, c)) = tools
+                        .iter()
+                        .filter(|(_, c)| *c != ToolClass::Read)
+                        .max_by_key(|(_, c)| *c)
+                    else {
                         continue;
                     };
                     (
                         format!("its tool `{t}` {}", c.describe()),
-                        if c.runs_anything() { Severity::High } else { Severity::Medium },
+                        if c.runs_anything() {
+                            Severity::High
+                        } else {
+                            Severity::Medium
+                        },
                         Confidence::High,
                     )
                 } else if let Some((c, w)) = &ap.server_class {
@@ -147,12 +171,17 @@ impl Rule for AgentApprovalBypassed {
                     }
                     (
                         format!("the server {w}"),
-                        if c.runs_anything() { Severity::High } else { Severity::Medium },
+                        if c.runs_anything() {
+                            Severity::High
+                        } else {
+                            Severity::Medium
+                        },
                         Confidence::High,
                     )
                 } else {
                     (
-                        "lanyard does not know what its tools do, and nothing limits them to reads".to_owned(),
+                        "lanyard does not know what its tools do, and nothing limits them to reads"
+                            .to_owned(),
                         Severity::Low,
                         Confidence::Low,
                     )

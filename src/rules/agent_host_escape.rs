@@ -1,6 +1,6 @@
 use crate::findings::Finding;
-use crate::model::harness::{HarnessKnowledge, ToolClass};
 use crate::model::facts::{McpServer, mcp_servers, pod_spec};
+use crate::model::harness::{HarnessKnowledge, ToolClass};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Node;
@@ -245,7 +245,13 @@ fn command_server(cx: &FileCx<'_>, out: &mut Vec<Finding>, server: &McpServer<'_
     };
     let command_node = server.node.get("command");
     let command = command_node.and_then(Node::as_str);
-    let args: Vec<&Node> = server.node.get("args").map(Node::items).unwrap_or_default().iter().collect();
+    let args: Vec<&Node> = server
+        .node
+        .get("args")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .collect();
     let arg_text: Vec<&str> = args.iter().filter_map(|a| a.as_str()).collect();
     let env: Vec<(&str, &str)> = server
         .node
@@ -258,7 +264,12 @@ fn command_server(cx: &FileCx<'_>, out: &mut Vec<Finding>, server: &McpServer<'_
     let Some(m) = k.mcp_server(server.name, command, &arg_text, &env) else {
         return;
     };
-    if m.restricted || !matches!(m.def.class, ToolClass::Shell | ToolClass::Kubernetes | ToolClass::Cloud) {
+    if m.restricted
+        || !matches!(
+            m.def.class,
+            ToolClass::Shell | ToolClass::Kubernetes | ToolClass::Cloud
+        )
+    {
         return;
     }
     // Point at the word that names the server: its package, else the command.
@@ -269,7 +280,10 @@ fn command_server(cx: &FileCx<'_>, out: &mut Vec<Finding>, server: &McpServer<'_
         .find(|n| {
             n.as_str().is_some_and(|t| {
                 let t = t.to_ascii_lowercase();
-                m.def.matches.iter().any(|p| t.contains(&p.to_ascii_lowercase()))
+                m.def
+                    .matches
+                    .iter()
+                    .any(|p| t.contains(&p.to_ascii_lowercase()))
             })
         })
         .or(command_node)

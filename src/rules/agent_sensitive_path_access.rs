@@ -49,7 +49,15 @@ declare_rule! {
 const HELP: &str = "Keep the agent in the project: allow paths inside it, add the directories the task needs by name, and deny credential folders explicitly.";
 
 /// Tools whose rule patterns are paths.
-const PATH_TOOLS: &[&str] = &["Read", "Edit", "Write", "MultiEdit", "NotebookEdit", "Glob", "Grep"];
+const PATH_TOOLS: &[&str] = &[
+    "Read",
+    "Edit",
+    "Write",
+    "MultiEdit",
+    "NotebookEdit",
+    "Glob",
+    "Grep",
+];
 
 impl Rule for AgentSensitivePathAccess {
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
@@ -87,7 +95,11 @@ impl Rule for AgentSensitivePathAccess {
                     )
                     .label(format!("reaches {}", reach.what))
                     .help(HELP)
-                    .severity(if secret_file { Severity::Medium } else { Severity::High })
+                    .severity(if secret_file {
+                        Severity::Medium
+                    } else {
+                        Severity::High
+                    })
                     .workload(&a.workload)
                     .key(format!("{group}:{}", r.text))
                     .build(),

@@ -1,5 +1,7 @@
 use crate::findings::{Confidence, Finding, Severity};
-use crate::model::harness::{ApprovalVia, AutoApproval, HarnessKnowledge, ToolClass, unrestricted_rule};
+use crate::model::harness::{
+    ApprovalVia, AutoApproval, HarnessKnowledge, ToolClass, unrestricted_rule,
+};
 use crate::rules::{FindingBuilder, ProjectCx, Rule};
 
 declare_rule! {
@@ -72,7 +74,10 @@ impl Rule for AgentUnrestrictedTool {
                     a.workload, r.text, u.what
                 );
                 if let Some(d) = partial.first() {
-                    message.push_str(&format!(" (the deny rule `{}` covers only part of it)", d.text));
+                    message.push_str(&format!(
+                        " (the deny rule `{}` covers only part of it)",
+                        d.text
+                    ));
                 }
                 let mut b = FindingBuilder::new(&Self::META, &a.path, r.span, message)
                     .label(format!("runs {} unasked", u.what))
@@ -109,11 +114,16 @@ impl Rule for AgentUnrestrictedTool {
                     if ap.tool == "*" {
                         // A server lanyard does not know is not reported: its tools may
                         // well only read.
-                        if let Some((c, what)) = ap.server_class.as_ref().filter(|(c, _)| *c != ToolClass::Read) {
+                        if let Some((c, what)) = ap
+                            .server_class
+                            .as_ref()
+                            .filter(|(c, _)| *c != ToolClass::Read)
+                        {
                             hits.push((ap, *c, "every tool".to_owned()));
                             which = format!(", which {what}");
                         }
-                    } else if let Some(c) = k.tool_class(&ap.tool).filter(|c| *c != ToolClass::Read) {
+                    } else if let Some(c) = k.tool_class(&ap.tool).filter(|c| *c != ToolClass::Read)
+                    {
                         hits.push((ap, c, format!("`{}`", ap.tool)));
                     }
                 }
@@ -143,11 +153,19 @@ impl Rule for AgentUnrestrictedTool {
                 let mut b = FindingBuilder::new(&Self::META, &a.path, first.span, message)
                     .label(format!("{} unasked", worst.describe()))
                     .help(HELP)
-                    .severity(if runs { Severity::High } else { Severity::Medium })
+                    .severity(if runs {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    })
                     .workload(&a.workload)
                     .key(format!("{}:{server}", a.group));
                 for (ap, c, _) in hits.iter().skip(1).take(5) {
-                    b = b.related(&a.path, ap.span, format!("also auto-approved: {}", c.describe()));
+                    b = b.related(
+                        &a.path,
+                        ap.span,
+                        format!("also auto-approved: {}", c.describe()),
+                    );
                 }
                 out.push(b.build());
             }

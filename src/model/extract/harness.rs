@@ -40,12 +40,22 @@ impl Word {
 
 /// Command words that run the program named after them (with their options).
 const WRAPPERS: &[&str] = &[
-    "exec", "sudo", "env", "nohup", "time", "timeout", "setsid", "stdbuf", "nice", "npx",
-    "bunx", "pnpx", "uvx", "command", "xargs", "doas", "then", "do", "else", "!",
+    "exec", "sudo", "env", "nohup", "time", "timeout", "setsid", "stdbuf", "nice", "npx", "bunx",
+    "pnpx", "uvx", "command", "xargs", "doas", "then", "do", "else", "!",
 ];
 
 /// Commands whose arguments are text, not a command line (`echo "use --yolo"`).
-const TEXT_COMMANDS: &[&str] = &["echo", "printf", "cat", "grep", "sed", "awk", "rg", "print", "Write-Host"];
+const TEXT_COMMANDS: &[&str] = &[
+    "echo",
+    "printf",
+    "cat",
+    "grep",
+    "sed",
+    "awk",
+    "rg",
+    "print",
+    "Write-Host",
+];
 
 /// The folder a settings file's agent works in: `services/reviewer` for
 /// `services/reviewer/.claude/settings.json`, `.` at the root.
@@ -73,7 +83,13 @@ fn setting(text: impl Into<String>, span: Span) -> Setting {
 }
 
 /// A mode of `harness` as written at `span`.
-fn mode_setting(k: &HarnessKnowledge, harness: &str, name: &str, written: String, span: Span) -> Option<ModeSetting> {
+fn mode_setting(
+    k: &HarnessKnowledge,
+    harness: &str,
+    name: &str,
+    written: String,
+    span: Span,
+) -> Option<ModeSetting> {
     let def = k.mode(harness, name)?;
     Some(ModeSetting {
         name: def.name.clone(),
@@ -114,7 +130,9 @@ impl Extract<'_> {
                 if name == "claude_desktop_config.json" {
                     self.claude_desktop(k, doc, facts);
                 }
-                if lower.ends_with(".toml") && (lower.starts_with(".codex/") || lower.contains("/.codex/")) {
+                if lower.ends_with(".toml")
+                    && (lower.starts_with(".codex/") || lower.contains("/.codex/"))
+                {
                     self.codex_config(k, doc, facts);
                 } else if name == "settings.json" {
                     self.gemini_settings(k, doc, facts);
@@ -153,16 +171,26 @@ impl Extract<'_> {
             let span = cmd_span(cmd);
             let why = format!("it starts {h} (`{}`)", found.started_by);
             self.standalone(facts, &workload, &found.harness, span, span, why);
-            facts
-                .harness
-                .agents
-                .push(found.into_agent(&workload, self.path, span, format!("cmd:{}:{}", self.path, span.start)));
+            facts.harness.agents.push(found.into_agent(
+                &workload,
+                self.path,
+                span,
+                format!("cmd:{}:{}", self.path, span.start),
+            ));
         }
     }
 
     /// A workload of its own for an agent started outside any other workload (a
     /// settings folder, a script, a Dockerfile), once per name and file.
-    fn standalone(&self, facts: &mut FileFacts, name: &str, harness: &str, span: Span, extent: Span, why: String) {
+    fn standalone(
+        &self,
+        facts: &mut FileFacts,
+        name: &str,
+        harness: &str,
+        span: Span,
+        extent: Span,
+        why: String,
+    ) {
         if facts.workloads.iter().any(|w| w.name == name) {
             return;
         }
@@ -197,7 +225,14 @@ impl Extract<'_> {
         let dir = agent_dir(self.path, ".claude/");
         let workload = format!("Claude Code agent in {dir}");
         let root = &doc.root;
-        self.standalone(facts, &workload, "claude-code", head_span(root), root.span, "its Claude Code settings are here".to_owned());
+        self.standalone(
+            facts,
+            &workload,
+            "claude-code",
+            head_span(root),
+            root.span,
+            "its Claude Code settings are here".to_owned(),
+        );
         let mut a = HarnessAgent::new(
             "claude-code",
             &workload,
@@ -208,11 +243,21 @@ impl Extract<'_> {
         let perms = root.get("permissions");
         if let Some(m) = perms.and_then(|p| p.get("defaultMode"))
             && let Some(name) = m.as_str()
-            && let Some(s) = mode_setting(k, "claude-code", name, format!("`defaultMode: {name}`"), m.span)
+            && let Some(s) = mode_setting(
+                k,
+                "claude-code",
+                name,
+                format!("`defaultMode: {name}`"),
+                m.span,
+            )
         {
             a.modes.push(s);
         }
-        for (key, kind) in [("allow", RuleKind::Allow), ("ask", RuleKind::Ask), ("deny", RuleKind::Deny)] {
+        for (key, kind) in [
+            ("allow", RuleKind::Allow),
+            ("ask", RuleKind::Ask),
+            ("deny", RuleKind::Deny),
+        ] {
             for (text, span) in strings(perms.and_then(|p| p.get(key))) {
                 a.rules.push(ToolRule {
                     kind,
@@ -231,16 +276,25 @@ impl Extract<'_> {
                 });
             }
         }
-        if let Some(n) = root.get("includeCoAuthoredBy").filter(|n| n.as_bool() == Some(false)) {
-            a.attribution_off.push(setting("`includeCoAuthoredBy: false`", n.span));
+        if let Some(n) = root
+            .get("includeCoAuthoredBy")
+            .filter(|n| n.as_bool() == Some(false))
+        {
+            a.attribution_off
+                .push(setting("`includeCoAuthoredBy: false`", n.span));
         }
-        if let Some(n) = root.get_path(&["attribution", "commit"]).filter(|n| n.as_str() == Some("")) {
-            a.attribution_off.push(setting("`attribution.commit: \"\"`", n.span));
+        if let Some(n) = root
+            .get_path(&["attribution", "commit"])
+            .filter(|n| n.as_str() == Some(""))
+        {
+            a.attribution_off
+                .push(setting("`attribution.commit: \"\"`", n.span));
         }
         if let Some(env) = root.get("env") {
             for e in env.entries() {
                 if let (Some(key), Some(value)) = (e.key_str(), e.value.as_str()) {
-                    a.env.push((setting(key, e.key.span), setting(value, e.value.span)));
+                    a.env
+                        .push((setting(key, e.key.span), setting(value, e.value.span)));
                 }
             }
         }
@@ -294,7 +348,13 @@ impl Extract<'_> {
             ("allowAllBrowserActions", "all-browser-actions"),
         ] {
             if let Some(n) = prefs.get(key).filter(|n| n.as_bool() == Some(true)) {
-                a.modes.extend(mode_setting(k, "claude-desktop", mode, format!("`{key}: true`"), n.span));
+                a.modes.extend(mode_setting(
+                    k,
+                    "claude-desktop",
+                    mode,
+                    format!("`{key}: true`"),
+                    n.span,
+                ));
             }
         }
         for (text, span) in strings(prefs.get("localAgentModeTrustedFolders")) {
@@ -305,8 +365,18 @@ impl Extract<'_> {
             });
         }
         if !a.is_empty() {
-            let head = doc.root.entry("preferences").map_or(prefs.span, |e| e.key.span);
-            self.standalone(facts, &workload, "claude-desktop", head, doc.root.span, "its Claude Desktop preferences are here".to_owned());
+            let head = doc
+                .root
+                .entry("preferences")
+                .map_or(prefs.span, |e| e.key.span);
+            self.standalone(
+                facts,
+                &workload,
+                "claude-desktop",
+                head,
+                doc.root.span,
+                "its Claude Desktop preferences are here".to_owned(),
+            );
             facts.harness.agents.push(a);
         }
     }
@@ -319,7 +389,7 @@ impl Extract<'_> {
         let mut any = false;
         let mut base = HarnessAgent::new("codex", &workload, self.path, root.span, group.clone());
         let top = CodexKeys::of(root);
-        base.modes.extend(top.mode(k, None));
+        base.modes.extend(top.mode(k));
         for (text, span) in strings(root.get_path(&["sandbox_workspace_write", "writable_roots"])) {
             base.dirs.push(DirGrant {
                 kind: DirKind::WritableRoot,
@@ -340,14 +410,21 @@ impl Extract<'_> {
         }
         for s in mcp_servers(doc) {
             let class = self.server_class(k, &s);
-            if let Some(n) = s.node.get("default_tools_approval_mode").filter(|n| n.as_str() == Some("approve")) {
+            if let Some(n) = s
+                .node
+                .get("default_tools_approval_mode")
+                .filter(|n| n.as_str() == Some("approve"))
+            {
                 base.approvals.push(AutoApproval {
                     server: s.name.to_owned(),
                     tool: "*".to_owned(),
                     span: n.span,
                     via: ApprovalVia::Codex,
                     server_class: class.clone(),
-                    only: strings(s.node.get("enabled_tools")).iter().map(|(t, _)| (*t).to_owned()).collect(),
+                    only: strings(s.node.get("enabled_tools"))
+                        .iter()
+                        .map(|(t, _)| (*t).to_owned())
+                        .collect(),
                 });
             }
             for t in s.node.get("tools").map(Node::entries).unwrap_or_default() {
@@ -377,7 +454,7 @@ impl Extract<'_> {
             let keys = own.over(&top);
             // Only what the profile itself changes is the profile's.
             if own.any() {
-                a.modes.extend(keys.mode(k, Some(name)));
+                a.modes.extend(keys.mode(k));
             }
             if !a.is_empty() {
                 any = true;
@@ -385,7 +462,14 @@ impl Extract<'_> {
             }
         }
         if any {
-            self.standalone(facts, &workload, "codex", head_span(root), root.span, "its Codex settings are here".to_owned());
+            self.standalone(
+                facts,
+                &workload,
+                "codex",
+                head_span(root),
+                root.span,
+                "its Codex settings are here".to_owned(),
+            );
         }
     }
 
@@ -393,14 +477,26 @@ impl Extract<'_> {
         let root = &doc.root;
         let dir = agent_dir(self.path, ".gemini/");
         let workload = format!("Gemini CLI agent in {dir}");
-        let mut a = HarnessAgent::new("gemini-cli", &workload, self.path, root.span, format!("gemini-cli:{dir}"));
+        let mut a = HarnessAgent::new(
+            "gemini-cli",
+            &workload,
+            self.path,
+            root.span,
+            format!("gemini-cli:{dir}"),
+        );
         let mode = root
             .get_path(&["general", "defaultApprovalMode"])
             .or_else(|| root.get("defaultApprovalMode"));
         if let Some(n) = mode
             && let Some(name) = n.as_str()
         {
-            a.modes.extend(mode_setting(k, "gemini-cli", name, format!("`defaultApprovalMode: {name}`"), n.span));
+            a.modes.extend(mode_setting(
+                k,
+                "gemini-cli",
+                name,
+                format!("`defaultApprovalMode: {name}`"),
+                n.span,
+            ));
         }
         let allowed = [
             root.get_path(&["tools", "allowed"]),
@@ -416,7 +512,11 @@ impl Extract<'_> {
                 });
             }
         }
-        let excluded = [root.get_path(&["tools", "exclude"]), root.get("excludeTools"), root.get("tools.exclude")];
+        let excluded = [
+            root.get_path(&["tools", "exclude"]),
+            root.get("excludeTools"),
+            root.get("tools.exclude"),
+        ];
         for node in excluded.into_iter().flatten() {
             for (text, span) in strings(Some(node)) {
                 a.rules.push(ToolRule {
@@ -444,12 +544,22 @@ impl Extract<'_> {
                     span: n.span,
                     via: ApprovalVia::Trust,
                     server_class: self.server_class(k, &s),
-                    only: strings(s.node.get("includeTools")).iter().map(|(t, _)| (*t).to_owned()).collect(),
+                    only: strings(s.node.get("includeTools"))
+                        .iter()
+                        .map(|(t, _)| (*t).to_owned())
+                        .collect(),
                 });
             }
         }
         if !a.is_empty() {
-            self.standalone(facts, &workload, "gemini-cli", head_span(root), root.span, "its Gemini CLI settings are here".to_owned());
+            self.standalone(
+                facts,
+                &workload,
+                "gemini-cli",
+                head_span(root),
+                root.span,
+                "its Gemini CLI settings are here".to_owned(),
+            );
             facts.harness.agents.push(a);
         }
     }
@@ -461,7 +571,10 @@ impl Extract<'_> {
         s: &crate::model::extract::McpServer<'_>,
     ) -> Option<(crate::model::harness::ToolClass, String)> {
         let command = s.node.get("command").and_then(Node::as_str);
-        let args: Vec<&str> = strings(s.node.get("args")).iter().map(|(a, _)| *a).collect();
+        let args: Vec<&str> = strings(s.node.get("args"))
+            .iter()
+            .map(|(a, _)| *a)
+            .collect();
         let env: Vec<(&str, &str)> = s
             .node
             .get("env")
@@ -479,7 +592,10 @@ impl Extract<'_> {
     fn mcp_server_infos(&self, k: &HarnessKnowledge, doc: &Document, facts: &mut FileFacts) {
         for s in mcp_servers(doc) {
             let command = s.node.get("command").and_then(Node::as_str);
-            let args: Vec<&str> = strings(s.node.get("args")).iter().map(|(a, _)| *a).collect();
+            let args: Vec<&str> = strings(s.node.get("args"))
+                .iter()
+                .map(|(a, _)| *a)
+                .collect();
             let env: Vec<(&str, &str)> = s
                 .node
                 .get("env")
@@ -505,7 +621,13 @@ impl Extract<'_> {
     fn approval_lists(&self, k: &HarnessKnowledge, doc: &Document, facts: &mut FileFacts) {
         let client = client_name(self.path);
         let workload = format!("{client} ({})", self.path);
-        let mut a = HarnessAgent::new("mcp-client", &workload, self.path, doc.root.span, format!("mcp-client:{}", self.path));
+        let mut a = HarnessAgent::new(
+            "mcp-client",
+            &workload,
+            self.path,
+            doc.root.span,
+            format!("mcp-client:{}", self.path),
+        );
         for s in mcp_servers(doc) {
             if s.node.get("disabled").and_then(Node::as_bool) == Some(true) {
                 continue;
@@ -525,7 +647,14 @@ impl Extract<'_> {
             }
         }
         if !a.is_empty() {
-            self.standalone(facts, &workload, "mcp-client", head_span(&doc.root), doc.root.span, format!("{client} auto-approves MCP tools here"));
+            self.standalone(
+                facts,
+                &workload,
+                "mcp-client",
+                head_span(&doc.root),
+                doc.root.span,
+                format!("{client} auto-approves MCP tools here"),
+            );
             facts.harness.agents.push(a);
         }
     }
@@ -533,14 +662,33 @@ impl Extract<'_> {
     fn aider_config(&self, k: &HarnessKnowledge, doc: &Document, facts: &mut FileFacts) {
         let dir = agent_dir(self.path, ".aider.conf");
         let workload = format!("aider agent in {dir}");
-        let mut a = HarnessAgent::new("aider", &workload, self.path, doc.root.span, format!("aider:{dir}"));
+        let mut a = HarnessAgent::new(
+            "aider",
+            &workload,
+            self.path,
+            doc.root.span,
+            format!("aider:{dir}"),
+        );
         for key in ["yes-always", "yes"] {
             if let Some(n) = doc.root.get(key).filter(|n| n.as_bool() == Some(true)) {
-                a.modes.extend(mode_setting(k, "aider", "yes-always", format!("`{key}: true`"), n.span));
+                a.modes.extend(mode_setting(
+                    k,
+                    "aider",
+                    "yes-always",
+                    format!("`{key}: true`"),
+                    n.span,
+                ));
             }
         }
         if !a.is_empty() {
-            self.standalone(facts, &workload, "aider", head_span(&doc.root), doc.root.span, "its aider settings are here".to_owned());
+            self.standalone(
+                facts,
+                &workload,
+                "aider",
+                head_span(&doc.root),
+                doc.root.span,
+                "its aider settings are here".to_owned(),
+            );
             facts.harness.agents.push(a);
         }
     }
@@ -567,14 +715,21 @@ impl Extract<'_> {
                             }
                         }
                     }
-                    for (inputs, kind) in [(&action.allow, RuleKind::Allow), (&action.deny, RuleKind::Deny)] {
+                    for (inputs, kind) in [
+                        (&action.allow, RuleKind::Allow),
+                        (&action.deny, RuleKind::Deny),
+                    ] {
                         for input in inputs {
                             if let Some(n) = with.and_then(|w| w.get(input))
                                 && let Some(text) = n.as_str()
                             {
                                 for rule in split_tool_list(text) {
                                     let span = self.span_in(n, &rule);
-                                    found.rules.push(ToolRule { kind, text: rule, span });
+                                    found.rules.push(ToolRule {
+                                        kind,
+                                        text: rule,
+                                        span,
+                                    });
                                 }
                             }
                         }
@@ -589,7 +744,11 @@ impl Extract<'_> {
                             found.set(k, setting_name, v, format!("`{input}: {v}`"), n.span);
                         }
                     }
-                    for ai in k.action_input.iter().filter(|ai| uses.to_ascii_lowercase().starts_with(&ai.uses)) {
+                    for ai in k
+                        .action_input
+                        .iter()
+                        .filter(|ai| uses.to_ascii_lowercase().starts_with(&ai.uses))
+                    {
                         if let Some(n) = with.and_then(|w| w.get(&ai.input))
                             && n.as_str() == Some(ai.value.as_str())
                         {
@@ -608,7 +767,12 @@ impl Extract<'_> {
                     let span = step.get("uses").map_or(step.span, |u| u.span);
                     let h = k.harness_name(&action.harness).to_owned();
                     Self::attach(facts, &workload, &action.harness, &format!("it runs {h}"));
-                    facts.harness.agents.push(found.into_agent(&workload, self.path, span, group.clone()));
+                    facts.harness.agents.push(found.into_agent(
+                        &workload,
+                        self.path,
+                        span,
+                        group.clone(),
+                    ));
                 }
                 if let Some(run) = step.get("run") {
                     let words = self.node_words(run);
@@ -617,7 +781,12 @@ impl Extract<'_> {
                             let h = k.harness_name(&found.harness).to_owned();
                             let how = format!("it starts {h} (`{}`)", found.started_by);
                             Self::attach(facts, &workload, &found.harness, &how);
-                            facts.harness.agents.push(found.into_agent(&workload, self.path, cmd_span(cmd), group.clone()));
+                            facts.harness.agents.push(found.into_agent(
+                                &workload,
+                                self.path,
+                                cmd_span(cmd),
+                                group.clone(),
+                            ));
                         }
                     }
                 }
@@ -634,14 +803,18 @@ impl Extract<'_> {
             let workload = format!("compose service {name}");
             let mut words = Vec::new();
             for key in ["entrypoint", "command"] {
+                // `entrypoint` and `command` make one command line.
                 if let Some(n) = entry.value.get(key) {
-                    if !words.is_empty() {
-                        // `entrypoint` and `command` make one command line.
-                    }
                     words.extend(self.node_words(n));
                 }
             }
-            self.commands_of(k, &words, &workload, &format!("compose:{}:{name}", self.path), facts);
+            self.commands_of(
+                k,
+                &words,
+                &workload,
+                &format!("compose:{}:{name}", self.path),
+                facts,
+            );
         }
     }
 
@@ -659,22 +832,37 @@ impl Extract<'_> {
                     }
                 }
                 let cname = c.get("name").and_then(Node::as_str).unwrap_or("");
-                self.commands_of(k, &words, &workload, &format!("pod:{}:{workload}:{cname}", self.path), facts);
+                self.commands_of(
+                    k,
+                    &words,
+                    &workload,
+                    &format!("pod:{}:{workload}:{cname}", self.path),
+                    facts,
+                );
             }
         }
     }
 
     /// Harness command lines among `words`, tied to `workload` (which exists).
-    fn commands_of(&self, k: &HarnessKnowledge, words: &[Word], workload: &str, group: &str, facts: &mut FileFacts) {
+    fn commands_of(
+        &self,
+        k: &HarnessKnowledge,
+        words: &[Word],
+        workload: &str,
+        group: &str,
+        facts: &mut FileFacts,
+    ) {
         for cmd in commands(words) {
             if let Some(found) = command_settings(k, cmd) {
                 let h = k.harness_name(&found.harness).to_owned();
                 let how = format!("it starts {h} (`{}`)", found.started_by);
                 Self::attach(facts, workload, &found.harness, &how);
-                facts
-                    .harness
-                    .agents
-                    .push(found.into_agent(workload, self.path, cmd_span(cmd), group.to_owned()));
+                facts.harness.agents.push(found.into_agent(
+                    workload,
+                    self.path,
+                    cmd_span(cmd),
+                    group.to_owned(),
+                ));
             }
         }
     }
@@ -694,17 +882,31 @@ impl Extract<'_> {
                 let workload = format!("{h} run by {}", self.path);
                 let span = cmd_span(cmd);
                 let why = format!("it starts {h} (`{}`)", found.started_by);
-                self.standalone(facts, &workload, &found.harness, span, e.key.span.join(e.value.span), why);
-                facts
-                    .harness
-                    .agents
-                    .push(found.into_agent(&workload, self.path, span, format!("image:{}", self.path)));
+                self.standalone(
+                    facts,
+                    &workload,
+                    &found.harness,
+                    span,
+                    e.key.span.join(e.value.span),
+                    why,
+                );
+                facts.harness.agents.push(found.into_agent(
+                    &workload,
+                    self.path,
+                    span,
+                    format!("image:{}", self.path),
+                ));
             }
         }
     }
 
     fn package_scripts(&self, k: &HarnessKnowledge, doc: &Document, facts: &mut FileFacts) {
-        for e in doc.root.get("scripts").map(Node::entries).unwrap_or_default() {
+        for e in doc
+            .root
+            .get("scripts")
+            .map(Node::entries)
+            .unwrap_or_default()
+        {
             let Some(script) = e.key_str() else { continue };
             let words = self.node_words(&e.value);
             for cmd in commands(&words) {
@@ -715,11 +917,20 @@ impl Extract<'_> {
                 let workload = format!("{h} run by {} script `{script}`", self.path);
                 let span = cmd_span(cmd);
                 let why = format!("it starts {h} (`{}`)", found.started_by);
-                self.standalone(facts, &workload, &found.harness, e.key.span, e.key.span.join(e.value.span), why);
-                facts
-                    .harness
-                    .agents
-                    .push(found.into_agent(&workload, self.path, span, format!("script:{}:{script}", self.path)));
+                self.standalone(
+                    facts,
+                    &workload,
+                    &found.harness,
+                    e.key.span,
+                    e.key.span.join(e.value.span),
+                    why,
+                );
+                facts.harness.agents.push(found.into_agent(
+                    &workload,
+                    self.path,
+                    span,
+                    format!("script:{}:{script}", self.path),
+                ));
             }
         }
     }
@@ -780,7 +991,10 @@ impl Extract<'_> {
     /// The span of `needle` inside a node's source text, or the node's span.
     fn span_in(&self, node: &Node, needle: &str) -> Span {
         let start = node.span.start as usize;
-        let raw = self.text.get(start..(node.span.end as usize).min(self.text.len())).unwrap_or("");
+        let raw = self
+            .text
+            .get(start..(node.span.end as usize).min(self.text.len()))
+            .unwrap_or("");
         match raw.find(needle) {
             Some(i) if !needle.is_empty() => Span::new(start + i, start + i + needle.len()),
             _ => node.span,
@@ -851,7 +1065,9 @@ fn commands(words: &[Word]) -> Vec<&[Word]> {
 
 fn cmd_span(cmd: &[Word]) -> Span {
     match (cmd.first(), cmd.last()) {
-        (Some(a), Some(b)) if a.span.start <= b.span.end => Span::new(a.span.start as usize, b.span.end as usize),
+        (Some(a), Some(b)) if a.span.start <= b.span.end => {
+            Span::new(a.span.start as usize, b.span.end as usize)
+        }
         (Some(a), _) => a.span,
         _ => Span::new(0, 0),
     }
@@ -901,7 +1117,11 @@ struct CodexKeys {
 
 impl CodexKeys {
     fn of(table: &Node) -> CodexKeys {
-        let get = |key: &str| table.get(key).and_then(|n| n.as_str().map(|s| (s.to_owned(), n.span)));
+        let get = |key: &str| {
+            table
+                .get(key)
+                .and_then(|n| n.as_str().map(|s| (s.to_owned(), n.span)))
+        };
         CodexKeys {
             approval: get("approval_policy"),
             sandbox: get("sandbox_mode"),
@@ -914,7 +1134,10 @@ impl CodexKeys {
     }
 
     fn any(&self) -> bool {
-        self.approval.is_some() || self.sandbox.is_some() || self.permissions.is_some() || self.network.is_some()
+        self.approval.is_some()
+            || self.sandbox.is_some()
+            || self.permissions.is_some()
+            || self.network.is_some()
     }
 
     /// These keys, falling back to `base` for the ones not set.
@@ -922,17 +1145,23 @@ impl CodexKeys {
         CodexKeys {
             approval: self.approval.clone().or_else(|| base.approval.clone()),
             sandbox: self.sandbox.clone().or_else(|| base.sandbox.clone()),
-            permissions: self.permissions.clone().or_else(|| base.permissions.clone()),
+            permissions: self
+                .permissions
+                .clone()
+                .or_else(|| base.permissions.clone()),
             network: self.network.or(base.network),
         }
     }
 
     /// The mode these keys make, when any is set.
-    fn mode(&self, k: &HarnessKnowledge, profile: Option<&str>) -> Option<ModeSetting> {
+    fn mode(&self, k: &HarnessKnowledge) -> Option<ModeSetting> {
         if !self.any() {
             return None;
         }
-        let profile_perms = self.permissions.as_ref().and_then(|(p, _)| k.codex_profile(p));
+        let profile_perms = self
+            .permissions
+            .as_ref()
+            .and_then(|(p, _)| k.codex_profile(p));
         let approval = self
             .approval
             .as_ref()
@@ -960,7 +1189,6 @@ impl CodexKeys {
             written.push("`network_access = true`".to_owned());
         }
         let written = written.join(" with ");
-        let _ = profile;
         // The finding points at the approval policy, the sandbox is the other place.
         let spans: Vec<Span> = [
             self.approval.as_ref().map(|(_, s)| *s),
@@ -1069,12 +1297,24 @@ impl Found {
             };
             for s in &def.sets {
                 let (key, v) = s.split_once('=').unwrap_or((s.as_str(), ""));
-                let v = if v == "{value}" { value.as_deref().unwrap_or("") } else { v };
+                let v = if v == "{value}" {
+                    value.as_deref().unwrap_or("")
+                } else {
+                    v
+                };
                 match key {
                     "allow" | "deny" => {
-                        let kind = if key == "allow" { RuleKind::Allow } else { RuleKind::Deny };
+                        let kind = if key == "allow" {
+                            RuleKind::Allow
+                        } else {
+                            RuleKind::Deny
+                        };
                         for rule in split_tool_list(value.as_deref().unwrap_or("")) {
-                            self.rules.push(ToolRule { kind, text: rule, span: vspan });
+                            self.rules.push(ToolRule {
+                                kind,
+                                text: rule,
+                                span: vspan,
+                            });
                         }
                     }
                     "add-dir" => {
@@ -1090,9 +1330,23 @@ impl Found {
                         if let Some((ck, cv)) = value.as_deref().and_then(|v| v.split_once('=')) {
                             let cv = cv.trim().trim_matches(['"', '\'']);
                             match ck.trim() {
-                                "approval_policy" => self.codex.approval = Some((cv.to_owned(), vspan, format!("`-c approval_policy={cv}`"))),
-                                "sandbox_mode" => self.codex.sandbox = Some((cv.to_owned(), vspan, format!("`-c sandbox_mode={cv}`"))),
-                                "sandbox_workspace_write.network_access" if cv == "true" => self.codex.network = Some(vspan),
+                                "approval_policy" => {
+                                    self.codex.approval = Some((
+                                        cv.to_owned(),
+                                        vspan,
+                                        format!("`-c approval_policy={cv}`"),
+                                    ))
+                                }
+                                "sandbox_mode" => {
+                                    self.codex.sandbox = Some((
+                                        cv.to_owned(),
+                                        vspan,
+                                        format!("`-c sandbox_mode={cv}`"),
+                                    ))
+                                }
+                                "sandbox_workspace_write.network_access" if cv == "true" => {
+                                    self.codex.network = Some(vspan)
+                                }
                                 _ => {}
                             }
                         }
@@ -1116,7 +1370,13 @@ impl Found {
     }
 
     /// The agent these settings make, owned by `workload`.
-    fn into_agent(mut self, workload: &str, path: &Arc<str>, span: Span, group: String) -> HarnessAgent {
+    fn into_agent(
+        mut self,
+        workload: &str,
+        path: &Arc<str>,
+        span: Span,
+        group: String,
+    ) -> HarnessAgent {
         if let Some(k) = HarnessKnowledge::builtin()
             && (self.codex.approval.is_some() || self.codex.sandbox.is_some())
         {
@@ -1136,19 +1396,30 @@ impl Found {
                         }
                         acc
                     });
-                let spans: Vec<Span> = [&c.approval, &c.sandbox].into_iter().flatten().map(|(_, s, _)| *s).collect();
+                let spans: Vec<Span> = [&c.approval, &c.sandbox]
+                    .into_iter()
+                    .flatten()
+                    .map(|(_, s, _)| *s)
+                    .collect();
                 let written = written.join(" with ");
                 let fires = row.bypass != Bypass::Never;
                 if let Some(first) = spans.first() {
                     self.modes.push(ModeSetting {
-                        name: format!("{}/{}", approval.unwrap_or("on-request"), sandbox.unwrap_or("workspace-write")),
+                        name: format!(
+                            "{}/{}",
+                            approval.unwrap_or("on-request"),
+                            sandbox.unwrap_or("workspace-write")
+                        ),
                         level: row.level,
                         bypass: row.bypass,
                         severity: row.severity.unwrap_or(Severity::Low),
                         means: row.means.clone(),
                         written: written.clone(),
                         span: *first,
-                        also: spans.get(1).filter(|s| *s != first).map(|s| setting(written.clone(), *s)),
+                        also: spans
+                            .get(1)
+                            .filter(|s| *s != first)
+                            .map(|s| setting(written.clone(), *s)),
                     });
                 }
                 // A flag with a report of its own adds nothing when the settings it
@@ -1178,9 +1449,9 @@ fn command_settings(k: &HarnessKnowledge, cmd: &[Word]) -> Option<Found> {
     let mut i = 0;
     while i < cmd.len() {
         let t = cmd[i].text.as_str();
-        let assignment = t
-            .split_once('=')
-            .is_some_and(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let assignment = t.split_once('=').is_some_and(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
         let duration = t.chars().next().is_some_and(|c| c.is_ascii_digit());
         if assignment || WRAPPERS.contains(&t) || (i > 0 && (t.starts_with('-') || duration)) {
             i += 1;
@@ -1204,7 +1475,10 @@ fn command_settings(k: &HarnessKnowledge, cmd: &[Word]) -> Option<Found> {
                 .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '"' | '\''))
                 .filter(|t| !t.is_empty())
                 .map(move |t| {
-                    let t = t.split_once('=').filter(|(n, _)| !n.starts_with('-')).map_or(t, |(_, v)| v);
+                    let t = t
+                        .split_once('=')
+                        .filter(|(n, _)| !n.starts_with('-'))
+                        .map_or(t, |(_, v)| v);
                     Word {
                         text: t.to_owned(),
                         span: w.span,
@@ -1218,7 +1492,11 @@ fn command_settings(k: &HarnessKnowledge, cmd: &[Word]) -> Option<Found> {
             let mut found = Found::new(&def.harness);
             found.started_by = name.to_owned();
             found.flags(k, &tokens[j..]);
-            if found.modes.is_empty() && found.rules.is_empty() && found.reports.is_empty() && found.codex.approval.is_none() {
+            if found.modes.is_empty()
+                && found.rules.is_empty()
+                && found.reports.is_empty()
+                && found.codex.approval.is_none()
+            {
                 continue;
             }
             return Some(found);
@@ -1259,9 +1537,17 @@ mod tests {
         for f in &k.flag {
             for line in &f.fires {
                 let ws = words(line);
-                let found: Vec<Found> = commands(&ws).into_iter().filter_map(|c| command_settings(k, c)).collect();
+                let found: Vec<Found> = commands(&ws)
+                    .into_iter()
+                    .filter_map(|c| command_settings(k, c))
+                    .collect();
                 assert!(
-                    found.iter().any(|x| !x.modes.is_empty() || !x.rules.is_empty() || !x.dirs.is_empty() || !x.reports.is_empty() || x.codex.approval.is_some() || x.codex.sandbox.is_some()),
+                    found.iter().any(|x| !x.modes.is_empty()
+                        || !x.rules.is_empty()
+                        || !x.dirs.is_empty()
+                        || !x.reports.is_empty()
+                        || x.codex.approval.is_some()
+                        || x.codex.sandbox.is_some()),
                     "{line}: no setting from {:?}",
                     f.names
                 );
@@ -1269,7 +1555,12 @@ mod tests {
             for line in &f.silent {
                 let m = modes_of(line);
                 assert!(
-                    m.iter().all(|name| k.mode.iter().any(|d| d.name == *name && d.bypass == Bypass::Never) || name.ends_with("/workspace-write") || name.ends_with("/read-only")),
+                    m.iter().all(|name| k
+                        .mode
+                        .iter()
+                        .any(|d| d.name == *name && d.bypass == Bypass::Never)
+                        || name.ends_with("/workspace-write")
+                        || name.ends_with("/read-only")),
                     "{line}: {m:?}"
                 );
             }
@@ -1278,14 +1569,32 @@ mod tests {
 
     #[test]
     fn command_lines() {
-        assert_eq!(modes_of("cd app && exec claude -p --dangerously-skip-permissions \"x\""), vec!["bypassPermissions"]);
-        assert_eq!(modes_of("codex exec -a never -s danger-full-access task"), vec!["never/danger-full-access"]);
-        assert_eq!(modes_of("timeout 1200 gemini --approval-mode yolo -p x"), vec!["yolo"]);
-        assert_eq!(modes_of("npx -y @google/gemini-cli --yolo -p x"), vec!["yolo"]);
+        assert_eq!(
+            modes_of("cd app && exec claude -p --dangerously-skip-permissions \"x\""),
+            vec!["bypassPermissions"]
+        );
+        assert_eq!(
+            modes_of("codex exec -a never -s danger-full-access task"),
+            vec!["never/danger-full-access"]
+        );
+        assert_eq!(
+            modes_of("timeout 1200 gemini --approval-mode yolo -p x"),
+            vec!["yolo"]
+        );
+        assert_eq!(
+            modes_of("npx -y @google/gemini-cli --yolo -p x"),
+            vec!["yolo"]
+        );
         assert!(modes_of("apt-get install -y git").is_empty());
         assert!(modes_of("echo 'never use --dangerously-skip-permissions'").is_empty());
-        assert_eq!(modes_of("codex --full-auto task"), vec!["on-request/workspace-write", "--full-auto"]);
-        assert_eq!(modes_of("codex --full-auto --sandbox danger-full-access task"), vec!["on-request/danger-full-access"]);
+        assert_eq!(
+            modes_of("codex --full-auto task"),
+            vec!["on-request/workspace-write", "--full-auto"]
+        );
+        assert_eq!(
+            modes_of("codex --full-auto --sandbox danger-full-access task"),
+            vec!["on-request/danger-full-access"]
+        );
     }
 
     #[test]
@@ -1302,6 +1611,9 @@ mod tests {
         let w = json_array_words(raw, 10);
         assert_eq!(w.len(), 3);
         assert_eq!(w[2].text, "--dangerously-bypass-approvals-and-sandbox");
-        assert_eq!(&raw[(w[1].span.start as usize - 10)..(w[1].span.end as usize - 10)], "\"exec\"");
+        assert_eq!(
+            &raw[(w[1].span.start as usize - 10)..(w[1].span.end as usize - 10)],
+            "\"exec\""
+        );
     }
 }
