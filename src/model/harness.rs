@@ -117,8 +117,6 @@ pub struct ActionDef {
     pub allow: Vec<String>,
     #[serde(default)]
     pub deny: Vec<String>,
-    #[serde(default)]
-    pub settings: Vec<String>,
     /// `setting=input`: an input that sets one harness setting (`sandbox=sandbox`).
     #[serde(default)]
     pub inputs: Vec<String>,
