@@ -972,6 +972,10 @@ impl HarnessAgent {
     }
 }
 
+/// How many allow and deny rules of one settings folder are compared with each other:
+/// a hostile file with tens of thousands of each would otherwise cost their product.
+const MAX_RULES: usize = 2000;
+
 /// Harness settings of a file, or of the project.
 #[derive(Debug, Default, Clone)]
 pub struct HarnessFacts {
@@ -1001,10 +1005,12 @@ impl HarnessFacts {
             .group(group)
             .flat_map(|a| a.rules.iter())
             .filter(|r| r.kind == RuleKind::Deny)
+            .take(MAX_RULES)
             .collect();
         self.group(group)
             .flat_map(|a| a.rules.iter().map(move |r| (a, r)))
             .filter(|(_, r)| r.kind == RuleKind::Allow)
+            .take(MAX_RULES)
             .filter(|(_, r)| !denies.iter().any(|d| rule_covers(&d.text, &r.text)))
             .collect()
     }
@@ -1014,7 +1020,9 @@ impl HarnessFacts {
     pub fn partial_denies<'a>(&'a self, group: &'a str, rule: &str) -> Vec<&'a ToolRule> {
         self.group(group)
             .flat_map(|a| a.rules.iter())
-            .filter(|d| d.kind == RuleKind::Deny && rule_covers(rule, &d.text))
+            .filter(|d| d.kind == RuleKind::Deny)
+            .take(MAX_RULES)
+            .filter(|d| rule_covers(rule, &d.text))
             .collect()
     }
 

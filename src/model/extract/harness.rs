@@ -75,6 +75,16 @@ fn head_span(root: &Node) -> Span {
     root.entries().first().map_or(root.span, |e| e.key.span)
 }
 
+/// A rule or path as written, with any credential in it masked: allow lists that grew
+/// by clicking "always allow" hold whole commands, tokens included, and these texts go
+/// into findings, inventories and suggested declarations.
+fn shown(text: &str) -> String {
+    if text.len() < 16 {
+        return text.to_owned();
+    }
+    crate::model::catalog::redact_text(text)
+}
+
 fn setting(text: impl Into<String>, span: Span) -> Setting {
     Setting {
         text: text.into(),
@@ -261,7 +271,7 @@ impl Extract<'_> {
             for (text, span) in strings(perms.and_then(|p| p.get(key))) {
                 a.rules.push(ToolRule {
                     kind,
-                    text: text.to_owned(),
+                    text: shown(text),
                     span,
                 });
             }
@@ -271,7 +281,7 @@ impl Extract<'_> {
             for (text, span) in strings(node) {
                 a.dirs.push(DirGrant {
                     kind: DirKind::Additional,
-                    path: text.to_owned(),
+                    path: shown(text),
                     span,
                 });
             }
@@ -360,7 +370,7 @@ impl Extract<'_> {
         for (text, span) in strings(prefs.get("localAgentModeTrustedFolders")) {
             a.dirs.push(DirGrant {
                 kind: DirKind::TrustedFolder,
-                path: text.to_owned(),
+                path: shown(text),
                 span,
             });
         }
@@ -393,7 +403,7 @@ impl Extract<'_> {
         for (text, span) in strings(root.get_path(&["sandbox_workspace_write", "writable_roots"])) {
             base.dirs.push(DirGrant {
                 kind: DirKind::WritableRoot,
-                path: text.to_owned(),
+                path: shown(text),
                 span,
             });
         }
@@ -403,7 +413,7 @@ impl Extract<'_> {
             {
                 base.dirs.push(DirGrant {
                     kind: DirKind::TrustedProject,
-                    path: path.to_owned(),
+                    path: shown(path),
                     span: e.key.span,
                 });
             }
@@ -507,7 +517,7 @@ impl Extract<'_> {
             for (text, span) in strings(Some(node)) {
                 a.rules.push(ToolRule {
                     kind: RuleKind::Allow,
-                    text: text.to_owned(),
+                    text: shown(text),
                     span,
                 });
             }
@@ -521,7 +531,7 @@ impl Extract<'_> {
             for (text, span) in strings(Some(node)) {
                 a.rules.push(ToolRule {
                     kind: RuleKind::Deny,
-                    text: text.to_owned(),
+                    text: shown(text),
                     span,
                 });
             }
@@ -532,7 +542,7 @@ impl Extract<'_> {
         for (text, span) in strings(dirs) {
             a.dirs.push(DirGrant {
                 kind: DirKind::Additional,
-                path: text.to_owned(),
+                path: shown(text),
                 span,
             });
         }
@@ -727,7 +737,7 @@ impl Extract<'_> {
                                     let span = self.span_in(n, &rule);
                                     found.rules.push(ToolRule {
                                         kind,
-                                        text: rule,
+                                        text: shown(&rule),
                                         span,
                                     });
                                 }
@@ -975,7 +985,10 @@ impl Extract<'_> {
         shell_words(text)
             .into_iter()
             .map(|w| {
-                let span = match raw.get(cursor..).and_then(|r| r.find(w.text.as_str())) {
+                // Look a bounded way ahead: a word written with escapes is not found
+                // verbatim, and searching to the end for each would be quadratic.
+                let window = raw.get(cursor..raw.len().min(cursor + 4096));
+                let span = match window.and_then(|r| r.find(w.text.as_str())) {
                     Some(i) if !w.text.is_empty() && w.text != ";" => {
                         let start = raw_span.start as usize + cursor + i;
                         cursor += i + w.text.len();
@@ -1291,7 +1304,7 @@ impl Found {
             } else {
                 (None, w.span)
             };
-            let shown = match &value {
+            let as_written = match &value {
                 Some(v) => format!("`{name} {v}`"),
                 None => format!("`{name}`"),
             };
@@ -1312,7 +1325,7 @@ impl Found {
                         for rule in split_tool_list(value.as_deref().unwrap_or("")) {
                             self.rules.push(ToolRule {
                                 kind,
-                                text: rule,
+                                text: shown(&rule),
                                 span: vspan,
                             });
                         }
@@ -1321,7 +1334,7 @@ impl Found {
                         if let Some(v) = &value {
                             self.dirs.push(DirGrant {
                                 kind: DirKind::Additional,
-                                path: v.clone(),
+                                path: shown(v),
                                 span: vspan,
                             });
                         }
@@ -1351,7 +1364,7 @@ impl Found {
                             }
                         }
                     }
-                    _ => self.set(k, key, v, shown.clone(), vspan),
+                    _ => self.set(k, key, v, as_written.clone(), vspan),
                 }
             }
             if let Some(sev) = def.report {
@@ -1361,7 +1374,7 @@ impl Found {
                     bypass: Bypass::Always,
                     severity: sev,
                     means: def.means.clone().unwrap_or_default(),
-                    written: shown,
+                    written: as_written,
                     span: w.span,
                     also: None,
                 });
@@ -1603,6 +1616,18 @@ mod tests {
             split_tool_list("Read,Edit, Bash(git commit:*) \"Bash(npm run test)\""),
             vec!["Read", "Edit", "Bash(git commit:*)", "Bash(npm run test)"]
         );
+    }
+
+    #[test]
+    fn credentials_in_rules_are_masked() {
+        let mut rng = crate::model::catalog::tests::FakeRng::new(12);
+        let token = crate::model::catalog::tests::expand("ghp_{alnum:36}", &mut rng);
+        let text =
+            format!("Bash(curl -H \"Authorization: token {token}\" https://api.github.com/user)");
+        let masked = shown(&text);
+        assert!(!masked.contains(&token), "{masked}");
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(shown("Bash(npm test:*)"), "Bash(npm test:*)");
     }
 
     #[test]
