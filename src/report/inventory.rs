@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::findings::{Finding, sanitize};
-use crate::model::facts::{Identity, Workload};
+use crate::model::facts::Workload;
+use crate::model::identity::Identity;
 use crate::scan::ScanResult;
 
 #[derive(Debug, Serialize)]
@@ -89,7 +90,7 @@ impl Inventory {
                 line,
                 agent: w.agent.clone(),
                 identities: ids,
-                grants: crate::model::grants::held_by(&result.facts, w)
+                grants: crate::model::facts::held_by(&result.facts, w)
                     .into_iter()
                     .map(|g| short(&g.what))
                     .collect(),
@@ -358,7 +359,7 @@ struct Holdings {
     k8s_verbs: Vec<String>,
     k8s_resources: Vec<String>,
     k8s_namespaces: Vec<String>,
-    github: BTreeMap<String, crate::model::scope::AccessLevel>,
+    github: BTreeMap<String, crate::model::grants::AccessLevel>,
     oauth: Vec<String>,
     mcp_servers: Vec<String>,
     mcp_roots: Vec<String>,
@@ -492,7 +493,7 @@ pub fn suggest(result: &ScanResult) -> String {
         }
         names.push(name.clone());
         let mut held = Holdings::default();
-        for g in crate::model::grants::held_by(&result.facts, w) {
+        for g in crate::model::facts::held_by(&result.facts, w) {
             held.add(&g.what);
         }
         let why = w.agent.as_deref().unwrap_or("");
