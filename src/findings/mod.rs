@@ -96,7 +96,7 @@ pub struct Finding {
     mask: Vec<(Span, usize)>,
     /// For a grant: the identities that hold it (scoped references until the identity
     /// graph resolves them), so the project pass can name the agents that use them.
-    holders: Vec<crate::model::facts::Identity>,
+    holders: Vec<crate::model::identity::Identity>,
     /// Whether the rule already found, in the same file, that an agent holds the grant.
     agent_context: bool,
 }
@@ -157,7 +157,7 @@ impl Finding {
     }
 
     /// For a grant: the identities holding it.
-    pub(crate) fn holders(&self) -> &[crate::model::facts::Identity] {
+    pub(crate) fn holders(&self) -> &[crate::model::identity::Identity] {
         &self.holders
     }
 
@@ -300,7 +300,7 @@ impl FindingBuilder {
     }
 
     /// The identities that hold the grant this finding is about.
-    pub(crate) fn holders(mut self, holders: Vec<crate::model::facts::Identity>) -> Self {
+    pub(crate) fn holders(mut self, holders: Vec<crate::model::identity::Identity>) -> Self {
         self.finding.holders = holders;
         self
     }

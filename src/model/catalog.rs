@@ -12,8 +12,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
-use crate::findings::{Confidence, Redacted, Severity, secret_hash};
+use crate::model::rating::{Confidence, Severity};
 use crate::syntax::source::Span;
+use crate::syntax::text::{Redacted, secret_hash};
 
 /// Built-in catalog files, embedded at build time.
 const BUILTIN: &[(&str, &str)] = &[(

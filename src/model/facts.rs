@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use crate::model::grants::{Grant, Holder};
+use crate::model::identity::{Alias, IdentityUse};
 use crate::syntax::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,88 +57,12 @@ pub struct Workload {
     pub harness: Option<String>,
 }
 
-/// An identity a workload runs as or holds, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentityUse {
-    pub identity: Identity,
-    pub span: Span,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Identity {
-    /// A Kubernetes service account; `implicit` when the pod spec names none.
-    K8sServiceAccount {
-        namespace: String,
-        name: String,
-        implicit: bool,
-    },
-    /// A key of a Kubernetes Secret (`secretKeyRef`).
-    K8sSecretKey {
-        namespace: String,
-        secret: String,
-        key: String,
-    },
-    /// A GitHub Actions secret (`${{ secrets.NAME }}`).
-    GithubSecret(String),
-    /// An AWS role, by name when known (from an ARN or a definition), else by its
-    /// scoped Terraform address or CloudFormation logical id until resolved.
-    AwsRole(String),
-    /// A GCP service account, by account id when known.
-    GcpServiceAccount(String),
-    /// An Azure user-assigned managed identity.
-    AzureIdentity(String),
-    /// A literal credential, by hash; `label` is its redacted form and format name.
-    Credential { hash: String, label: String },
-}
-
-impl Identity {
-    /// A stable text for fingerprints: the description, or the hash for a literal
-    /// credential (two credentials with the same redacted form stay apart).
-    pub fn key(&self) -> String {
-        match self {
-            Identity::Credential { hash, .. } => format!("credential:{hash}"),
-            other => other.describe(),
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Identity::K8sServiceAccount {
-                namespace,
-                name,
-                implicit,
-            } => {
-                if *implicit {
-                    format!("the default service account of namespace `{namespace}`")
-                } else {
-                    format!("service account `{namespace}/{name}`")
-                }
-            }
-            Identity::K8sSecretKey {
-                namespace,
-                secret,
-                key,
-            } => format!("secret `{namespace}/{secret}` key `{key}`"),
-            Identity::GithubSecret(name) => format!("GitHub secret `{name}`"),
-            Identity::AwsRole(name) => format!("AWS role `{}`", display_key(name)),
-            Identity::GcpServiceAccount(id) => format!("GCP service account `{}`", display_key(id)),
-            Identity::AzureIdentity(id) => format!("Azure managed identity `{}`", display_key(id)),
-            Identity::Credential { label, .. } => format!("literal credential ({label})"),
-        }
-    }
-}
-
-/// An unresolved key reads `scope:address`; show the address only.
-fn display_key(key: &str) -> &str {
-    key.rsplit(':').next().unwrap_or(key)
-}
-
 /// Facts extracted from one file.
 #[derive(Debug, Default)]
 pub struct FileFacts {
     pub workloads: Vec<Workload>,
     /// Identities defined here (roles, service accounts), to resolve references.
-    pub definitions: Vec<crate::model::extract::iac::Definition>,
+    pub definitions: Vec<crate::model::identity::Definition>,
     /// Identities that stand for others (a Kubernetes service account annotated with
     /// an AWS role or a GCP service account).
     pub aliases: Vec<Alias>,
@@ -144,15 +70,6 @@ pub struct FileFacts {
     pub grants: crate::model::grants::Grants,
     /// What agent harnesses let their agents do here (see [`crate::model::harness`]).
     pub harness: crate::model::harness::HarnessFacts,
-}
-
-/// `from` acts as `to`: every workload running as `from` also holds `to`.
-#[derive(Debug, Clone)]
-pub struct Alias {
-    pub from: Identity,
-    pub to: Identity,
-    pub path: Arc<str>,
-    pub span: Span,
 }
 
 impl FileFacts {
@@ -169,7 +86,7 @@ impl FileFacts {
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
     pub workloads: Vec<Workload>,
-    pub definitions: Vec<crate::model::extract::iac::Definition>,
+    pub definitions: Vec<crate::model::identity::Definition>,
     pub aliases: Vec<Alias>,
     /// Grants of every file, joined across files by [`crate::model::grants::Grants::resolve`].
     pub grants: crate::model::grants::Grants,
@@ -177,10 +94,83 @@ pub struct ProjectFacts {
     pub harness: crate::model::harness::HarnessFacts,
 }
 
-// Re-exported where rules and reports already look for them.
-pub use crate::model::agent::{AGENT_ACTIONS, agent_marker};
-pub use crate::model::extract::{
-    McpServer, PodSpec, binding_subjects, env_pairs, extract, github_secret_refs,
-    is_placeholder_value, mcp_servers, pod_spec,
-};
-pub use crate::model::people::{CredentialLocation, credential_location, personal_login};
+/// Every grant `w` holds: through the identities it runs as, or directly.
+pub fn held_by<'a>(project: &'a ProjectFacts, w: &Workload) -> Vec<&'a Grant> {
+    project
+        .grants
+        .grants
+        .iter()
+        .filter(|g| match &g.holder {
+            Holder::Workload { name, path } => *name == w.name && *path == w.path,
+            Holder::Identity(id) => w.identities.iter().any(|u| &u.identity == id),
+        })
+        .collect()
+}
+
+/// What a workload holds that makes an agent without a human in the loop critical: a
+/// person's credential, or write access to a cloud account or cluster. Each with the
+/// grant and a few words on what it is.
+pub fn person_or_cloud_write<'a>(
+    project: &'a ProjectFacts,
+    workload: &str,
+    path: &Arc<str>,
+) -> Vec<(&'a Grant, String)> {
+    let Some(w) = project
+        .workloads
+        .iter()
+        .find(|w| w.name == workload && w.path == *path)
+    else {
+        return Vec::new();
+    };
+    let k = crate::model::knowledge::Knowledge::builtin();
+    held_by(project, w)
+        .into_iter()
+        .filter_map(|g| {
+            let what = match &g.what {
+                crate::model::grants::What::HumanCredential { label } => {
+                    format!("a person's credential ({label})")
+                }
+                crate::model::grants::What::Aws { actions, .. } => {
+                    let write = actions.iter().find(|a| {
+                        a.text == "*"
+                            || a.text.ends_with(":*")
+                            || k.is_some_and(|k| k.aws_sensitive_in(&a.text).is_some())
+                    })?;
+                    format!("AWS access including `{}`", write.text)
+                }
+                crate::model::grants::What::AwsManaged { arn } => {
+                    k.and_then(|k| k.aws_admin_policy(arn))?;
+                    format!("the AWS managed policy `{arn}`")
+                }
+                crate::model::grants::What::Gcp { role, scope } => {
+                    k.and_then(|k| k.gcp_role(role))?;
+                    format!("the GCP role `{role}` on `{scope}`")
+                }
+                crate::model::grants::What::Azure { role, scope } => {
+                    k.and_then(|k| k.azure_role(role))?;
+                    format!("the Azure role `{role}` on `{scope}`")
+                }
+                crate::model::grants::What::K8s {
+                    verbs, resources, ..
+                } => {
+                    let write = verbs.iter().find(|v| {
+                        matches!(
+                            v.as_str(),
+                            "*" | "create" | "update" | "patch" | "delete" | "deletecollection"
+                        )
+                    })?;
+                    format!(
+                        "Kubernetes `{write}` on {}",
+                        resources
+                            .iter()
+                            .map(|r| format!("`{r}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+                _ => return None,
+            };
+            Some((g, what))
+        })
+        .collect()
+}

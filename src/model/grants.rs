@@ -11,8 +11,9 @@
 
 use std::sync::Arc;
 
-use crate::model::facts::{Identity, ProjectFacts, Workload};
-use crate::model::scope::AccessLevel;
+use serde::Deserialize;
+
+use crate::model::identity::Identity;
 use crate::syntax::source::Span;
 
 /// Who holds a grant: an identity (joined across files), or one workload directly.
@@ -147,19 +148,6 @@ impl Grants {
     }
 }
 
-/// Every grant `w` holds: through the identities it runs as, or directly.
-pub fn held_by<'a>(project: &'a ProjectFacts, w: &Workload) -> Vec<&'a Grant> {
-    project
-        .grants
-        .grants
-        .iter()
-        .filter(|g| match &g.holder {
-            Holder::Workload { name, path } => *name == w.name && *path == w.path,
-            Holder::Identity(id) => w.identities.iter().any(|u| &u.identity == id),
-        })
-        .collect()
-}
-
 /// A name as written, with its span.
 pub(crate) fn written(text: &str, span: Span) -> Written {
     Written {
@@ -168,68 +156,29 @@ pub(crate) fn written(text: &str, span: Span) -> Written {
     }
 }
 
-/// What a workload holds that makes an agent without a human in the loop critical: a
-/// person's credential, or write access to a cloud account or cluster. Each with the
-/// grant and a few words on what it is.
-pub fn person_or_cloud_write<'a>(
-    project: &'a ProjectFacts,
-    workload: &str,
-    path: &Arc<str>,
-) -> Vec<(&'a Grant, String)> {
-    let Some(w) = project
-        .workloads
-        .iter()
-        .find(|w| w.name == workload && w.path == *path)
-    else {
-        return Vec::new();
-    };
-    let k = crate::model::knowledge::Knowledge::builtin();
-    held_by(project, w)
-        .into_iter()
-        .filter_map(|g| {
-            let what = match &g.what {
-                What::HumanCredential { label } => format!("a person's credential ({label})"),
-                What::Aws { actions, .. } => {
-                    let write = actions.iter().find(|a| {
-                        a.text == "*"
-                            || a.text.ends_with(":*")
-                            || k.is_some_and(|k| k.aws_sensitive_in(&a.text).is_some())
-                    })?;
-                    format!("AWS access including `{}`", write.text)
-                }
-                What::AwsManaged { arn } => {
-                    k.and_then(|k| k.aws_admin_policy(arn))?;
-                    format!("the AWS managed policy `{arn}`")
-                }
-                What::Gcp { role, scope } => {
-                    k.and_then(|k| k.gcp_role(role))?;
-                    format!("the GCP role `{role}` on `{scope}`")
-                }
-                What::Azure { role, scope } => {
-                    k.and_then(|k| k.azure_role(role))?;
-                    format!("the Azure role `{role}` on `{scope}`")
-                }
-                What::K8s {
-                    verbs, resources, ..
-                } => {
-                    let write = verbs.iter().find(|v| {
-                        matches!(
-                            v.as_str(),
-                            "*" | "create" | "update" | "patch" | "delete" | "deletecollection"
-                        )
-                    })?;
-                    format!(
-                        "Kubernetes `{write}` on {}",
-                        resources
-                            .iter()
-                            .map(|r| format!("`{r}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }
-                _ => return None,
-            };
-            Some((g, what))
-        })
-        .collect()
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessLevel {
+    None,
+    Read,
+    Write,
+}
+
+impl AccessLevel {
+    pub fn parse(s: &str) -> Option<AccessLevel> {
+        match s {
+            "none" => Some(AccessLevel::None),
+            "read" => Some(AccessLevel::Read),
+            "write" => Some(AccessLevel::Write),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::None => "none",
+            AccessLevel::Read => "read",
+            AccessLevel::Write => "write",
+        }
+    }
 }

@@ -11,6 +11,7 @@ pub mod facts;
 pub mod grants;
 pub mod harness;
 pub mod iam;
+pub mod identity;
 pub mod knowledge;
 pub mod people;
 pub mod rating;

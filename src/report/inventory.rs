@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::findings::{Finding, sanitize};
-use crate::model::facts::{Identity, Workload};
+use crate::model::facts::Workload;
+use crate::model::identity::Identity;
 use crate::scan::ScanResult;
 
 #[derive(Debug, Serialize)]
@@ -59,7 +60,7 @@ fn harness_entry(result: &ScanResult, w: &Workload) -> Option<HarnessEntry> {
     let mut mode: Option<(&str, u8)> = None;
     let mut broad = Vec::new();
     let mut narrow = Vec::new();
-    for g in crate::model::grants::held_by(&result.facts, w) {
+    for g in crate::model::facts::held_by(&result.facts, w) {
         match &g.what {
             What::HarnessMode { mode: m, level, .. } if mode.is_none_or(|(_, l)| *level > l) => {
                 mode = Some((m.as_str(), *level));
@@ -147,7 +148,7 @@ impl Inventory {
                 line,
                 agent: w.agent.clone(),
                 identities: ids,
-                grants: crate::model::grants::held_by(&result.facts, w)
+                grants: crate::model::facts::held_by(&result.facts, w)
                     .into_iter()
                     .filter(|g| {
                         !matches!(
@@ -457,7 +458,7 @@ struct Holdings {
     k8s_verbs: Vec<String>,
     k8s_resources: Vec<String>,
     k8s_namespaces: Vec<String>,
-    github: BTreeMap<String, crate::model::scope::AccessLevel>,
+    github: BTreeMap<String, crate::model::grants::AccessLevel>,
     oauth: Vec<String>,
     mcp_servers: Vec<String>,
     mcp_roots: Vec<String>,
@@ -620,7 +621,7 @@ pub fn suggest(result: &ScanResult) -> String {
         }
         names.push(name.clone());
         let mut held = Holdings::default();
-        for g in crate::model::grants::held_by(&result.facts, w) {
+        for g in crate::model::facts::held_by(&result.facts, w) {
             held.add(&g.what);
         }
         let why = w.agent.as_deref().unwrap_or("");

@@ -1,5 +1,6 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::facts::{agent_marker, personal_login};
+use crate::model::agent::agent_marker;
+use crate::model::people::personal_login;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::node_at;

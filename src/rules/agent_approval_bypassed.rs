@@ -1,5 +1,5 @@
 use crate::findings::{Confidence, Finding, Severity};
-use crate::model::grants::person_or_cloud_write;
+use crate::model::facts::person_or_cloud_write;
 use crate::model::harness::{
     ApprovalVia, Bypass, HarnessAgent, HarnessKnowledge, ToolClass, unrestricted_rule,
 };

@@ -1,5 +1,5 @@
 use crate::findings::Finding;
-use crate::model::facts::{McpServer, mcp_servers, pod_spec};
+use crate::model::extract::{McpServer, mcp_servers, pod_spec};
 use crate::model::harness::{HarnessKnowledge, ToolClass};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;

@@ -1,6 +1,6 @@
 use crate::findings::{Finding, Severity};
+use crate::model::agent::agent_marker;
 use crate::model::extract::iac::tf_resources;
-use crate::model::facts::agent_marker;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node};

@@ -1,5 +1,5 @@
 use crate::findings::{Confidence, Finding, Severity};
-use crate::model::facts::mcp_servers;
+use crate::model::extract::mcp_servers;
 use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;

@@ -4,7 +4,8 @@
 
 use crate::findings::{Confidence, Finding};
 use crate::model::catalog::{CredentialMatch, CredentialSpec, Principal};
-use crate::model::facts::{Identity, Workload};
+use crate::model::facts::Workload;
+use crate::model::identity::Identity;
 use crate::rules::{FileCx, RuleMeta};
 use crate::syntax::source::Span;
 

@@ -1,5 +1,5 @@
 use crate::findings::{Finding, Severity};
-use crate::model::facts::pod_spec;
+use crate::model::extract::pod_spec;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Node;

@@ -1,5 +1,5 @@
 use crate::findings::{Finding, Redacted};
-use crate::model::facts::Identity;
+use crate::model::identity::Identity;
 use crate::rules::personal_identity::dsn_logins;
 use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule};
 use crate::syntax::classify::FileKind;
@@ -149,7 +149,7 @@ impl Rule for GenericSharedAccount {
                     return;
                 };
                 let value = value.trim();
-                if let Some(role) = crate::model::extract::iac::role_name_from_arn(value) {
+                if let Some(role) = crate::model::identity::role_name_from_arn(value) {
                     if let Some(g) = generic_account(role) {
                         push(
                             role,
@@ -158,7 +158,7 @@ impl Rule for GenericSharedAccount {
                             format!("sets `{key}` to the AWS role"),
                         );
                     }
-                } else if let Some(id) = crate::model::extract::iac::gcp_account_id(value) {
+                } else if let Some(id) = crate::model::identity::gcp_account_id(value) {
                     if let Some(g) = generic_account(id) {
                         push(
                             id,

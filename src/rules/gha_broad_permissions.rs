@@ -1,5 +1,6 @@
 use crate::findings::{Confidence, Finding, Severity};
-use crate::model::facts::{WorkloadKind, github_secret_refs};
+use crate::model::extract::github_secret_refs;
+use crate::model::facts::WorkloadKind;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Entry, Node};

@@ -1,5 +1,6 @@
 use crate::findings::{Confidence, Finding};
-use crate::model::grants::{Holder, What, held_by};
+use crate::model::facts::held_by;
+use crate::model::grants::{Holder, What};
 use crate::model::scope::{declarations_for, excess};
 use crate::rules::{FindingBuilder, ProjectCx, Rule};
 

@@ -1,6 +1,7 @@
 use crate::findings::{Confidence, Finding};
-use crate::model::facts::{FileFacts, Identity};
+use crate::model::facts::FileFacts;
 use crate::model::iam::{Principal, policies};
+use crate::model::identity::Identity;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node};

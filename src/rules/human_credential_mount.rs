@@ -1,5 +1,6 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::facts::{CredentialLocation, credential_location, mcp_servers, pod_spec};
+use crate::model::extract::{mcp_servers, pod_spec};
+use crate::model::people::{CredentialLocation, credential_location};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node};

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::findings::{Finding, Severity};
-use crate::model::facts::github_secret_refs;
+use crate::model::extract::github_secret_refs;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::doc::{Node, Value};
 use crate::syntax::source::Span;

@@ -1,7 +1,8 @@
 use std::collections::BTreeMap;
 
 use crate::findings::Finding;
-use crate::model::facts::{Identity, Workload};
+use crate::model::facts::Workload;
+use crate::model::identity::Identity;
 use crate::rules::{FindingBuilder, ProjectCx, Rule};
 use crate::syntax::source::Span;
 

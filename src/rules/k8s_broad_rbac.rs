@@ -1,5 +1,6 @@
 use crate::findings::{Finding, Severity};
-use crate::model::facts::{Identity, Workload};
+use crate::model::facts::Workload;
+use crate::model::identity::Identity;
 use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;

@@ -1,5 +1,5 @@
 use crate::findings::{Finding, Redacted, Severity};
-use crate::model::facts::is_placeholder_value;
+use crate::model::extract::is_placeholder_value;
 use crate::rules::{FileCx, Rule, RuleMeta};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Node, Value};

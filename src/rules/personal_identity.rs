@@ -1,5 +1,5 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::facts::personal_login;
+use crate::model::people::personal_login;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node, PathSeg, path_string};
@@ -455,7 +455,7 @@ mod tests {
                         let t = format!("{a}{b}{c}{d}");
                         let _ = personal_login(&t);
                         let _ = dsn_logins(&t);
-                        let _ = crate::model::facts::credential_location(&t);
+                        let _ = crate::model::people::credential_location(&t);
                         n += 1;
                     }
                 }

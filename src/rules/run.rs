@@ -6,7 +6,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::findings::{Family, Finding, Label};
-use crate::model::facts::{ProjectFacts, Workload, binding_subjects};
+use crate::model::extract::binding_subjects;
+use crate::model::facts::{ProjectFacts, Workload};
 use crate::syntax::classify::FileKind;
 use crate::syntax::source::Span;
 

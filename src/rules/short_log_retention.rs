@@ -1,6 +1,6 @@
 use crate::findings::Finding;
+use crate::model::agent::agent_marker;
 use crate::model::extract::iac::tf_resources;
-use crate::model::facts::agent_marker;
 use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;

@@ -1,5 +1,5 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::facts::is_placeholder_value;
+use crate::model::extract::is_placeholder_value;
 use crate::rules::{FileCx, FindingBuilder, Rule, RuleMeta};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Node;

@@ -13,6 +13,7 @@ mod cli;
 mod demo;
 mod discovery;
 mod hostile;
+mod layers;
 mod pre_commit;
 mod redaction;
 mod rule_fixtures;

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::model::agent::AGENT_ACTIONS;
-use crate::model::facts::{FileFacts, Identity, IdentityUse, Workload, WorkloadKind};
+use crate::model::facts::{FileFacts, Workload, WorkloadKind};
+use crate::model::identity::{Identity, IdentityUse};
 use crate::syntax::doc::{Document, Node};
 
 use super::{Extract, github_secret_refs};
@@ -33,7 +34,7 @@ impl Extract<'_> {
                 {
                     identities.push(IdentityUse {
                         identity: Identity::AwsRole(
-                            crate::model::extract::iac::role_name_from_arn(arn)
+                            crate::model::identity::role_name_from_arn(arn)
                                 .unwrap_or(arn)
                                 .to_owned(),
                         ),
