@@ -678,8 +678,14 @@ impl HarnessKnowledge {
 /// `words` (the fixed part of a rule, the last word possibly partial) covers every
 /// command that starts with `launcher`.
 fn covers_launcher(words: &[&str], partial_last: bool, launcher: &[String]) -> bool {
-    if words.is_empty() || words.len() > launcher.len() {
+    if words.is_empty() {
         return false;
+    }
+    if words.len() > launcher.len() {
+        // `python -c 'import os; *`: past an inline-code flag, the fixed words are the
+        // start of the code, and whatever follows the wildcard can still be any code.
+        let code_flag = launcher.last().is_some_and(|l| l.starts_with('-'));
+        return code_flag && covers_launcher(&words[..launcher.len()], false, launcher);
     }
     words.iter().enumerate().all(|(i, w)| {
         let l = launcher[i].as_str();
