@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::model::grants::{Grant, Holder};
 use crate::model::identity::{Alias, IdentityUse};
+pub use crate::model::runtime::WorkloadKey;
 use crate::syntax::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,8 @@ pub struct Workload {
     /// Why it looks like an AI agent, when it does.
     pub agent: Option<String>,
     pub identities: Vec<IdentityUse>,
+    /// What it is, typed: match workloads on this, never on `name`.
+    pub key: WorkloadKey,
 }
 
 /// Facts extracted from one file.
@@ -61,9 +64,25 @@ pub struct FileFacts {
     pub aliases: Vec<Alias>,
     /// What identities and workloads are granted here (see [`crate::model::grants`]).
     pub grants: crate::model::grants::Grants,
+    /// What the workloads run with: pod specs, compose services, MCP server arguments,
+    /// workflow steps, Dockerfile copies (see [`crate::model::runtime`]).
+    pub(crate) runtime: crate::model::runtime::Runtime,
+    /// Environment variables, connection logins, run-as settings and kubeconfig users
+    /// in any format (see [`crate::model::settings`]).
+    pub(crate) settings: crate::model::settings::Settings,
+    /// Audit trail settings (see [`crate::model::audit`]).
+    pub(crate) audit: crate::model::audit::AuditFacts,
+    /// Who may take on roles: trust policies and role bindings (see
+    /// [`crate::model::trust`]).
+    pub(crate) trust: crate::model::trust::TrustFacts,
 }
 
 impl FileFacts {
+    /// The first workload of this file with `key`.
+    pub(crate) fn workload(&self, key: &WorkloadKey) -> Option<&Workload> {
+        self.workloads.iter().find(|w| &w.key == key)
+    }
+
     /// The innermost workload whose definition contains `span`.
     pub fn workload_at(&self, span: Span) -> Option<&Workload> {
         self.workloads

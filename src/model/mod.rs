@@ -5,6 +5,7 @@
 //! [`crate::syntax`].
 
 pub mod agent;
+pub mod audit;
 pub mod catalog;
 pub mod extract;
 pub mod facts;
@@ -15,4 +16,7 @@ pub mod knowledge;
 pub mod people;
 pub mod rating;
 pub mod resolve;
+pub mod runtime;
 pub mod scope;
+pub mod settings;
+pub mod trust;
