@@ -4,6 +4,7 @@
 //! from documents and the resolution that joins them across files. Imports only
 //! [`crate::syntax`].
 
+pub mod accounts;
 pub mod agent;
 pub mod audit;
 pub mod catalog;

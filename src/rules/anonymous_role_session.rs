@@ -1,4 +1,5 @@
 use crate::findings::{Finding, Severity};
+use crate::model::accounts::Accounts;
 use crate::model::runtime::WorkloadKey;
 use crate::rules::{FileCx, FindingBuilder, Rule};
 use crate::syntax::classify::FileKind;
@@ -60,54 +61,20 @@ impl Rule for AnonymousRoleSession {
         match cx.file.kind {
             FileKind::Terraform | FileKind::TerraformJson => terraform(cx, out),
             FileKind::AwsConfig => aws_config(cx, out),
-            _ => workflow(cx, out),
+            _ => {
+                // Generic session names are data (`rules/accounts.toml`).
+                if let Some(accounts) = Accounts::builtin() {
+                    workflow(cx, accounts, out);
+                }
+            }
         }
     }
-}
-
-/// Session names that name no agent and no run.
-fn generic_session_name(name: &str) -> bool {
-    const GENERIC: &[&str] = &[
-        "session",
-        "mysession",
-        "my-session",
-        "ci",
-        "cd",
-        "cicd",
-        "github",
-        "githubactions",
-        "github-actions",
-        "gha",
-        "actions",
-        "default",
-        "test",
-        "temp",
-        "tmp",
-        "aws",
-        "cli",
-        "awscli",
-        "automation",
-        "deploy",
-        "deployment",
-        "build",
-        "job",
-        "runner",
-        "workflow",
-        "pipeline",
-        "script",
-        "assume",
-        "assumed",
-        "role",
-        "terraform",
-    ];
-    let lower = name.trim().to_ascii_lowercase();
-    !lower.contains('$') && GENERIC.contains(&lower.as_str())
 }
 
 const WORKFLOW_HELP: &str =
     "Name each session after the agent and the run, e.g. `<agent>-${{ github.run_id }}`.";
 
-fn workflow(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
+fn workflow(cx: &FileCx<'_>, accounts: &Accounts, out: &mut Vec<Finding>) {
     for list in &cx.facts.runtime.step_lists {
         // A job whose id is not a scalar is named with an empty id, as always.
         let key = (!list.composite)
@@ -135,7 +102,7 @@ fn workflow(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
             if let Some(run) = &step.run
                 && run.as_str().is_some()
             {
-                for (span, message) in sts_assume_role(cx, run.span, &step.commands) {
+                for (span, message) in sts_assume_role(cx, accounts, run.span, &step.commands) {
                     let b = cx
                         .finding(
                             &AnonymousRoleSession::META,
@@ -169,14 +136,19 @@ fn workflow(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                         "{job} assumes an AWS role without `role-session-name`: every session is named `GitHubActions`, so CloudTrail cannot tell which agent or run acted"
                     ),
                 ),
-                Some(n) if n.as_str().is_some_and(generic_session_name) => (
-                    n.span,
-                    "a constant, generic session name",
-                    format!(
-                        "{job} assumes an AWS role with the session name `{}`, which names neither the agent nor the run: CloudTrail cannot tell which agent or run acted",
-                        n.as_str().unwrap_or("")
-                    ),
-                ),
+                Some(n)
+                    if n.as_str()
+                        .is_some_and(|name| accounts.generic_session_name(name)) =>
+                {
+                    (
+                        n.span,
+                        "a constant, generic session name",
+                        format!(
+                            "{job} assumes an AWS role with the session name `{}`, which names neither the agent nor the run: CloudTrail cannot tell which agent or run acted",
+                            n.as_str().unwrap_or("")
+                        ),
+                    )
+                }
                 Some(_) => continue,
             };
             let b = cx
@@ -196,7 +168,12 @@ fn workflow(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
 
 /// `aws sts assume-role` calls among a script's commands whose session name is
 /// missing or generic: (span of the call or the name, what is wrong).
-fn sts_assume_role(cx: &FileCx<'_>, run: Span, commands: &[Vec<String>]) -> Vec<(Span, String)> {
+fn sts_assume_role(
+    cx: &FileCx<'_>,
+    accounts: &Accounts,
+    run: Span,
+    commands: &[Vec<String>],
+) -> Vec<(Span, String)> {
     let mut out = Vec::new();
     for cmd in commands {
         // `aws` may be glued to a command substitution (`$(aws sts ...`).
@@ -222,7 +199,7 @@ fn sts_assume_role(cx: &FileCx<'_>, run: Span, commands: &[Vec<String>]) -> Vec<
                 cx.span_in(run, "assume-role"),
                 "calls `aws sts assume-role` without `--role-session-name`: the session names neither the agent nor the run".to_owned(),
             )),
-            Some(n) if generic_session_name(&n) => out.push((
+            Some(n) if accounts.generic_session_name(&n) => out.push((
                 value_after(cx, run, "--role-session-name", &n),
                 format!(
                     "calls `aws sts assume-role` with the session name `{n}`, which names neither the agent nor the run: CloudTrail cannot tell which agent or run acted"
@@ -235,7 +212,9 @@ fn sts_assume_role(cx: &FileCx<'_>, run: Span, commands: &[Vec<String>]) -> Vec<
 }
 
 /// The span of `value` written after `flag` in a node's source text; the node's span
-/// when the text was unescaped and no longer appears verbatim.
+/// when the text was unescaped and no longer appears verbatim. Shell words lose their
+/// place in the source once YAML and shell quoting are undone, so the source text is
+/// searched to point at the value (this locates, it does not read the format).
 fn value_after(cx: &FileCx<'_>, node: Span, flag: &str, value: &str) -> Span {
     let raw = cx.file.slice(node);
     raw.find(flag)

@@ -1,4 +1,5 @@
 use crate::findings::{Finding, Redacted};
+use crate::model::accounts::Accounts;
 use crate::model::identity::Identity;
 use crate::model::settings::{EnvShape, EnvVar};
 use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule};
@@ -53,74 +54,11 @@ declare_rule! {
 
 const HELP: &str = "Create an account for this agent, named after it and granted only what its task needs, and use it instead of the shared one.";
 
-/// Words that make an account name generic on their own.
-const GENERIC: &[&str] = &[
-    "admin",
-    "admins",
-    "administrator",
-    "administrators",
-    "root",
-    "superuser",
-    "shared",
-    "team",
-    "service",
-    "serviceaccount",
-    "ci",
-    "cicd",
-    "automation",
-    "common",
-    "generic",
-    "everyone",
-];
-
-/// Words that say what kind of account a name is without saying whose it is.
-const FILLER: &[&str] = &[
-    "role",
-    "account",
-    "acct",
-    "user",
-    "sa",
-    "svc",
-    "iam",
-    "identity",
-    "prod",
-    "production",
-    "dev",
-    "staging",
-    "stage",
-    "main",
-];
-
-/// The generic word that makes an account name shared, if it is: every word of it is
-/// generic or filler (`admin`, `ci-user`, `service-account`, `admin-role`), or it
-/// starts with `shared` or `team` (`shared-agents`, `team_platform`).
-pub(crate) fn generic_account(name: &str) -> Option<&'static str> {
-    let lower = name.trim().to_ascii_lowercase();
-    let words: Vec<&str> = lower
-        .split(['-', '_', '.', ' '])
-        .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let generic = |w: &str| GENERIC.iter().copied().find(|g| *g == w);
-    if let Some(first) = words.first()
-        && words.len() > 1
-        && let Some(g) = generic(first).filter(|g| matches!(*g, "shared" | "team"))
-    {
-        return Some(g);
-    }
-    let mut found = None;
-    for w in &words {
-        match generic(w) {
-            Some(g) => found = found.or(Some(g)),
-            None if FILLER.contains(w) => {}
-            None => return None,
-        }
-    }
-    found
-}
-
 impl Rule for GenericSharedAccount {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
+        let Some(accounts) = Accounts::builtin() else {
+            return;
+        };
         let mut hits: Vec<(Span, String, &'static str, String, String)> = Vec::new();
         let agent_at = |span: Span| cx.facts.workload_at(span).filter(|w| w.agent.is_some());
         let mut push = |hit: Span, account: String, generic, what: String, workload: &str| {
@@ -133,7 +71,7 @@ impl Rule for GenericSharedAccount {
             let Some(w) = agent_at(login.span) else {
                 continue;
             };
-            if let Some(g) = generic_account(&login.login) {
+            if let Some(g) = accounts.generic_account(&login.login) {
                 push(
                     cx.span_in(login.span, &login.raw),
                     login.login.clone(),
@@ -165,7 +103,7 @@ impl Rule for GenericSharedAccount {
                 } else {
                     continue;
                 };
-            if let Some(g) = generic_account(checked) {
+            if let Some(g) = accounts.generic_account(checked) {
                 push(cx.span_in(var.span, raw), raw.to_owned(), g, what, &w.name);
             }
         }
@@ -186,6 +124,9 @@ impl Rule for GenericSharedAccount {
     }
 
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
+        let Some(accounts) = Accounts::builtin() else {
+            return;
+        };
         for w in cx.facts.workloads.iter().filter(|w| w.agent.is_some()) {
             let mut seen: Vec<&Identity> = Vec::new();
             for u in &w.identities {
@@ -203,7 +144,7 @@ impl Rule for GenericSharedAccount {
                     }
                     _ => continue,
                 };
-                let Some(generic) = generic_account(name) else {
+                let Some(generic) = accounts.generic_account(name) else {
                     continue;
                 };
                 if seen.contains(&&u.identity) {
@@ -253,43 +194,4 @@ fn account_key(key: &str) -> bool {
         || ["_USER", "_USERNAME", "_USER_NAME", "_LOGIN"]
             .iter()
             .any(|s| k.ends_with(s))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generic_and_own_names() {
-        for name in [
-            "admin",
-            "root",
-            "shared",
-            "team",
-            "service-account",
-            "serviceaccount",
-            "ci",
-            "automation",
-            "shared-agents",
-            "team_platform",
-            "admin-role",
-            "ci-user",
-            "Administrator",
-        ] {
-            assert!(generic_account(name).is_some(), "{name}");
-        }
-        for name in [
-            "triage-agent",
-            "svc-triage",
-            "ci-runner-triage",
-            "default",
-            "sa",
-            "role",
-            "deploy-agent",
-            "",
-            "rooted",
-        ] {
-            assert!(generic_account(name).is_none(), "{name}");
-        }
-    }
 }

@@ -2,22 +2,18 @@
 //! file keeps them, connection URL logins in any scalar, `run_as`-style settings, and
 //! kubeconfig users (see [`crate::model::settings`]).
 
+use crate::model::accounts::Accounts;
 use crate::model::settings::{
     EnvShape, EnvVar, Kubeconfig, KubeconfigUser, Login, RunAs, Settings, dsn_logins,
 };
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node, PathSeg, path_string};
 
-/// Keys whose value is a set of environment variables (compared lowercased).
-const ENV_CONTAINERS: &[&str] = &[
-    "env",
-    "environment",
-    "variables",
-    "environment_variables",
-    "env_vars",
-];
-
 pub(super) fn settings(kind: FileKind, doc: &Document, out: &mut Settings) {
+    // Where files keep environment variables is data (`rules/accounts.toml`).
+    let Some(accounts) = Accounts::builtin() else {
+        return;
+    };
     if kind == FileKind::Dotenv {
         for e in doc.root.entries() {
             push_env(&mut out.env, None, EnvShape::Map, e.key_str(), &e.value, "");
@@ -32,7 +28,7 @@ pub(super) fn settings(kind: FileKind, doc: &Document, out: &mut Settings) {
             _ => "",
         };
         let lower = key.to_ascii_lowercase();
-        if ENV_CONTAINERS.contains(&lower.as_str()) {
+        if accounts.env_container(&lower) {
             let prefix = path_string(path);
             for e in node.entries() {
                 push_env(
