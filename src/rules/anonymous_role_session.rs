@@ -75,7 +75,7 @@ const WORKFLOW_HELP: &str =
     "Name each session after the agent and the run, e.g. `<agent>-${{ github.run_id }}`.";
 
 fn workflow(cx: &FileCx<'_>, accounts: &Accounts, out: &mut Vec<Finding>) {
-    for list in &cx.facts.runtime.step_lists {
+    for list in &cx.facts.runtime().step_lists {
         // A job whose id is not a scalar is named with an empty id, as always.
         let key = (!list.composite)
             .then(|| WorkloadKey::WorkflowJob(list.job.clone().unwrap_or_default()));
@@ -229,7 +229,7 @@ fn value_after(cx: &FileCx<'_>, node: Span, flag: &str, value: &str) -> Span {
 const TERRAFORM_HELP: &str = "Set `session_name` to a name that says who runs Terraform, e.g. `session_name = \"terraform-triage-agent\"` or one built from the CI run id.";
 
 fn terraform(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-    for assumed in &cx.facts.audit.provider_roles {
+    for assumed in &cx.facts.audit().provider_roles {
         if assumed.session_name.is_some() {
             continue;
         }
@@ -256,7 +256,7 @@ fn terraform(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
 }
 
 fn aws_config(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-    for profile_role in &cx.facts.audit.profile_roles {
+    for profile_role in &cx.facts.audit().profile_roles {
         if profile_role
             .session_name
             .as_deref()

@@ -64,7 +64,7 @@ declare_rule! {
 
 impl Rule for AuditLoggingDisabled {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        let audit = &cx.facts.audit;
+        let audit = &cx.facts.audit();
         for t in &audit.trails {
             trail(cx, t, out);
         }

@@ -42,7 +42,7 @@ declare_rule! {
 
 impl Rule for DefaultServiceAccount {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        for pod in &cx.facts.runtime.pods {
+        for pod in &cx.facts.runtime().pods {
             if pod.automount_token == Some(false) {
                 continue;
             }

@@ -66,7 +66,7 @@ impl Rule for GenericSharedAccount {
                 hits.push((hit, account, generic, what, workload.to_owned()));
             }
         };
-        let settings = &cx.facts.settings;
+        let settings = &cx.facts.settings();
         for login in settings.logins.iter().filter(|l| l.literal) {
             let Some(w) = agent_at(login.span) else {
                 continue;

@@ -51,10 +51,10 @@ declare_rule! {
 
 impl Rule for HumanAndAgentShareRole {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        for policy in &cx.facts.trust.policies {
+        for policy in &cx.facts.trust().policies {
             trust_policy(cx, policy, out);
         }
-        for b in &cx.facts.trust.bindings {
+        for b in &cx.facts.trust().bindings {
             binding(cx, b, out);
         }
     }

@@ -68,7 +68,7 @@ const HELP: &str = "Give the workload its own identity (IRSA or EKS Pod Identity
 impl Rule for HumanCredentialMount {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut hits = Vec::new();
-        let runtime = &cx.facts.runtime;
+        let runtime = &cx.facts.runtime();
         match cx.file.kind {
             FileKind::Compose => runtime.compose.iter().for_each(|p| compose(p, &mut hits)),
             FileKind::McpConfig => runtime.mcp_servers.iter().for_each(|s| mcp(s, &mut hits)),
@@ -89,7 +89,8 @@ impl Rule for HumanCredentialMount {
 
 /// One credential location handed to a workload.
 struct Hit<'a> {
-    /// The node holding the path (a volume string, an argument, an instruction).
+    /// The span of the node holding the path (a volume string, an argument, an
+    /// instruction).
     span: Span,
     /// The path as written.
     path: String,

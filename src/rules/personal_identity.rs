@@ -52,7 +52,7 @@ const HELP: &str = "Create an identity for this workload (a database role, a bot
 
 impl Rule for PersonalIdentity {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        for hit in hits(&cx.facts.settings) {
+        for hit in hits(cx.facts.settings()) {
             let f = finding(cx, hit);
             // One finding a place: a `RUN_AS` variable is also a run-as setting.
             if !out

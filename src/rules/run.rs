@@ -77,7 +77,7 @@ fn with_holders(cx: &FileCx<'_>, f: Finding) -> Finding {
         // A manifest that is no binding names no holders: the finding stays as built.
         FileKind::Kubernetes | FileKind::HelmTemplate if f.holders().is_empty() => cx
             .facts
-            .trust
+            .trust()
             .bindings
             .iter()
             .find(|b| b.extent.start <= span.start && span.end <= b.extent.end)

@@ -62,7 +62,7 @@ impl Rule for ShortLogRetention {
             .filter(|w| w.agent.is_some())
             .map(|w| &w.key)
             .collect();
-        for log in &cx.facts.audit.log_stores {
+        for log in &cx.facts.audit().log_stores {
             let Some(days) = log
                 .retention
                 .as_str()

@@ -14,7 +14,7 @@ use super::{Extract, env_pairs};
 impl Extract<'_> {
     pub(super) fn compose(&self, doc: &Document, facts: &mut FileFacts) {
         // Top-level secrets and configs count even in a file without services.
-        facts.runtime.compose.push(project(doc));
+        facts.views_mut().runtime.compose.push(project(doc));
         let Some(services) = doc.root.get("services") else {
             return;
         };

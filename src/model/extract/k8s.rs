@@ -65,10 +65,10 @@ impl Extract<'_> {
     pub(super) fn k8s(&self, doc: &Document, facts: &mut FileFacts) {
         self.service_account_aliases(doc, facts);
         if let Some(binding) = role_binding(doc) {
-            facts.trust.bindings.push(binding);
+            facts.views_mut().trust.bindings.push(binding);
         }
         if let Some(policy) = audit_policy(doc) {
-            facts.audit.policies.push(policy);
+            facts.views_mut().audit.policies.push(policy);
         }
         let Some(pod) = pod_spec(doc) else { return };
         let view = pod_view(&pod);
@@ -131,7 +131,7 @@ impl Extract<'_> {
             agent,
             identities,
         });
-        facts.runtime.pods.push(view);
+        facts.views_mut().runtime.pods.push(view);
     }
 
     /// `kind: ServiceAccount` with `eks.amazonaws.com/role-arn` (IRSA) or

@@ -53,7 +53,11 @@ impl Extract<'_> {
                 agent: Some("it is an MCP server an AI agent calls".into()),
                 identities,
             });
-            facts.runtime.mcp_servers.push(spec(server.node));
+            facts
+                .views_mut()
+                .runtime
+                .mcp_servers
+                .push(spec(server.node));
         }
     }
 }

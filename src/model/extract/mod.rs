@@ -51,7 +51,7 @@ pub fn extract(
                     &mut facts.workloads,
                     &mut facts.definitions,
                 );
-                audit::terraform(doc, &mut facts.audit);
+                audit::terraform(doc, &mut facts.views_mut().audit);
             }
             FileKind::CloudFormation => {
                 crate::model::extract::iac::cloudformation(
@@ -60,25 +60,30 @@ pub fn extract(
                     &mut facts.workloads,
                     &mut facts.definitions,
                 );
-                audit::cloudformation(doc, &mut facts.audit);
+                audit::cloudformation(doc, &mut facts.views_mut().audit);
             }
             FileKind::Kubernetes | FileKind::HelmTemplate => cx.k8s(doc, &mut facts),
             FileKind::Compose => cx.compose(doc, &mut facts),
             FileKind::McpConfig => cx.mcp(doc, &mut facts),
             FileKind::GithubWorkflow => {
                 cx.workflow(doc, &mut facts);
-                workflow::step_lists(doc, &mut facts.runtime.step_lists);
+                workflow::step_lists(doc, &mut facts.views_mut().runtime.step_lists);
             }
-            FileKind::GithubAction => workflow::step_lists(doc, &mut facts.runtime.step_lists),
-            FileKind::Dockerfile => dockerfile::image_copies(doc, &mut facts.runtime.image_copies),
-            FileKind::AwsConfig => audit::aws_config(doc, &mut facts.audit),
+            FileKind::GithubAction => {
+                workflow::step_lists(doc, &mut facts.views_mut().runtime.step_lists)
+            }
+            FileKind::Dockerfile => {
+                dockerfile::image_copies(doc, &mut facts.views_mut().runtime.image_copies)
+            }
+            FileKind::AwsConfig => audit::aws_config(doc, &mut facts.views_mut().audit),
             _ => {}
         }
         if crate::model::trust::holds_trust_policies(kind) {
-            trust::trust_policies(doc, path, &mut facts.trust.policies);
+            trust::trust_policies(doc, path, &mut facts.views_mut().trust.policies);
         }
-        settings::settings(kind, doc, &mut facts.settings);
+        settings::settings(kind, doc, &mut facts.views_mut().settings);
     }
+    facts.shrink_views();
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     facts
 }
