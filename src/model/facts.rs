@@ -4,10 +4,16 @@
 //! rules read them instead of rediscovering "is this a Kubernetes Deployment" each
 //! time, and project rules join them across files.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use crate::model::audit::AuditFacts;
 
 use crate::model::grants::{Grant, Holder};
 use crate::model::identity::{Alias, IdentityUse};
+use crate::model::runtime::Runtime;
+pub use crate::model::runtime::WorkloadKey;
+use crate::model::settings::Settings;
+use crate::model::trust::TrustFacts;
 use crate::syntax::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +61,8 @@ pub struct Workload {
     /// The agent harness it runs (`claude-code`, `codex`, ...), when lanyard read its
     /// settings or saw its command line.
     pub harness: Option<String>,
+    /// What it is, typed: match workloads on this, never on `name`.
+    pub key: WorkloadKey,
 }
 
 /// Facts extracted from one file.
@@ -70,9 +78,114 @@ pub struct FileFacts {
     pub grants: crate::model::grants::Grants,
     /// What agent harnesses let their agents do here (see [`crate::model::harness`]).
     pub harness: crate::model::harness::HarnessFacts,
+    /// The per-file views rules query (boxed, and only when the file has any: facts
+    /// of every file are kept until the project pass, so an empty file costs one word).
+    pub(crate) views: Option<Box<FileViews>>,
+}
+
+/// The typed views of one file that its rules query instead of walking documents.
+#[derive(Debug, Default)]
+pub(crate) struct FileViews {
+    /// What the workloads run with: pod specs, compose services, MCP server arguments,
+    /// workflow steps, Dockerfile copies (see [`crate::model::runtime`]).
+    pub(crate) runtime: Runtime,
+    /// Environment variables, connection logins, run-as settings and kubeconfig users
+    /// in any format (see [`crate::model::settings`]).
+    pub(crate) settings: Settings,
+    /// Audit trail settings (see [`crate::model::audit`]).
+    pub(crate) audit: AuditFacts,
+    /// Who may take on roles: trust policies and role bindings (see
+    /// [`crate::model::trust`]).
+    pub(crate) trust: TrustFacts,
+}
+
+impl FileViews {
+    /// Destructured field by field, so a view added later cannot be forgotten here.
+    fn is_empty(&self) -> bool {
+        let Runtime {
+            pods,
+            compose,
+            mcp_servers,
+            step_lists,
+            image_copies,
+        } = &self.runtime;
+        let Settings {
+            env,
+            logins,
+            run_as,
+            kubeconfigs,
+        } = &self.settings;
+        let AuditFacts {
+            trails,
+            gcp_configs,
+            policies,
+            log_stores,
+            provider_roles,
+            profile_roles,
+        } = &self.audit;
+        let TrustFacts {
+            policies: trust_policies,
+            bindings,
+        } = &self.trust;
+        pods.is_empty()
+            && compose.is_empty()
+            && mcp_servers.is_empty()
+            && step_lists.is_empty()
+            && image_copies.is_empty()
+            && env.is_empty()
+            && logins.is_empty()
+            && run_as.is_empty()
+            && kubeconfigs.is_empty()
+            && trails.is_empty()
+            && gcp_configs.is_empty()
+            && policies.is_empty()
+            && log_stores.is_empty()
+            && provider_roles.is_empty()
+            && profile_roles.is_empty()
+            && trust_policies.is_empty()
+            && bindings.is_empty()
+    }
 }
 
 impl FileFacts {
+    /// The views, to fill them (extraction only).
+    pub(crate) fn views_mut(&mut self) -> &mut FileViews {
+        self.views.get_or_insert_with(Box::default)
+    }
+
+    /// Drop the views again when extraction found nothing for them.
+    pub(crate) fn shrink_views(&mut self) {
+        if self.views.as_ref().is_some_and(|v| v.is_empty()) {
+            self.views = None;
+        }
+    }
+
+    fn view(&self) -> &FileViews {
+        static EMPTY: LazyLock<FileViews> = LazyLock::new(FileViews::default);
+        self.views.as_deref().unwrap_or(&EMPTY)
+    }
+
+    pub(crate) fn runtime(&self) -> &Runtime {
+        &self.view().runtime
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.view().settings
+    }
+
+    pub(crate) fn audit(&self) -> &AuditFacts {
+        &self.view().audit
+    }
+
+    pub(crate) fn trust(&self) -> &TrustFacts {
+        &self.view().trust
+    }
+
+    /// The first workload of this file with `key`.
+    pub(crate) fn workload(&self, key: &WorkloadKey) -> Option<&Workload> {
+        self.workloads.iter().find(|w| &w.key == key)
+    }
+
     /// The innermost workload whose definition contains `span`.
     pub fn workload_at(&self, span: Span) -> Option<&Workload> {
         self.workloads

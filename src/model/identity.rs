@@ -118,3 +118,7 @@ pub fn gcp_account_id(email: &str) -> Option<&str> {
     let (id, domain) = email.split_once('@')?;
     domain.ends_with(".gserviceaccount.com").then_some(id)
 }
+
+/// How Kubernetes names a service account as a user:
+/// `system:serviceaccount:<namespace>:<name>`.
+pub const K8S_SERVICE_ACCOUNT_USER: &str = "system:serviceaccount:";

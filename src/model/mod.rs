@@ -4,7 +4,9 @@
 //! from documents and the resolution that joins them across files. Imports only
 //! [`crate::syntax`].
 
+pub mod accounts;
 pub mod agent;
+pub mod audit;
 pub mod catalog;
 pub mod extract;
 pub mod facts;
@@ -16,4 +18,7 @@ pub mod knowledge;
 pub mod people;
 pub mod rating;
 pub mod resolve;
+pub mod runtime;
 pub mod scope;
+pub mod settings;
+pub mod trust;

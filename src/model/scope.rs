@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::model::facts::{ProjectFacts, Workload, WorkloadKind};
+use crate::model::facts::{ProjectFacts, Workload, WorkloadKey};
 use crate::model::grants::{AccessLevel, Grant, What, Written};
 use crate::model::harness::{HarnessKnowledge, rule_covers};
 use crate::model::identity::Identity;
@@ -171,12 +171,12 @@ pub fn matches(decl: &AgentDecl, w: &Workload) -> bool {
                 .iter()
                 .any(|u| u.identity == Identity::GcpServiceAccount(want.to_owned()))
         })
-        && m.mcp_server.as_ref().is_none_or(|s| {
-            w.kind == WorkloadKind::McpServer && w.name == format!("MCP server {s}")
-        })
-        && m.job.as_ref().is_none_or(|j| {
-            w.kind == WorkloadKind::WorkflowJob && w.name == format!("workflow job {j}")
-        })
+        && m.mcp_server
+            .as_ref()
+            .is_none_or(|s| matches!(&w.key, WorkloadKey::McpServer(n) if n == s))
+        && m.job
+            .as_ref()
+            .is_none_or(|j| matches!(&w.key, WorkloadKey::WorkflowJob(id) if id == j))
         && m.harness
             .as_ref()
             .is_none_or(|h| w.harness.as_deref() == Some(h.as_str()))

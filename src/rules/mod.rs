@@ -193,13 +193,18 @@ impl FileCx<'_> {
     /// value (the host side of `~/.aws:/root/.aws`); the node's span when the text was
     /// unescaped or joined and no longer appears verbatim.
     pub(crate) fn span_within(&self, node: &crate::syntax::doc::Node, needle: &str) -> Span {
-        let raw = self.file.slice(node.span);
+        self.span_in(node.span, needle)
+    }
+
+    /// [`Self::span_within`] for a value of the model, by the span of its node.
+    pub(crate) fn span_in(&self, span: Span, needle: &str) -> Span {
+        let raw = self.file.slice(span);
         match raw.find(needle) {
             Some(i) if !needle.is_empty() => {
-                let start = node.span.start as usize + i;
+                let start = span.start as usize + i;
                 Span::new(start, start + needle.len())
             }
-            _ => node.span,
+            _ => span,
         }
     }
 }

@@ -110,7 +110,10 @@ pub(super) fn process_bytes(
             out.findings.extend(checked.findings);
             out.directives.extend(checked.directives);
             out.notices.extend(checked.notices);
-            out.facts.push(checked.facts);
+            // The file's views served its rules; the project pass needs the rest.
+            let mut facts = checked.facts;
+            facts.views = None;
+            out.facts.push(facts);
         }
         Err(_) => out.notices.push(notice(
             NoticeKind::InternalError,

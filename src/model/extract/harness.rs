@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use crate::model::facts::{FileFacts, Workload, WorkloadKind};
+use crate::model::facts::{FileFacts, Workload, WorkloadKey, WorkloadKind};
 use crate::model::harness::{
     ApprovalVia, AutoApproval, Bypass, DirGrant, DirKind, HarnessAgent, HarnessKnowledge,
     ModeSetting, RuleKind, ServerInfo, Setting, ToolRule,
@@ -208,6 +208,7 @@ impl Extract<'_> {
         self.credentials_in(extent, &mut identities);
         facts.workloads.push(Workload {
             name: name.to_owned(),
+            key: WorkloadKey::Harness(name.to_owned()),
             kind: WorkloadKind::Harness,
             path: Arc::clone(self.path),
             span,

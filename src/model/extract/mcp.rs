@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
+use crate::model::runtime::{HostMount, McpServerSpec, WorkloadKey, volume_source};
 use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
 
@@ -41,8 +42,10 @@ impl Extract<'_> {
         for server in mcp_servers(doc) {
             let mut identities = Vec::new();
             self.credentials_in(server.node.span, &mut identities);
+            let key = WorkloadKey::McpServer(server.name.to_owned());
             facts.workloads.push(Workload {
-                name: format!("MCP server {}", server.name),
+                name: key.to_string(),
+                key,
                 kind: WorkloadKind::McpServer,
                 path: Arc::clone(self.path),
                 span: server.name_span,
@@ -51,6 +54,78 @@ impl Extract<'_> {
                 identities,
                 harness: None,
             });
+            facts
+                .views_mut()
+                .runtime
+                .mcp_servers
+                .push(spec(server.node));
         }
+    }
+}
+
+/// What a server's arguments hand over: `docker run` mounts, and plain values.
+fn spec(server: &Node) -> McpServerSpec {
+    let mut out = McpServerSpec {
+        mounts: Vec::new(),
+        values: Vec::new(),
+    };
+    let mut pending: Option<&str> = None;
+    for arg in server.get("args").map(Node::items).unwrap_or_default() {
+        let Some(text) = arg.as_str() else {
+            pending = None;
+            continue;
+        };
+        if let Some(flag) = pending.take() {
+            mount_arg(arg, flag, text, &mut out.mounts);
+            continue;
+        }
+        if matches!(text, "-v" | "--volume" | "--mount") {
+            pending = Some(text);
+        } else if let Some(v) = text
+            .strip_prefix("--volume=")
+            .or_else(|| text.strip_prefix("-v="))
+        {
+            mount_arg(arg, "-v", v, &mut out.mounts);
+        } else if let Some(m) = text.strip_prefix("--mount=") {
+            mount_arg(arg, "--mount", m, &mut out.mounts);
+        } else {
+            // A value handed to the server itself: a bare argument, or a flag's value.
+            let value = if text.starts_with('-') {
+                text.split_once('=').map(|(_, v)| v)
+            } else {
+                Some(text)
+            };
+            if let Some(value) = value {
+                out.values.push(HostMount {
+                    source: value.to_owned(),
+                    span: arg.span,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The host side of a `-v src:dst` or `--mount type=bind,source=src,...` value.
+fn mount_arg(node: &Node, flag: &str, value: &str, out: &mut Vec<HostMount>) {
+    let source = if flag == "--mount" {
+        let mut bind = true;
+        let mut source = None;
+        for part in value.split(',') {
+            match part.split_once('=') {
+                Some(("type", t)) => bind = t == "bind",
+                Some(("source" | "src", s)) => source = Some(s),
+                _ => {}
+            }
+        }
+        source.filter(|_| bind)
+    } else {
+        value.contains(':').then(|| volume_source(value))
+    };
+    if let Some(source) = source {
+        out.push(HostMount {
+            source: source.to_owned(),
+            span: node.span,
+        });
     }
 }

@@ -2,15 +2,19 @@
 //! typed entities of [`crate::model::facts`]. Rules read what these build instead of
 //! walking documents.
 
+mod audit;
 mod compose;
+mod dockerfile;
 pub mod grants;
 mod harness;
 pub mod iac;
 mod k8s;
 mod mcp;
+mod settings;
+mod trust;
 mod workflow;
 
-pub use k8s::{PodSpec, binding_subjects, pod_spec};
+pub use k8s::{PodSpec, pod_spec};
 pub use mcp::{McpServer, mcp_servers};
 
 use std::sync::Arc;
@@ -42,27 +46,48 @@ pub fn extract(
     let scope = path.rsplit_once('/').map_or("", |(dir, _)| dir);
     for doc in &parsed.documents {
         match kind {
-            FileKind::Terraform | FileKind::TerraformJson => crate::model::extract::iac::terraform(
-                doc,
-                path,
-                scope,
-                &mut facts.workloads,
-                &mut facts.definitions,
-            ),
-            FileKind::CloudFormation => crate::model::extract::iac::cloudformation(
-                doc,
-                path,
-                &mut facts.workloads,
-                &mut facts.definitions,
-            ),
+            FileKind::Terraform | FileKind::TerraformJson => {
+                crate::model::extract::iac::terraform(
+                    doc,
+                    path,
+                    scope,
+                    &mut facts.workloads,
+                    &mut facts.definitions,
+                );
+                audit::terraform(doc, &mut facts.views_mut().audit);
+            }
+            FileKind::CloudFormation => {
+                crate::model::extract::iac::cloudformation(
+                    doc,
+                    path,
+                    &mut facts.workloads,
+                    &mut facts.definitions,
+                );
+                audit::cloudformation(doc, &mut facts.views_mut().audit);
+            }
             FileKind::Kubernetes | FileKind::HelmTemplate => cx.k8s(doc, &mut facts),
             FileKind::Compose => cx.compose(doc, &mut facts),
             FileKind::McpConfig => cx.mcp(doc, &mut facts),
-            FileKind::GithubWorkflow => cx.workflow(doc, &mut facts),
+            FileKind::GithubWorkflow => {
+                cx.workflow(doc, &mut facts);
+                workflow::step_lists(doc, &mut facts.views_mut().runtime.step_lists);
+            }
+            FileKind::GithubAction => {
+                workflow::step_lists(doc, &mut facts.views_mut().runtime.step_lists)
+            }
+            FileKind::Dockerfile => {
+                dockerfile::image_copies(doc, &mut facts.views_mut().runtime.image_copies)
+            }
+            FileKind::AwsConfig => audit::aws_config(doc, &mut facts.views_mut().audit),
             _ => {}
         }
         cx.harness(kind, doc, &mut facts);
+        if crate::model::trust::holds_trust_policies(kind) {
+            trust::trust_policies(doc, path, &mut facts.views_mut().trust.policies);
+        }
+        settings::settings(kind, doc, &mut facts.views_mut().settings);
     }
+    facts.shrink_views();
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     facts
 }

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use crate::model::agent::AGENT_ACTIONS;
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
 use crate::model::identity::{Identity, IdentityUse};
+use crate::model::runtime::{Step, StepList, WorkloadKey};
+use crate::model::settings::Field;
 use crate::syntax::doc::{Document, Node};
+use crate::syntax::shell::shell_words;
 
 use super::{Extract, github_secret_refs};
 
@@ -56,8 +59,10 @@ impl Extract<'_> {
             });
             self.credentials_in(job.value.span, &mut identities);
             identities.dedup_by(|a, b| a.identity == b.identity);
+            let key = WorkloadKey::WorkflowJob(id.to_owned());
             facts.workloads.push(Workload {
-                name: format!("workflow job {id}"),
+                name: key.to_string(),
+                key,
                 kind: WorkloadKind::WorkflowJob,
                 path: Arc::clone(self.path),
                 span: job.key.span,
@@ -68,4 +73,58 @@ impl Extract<'_> {
             });
         }
     }
+}
+
+/// The steps of each job of a workflow, and of a composite action (`runs.steps`).
+pub(super) fn step_lists(doc: &Document, out: &mut Vec<StepList>) {
+    for job in doc.root.get("jobs").map(Node::entries).unwrap_or_default() {
+        out.push(StepList {
+            job: job.key_str().map(str::to_owned),
+            composite: false,
+            steps: steps(job.value.get("steps")),
+        });
+    }
+    if let Some(list) = doc.root.get_path(&["runs", "steps"]) {
+        out.push(StepList {
+            job: None,
+            composite: true,
+            steps: steps(Some(list)),
+        });
+    }
+}
+
+fn steps(list: Option<&Node>) -> Vec<Step> {
+    list.map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .map(|step| {
+            let run = step.get("run");
+            Step {
+                uses: step.get("uses").map(Field::of),
+                run: run.map(Field::of),
+                commands: run.and_then(Node::as_str).map(commands).unwrap_or_default(),
+                with: step
+                    .get("with")
+                    .map(Node::entries)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|e| Some((e.key_str()?.to_owned(), Field::of(&e.value))))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// A script's simple commands, as words (separators dropped, empty commands kept so
+/// a caller can count them).
+fn commands(script: &str) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new()];
+    for word in shell_words(script) {
+        if word.is_separator() {
+            out.push(Vec::new());
+        } else if let Some(last) = out.last_mut() {
+            last.push(word.text);
+        }
+    }
+    out
 }
