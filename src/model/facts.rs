@@ -61,6 +61,20 @@ pub struct FileFacts {
     pub aliases: Vec<Alias>,
     /// What identities and workloads are granted here (see [`crate::model::grants`]).
     pub grants: crate::model::grants::Grants,
+    // Grants as written, for the rules that judge them where they are written (the
+    // grants model above is built from these too).
+    /// IAM policy documents and their statements.
+    pub(crate) iam_policies: Vec<crate::model::iam::IamPolicy>,
+    /// Managed policies attached by ARN.
+    pub(crate) managed_policies: Vec<crate::model::iam::ManagedPolicy>,
+    /// GCP and Azure roles granted in Terraform.
+    pub(crate) role_bindings: Vec<crate::model::grants::RoleBinding>,
+    /// Kubernetes Roles, ClusterRoles and bindings.
+    pub(crate) rbac: Vec<crate::model::rbac::RbacObject>,
+    /// GitHub workflows' token permissions and steps.
+    pub(crate) workflows: Vec<crate::model::github::Workflow>,
+    /// Declared OAuth scopes.
+    pub(crate) oauth_scopes: Vec<crate::model::oauth::ScopeDeclaration>,
 }
 
 impl FileFacts {

@@ -4,6 +4,7 @@
 //! `aws_iam_policy_document` blocks, CloudFormation YAML/JSON with intrinsic tags).
 //! Rules read statements from here and never look at the syntax.
 
+use crate::model::grants::Value;
 use crate::syntax::doc::{Document, Node, PathSeg, path_string};
 use crate::syntax::source::Span;
 
@@ -22,12 +23,6 @@ pub struct Item<'a> {
     pub span: Span,
     /// Whether the value is a literal (as opposed to a reference or intrinsic function).
     pub literal: bool,
-}
-
-impl Item<'_> {
-    pub fn is_star(&self) -> bool {
-        self.literal && self.text == "*"
-    }
 }
 
 /// A principal of a trust policy statement.
@@ -55,22 +50,6 @@ pub struct Statement<'a> {
 impl Statement<'_> {
     pub fn allows(&self) -> bool {
         self.effect == Effect::Allow
-    }
-
-    /// Whether the statement applies to every resource (`Resource: "*"`, or
-    /// `NotResource`, which is everything but a list).
-    pub fn on_every_resource(&self) -> bool {
-        self.not_resources.is_some() || self.resources.iter().any(Item::is_star)
-    }
-
-    /// The span of the resource field (for findings about the resource), falling back
-    /// to the statement.
-    pub fn resource_span(&self) -> Span {
-        self.resources
-            .iter()
-            .find(|r| r.is_star())
-            .or(self.resources.first())
-            .map_or(self.node.span, |r| r.span)
     }
 }
 
@@ -721,7 +700,7 @@ data "aws_iam_policy_document" "d" {
         let st = &pols[0].statements[0];
         assert_eq!(st.actions.len(), 2);
         assert_eq!(&tf[st.actions[1].span.range()], "\"s3:*\"");
-        assert!(st.on_every_resource());
+        assert!(IamStatement::from(st).on_every_resource());
         assert_eq!(pols[0].path, "resource.aws_iam_role_policy.p.policy");
         let d = &pols[1].statements[0];
         assert_eq!(d.actions[0].text, "iam:PassRole");
@@ -778,4 +757,126 @@ resource "aws_iam_role_policy" "q" {
             "{why}"
         );
     }
+}
+
+/// An IAM policy document of a file with its statements, who holds it and whether an
+/// AI agent visibly does: the view the IAM rules and the grants model read, filled once
+/// per file by [`crate::model::extract`].
+#[derive(Debug, Clone)]
+pub(crate) struct IamPolicy {
+    /// Index of the document in its file.
+    pub(crate) doc: usize,
+    /// Where the document sits in its file ([`Policy::path`]): a stable key.
+    pub(crate) path: String,
+    pub(crate) statements: Vec<IamStatement>,
+    /// The identities it is granted to, as scoped references: Terraform and
+    /// CloudFormation only, none for a trust policy (it says who may assume a role,
+    /// not what the role may do).
+    pub(crate) holders: Vec<crate::model::identity::Identity>,
+    /// Why its holder visibly belongs to an AI agent ([`holder_agent`]).
+    pub(crate) agent: Option<String>,
+}
+
+/// One statement of an [`IamPolicy`], owned.
+#[derive(Debug, Clone)]
+pub(crate) struct IamStatement {
+    pub(crate) span: Span,
+    pub(crate) sid: Option<String>,
+    pub(crate) effect: Effect,
+    /// Values of `Action`; literal unless a reference or intrinsic function.
+    pub(crate) actions: Vec<Value>,
+    /// `Some` when the statement uses `NotAction`.
+    pub(crate) not_actions: Option<Vec<Value>>,
+    pub(crate) resources: Vec<Value>,
+    pub(crate) not_resources: Option<Vec<Value>>,
+    /// It names a `Principal`: a trust or resource policy statement, which grants
+    /// nothing to an identity holding the policy.
+    pub(crate) has_principal: bool,
+    pub(crate) conditional: bool,
+}
+
+impl IamStatement {
+    pub(crate) fn allows(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+
+    /// Whether the statement applies to every resource (`Resource: "*"`, or
+    /// `NotResource`, which is everything but a list).
+    pub(crate) fn on_every_resource(&self) -> bool {
+        self.not_resources.is_some() || self.resources.iter().any(Value::is_star)
+    }
+
+    /// The span of the resource field (for findings about the resource), falling back
+    /// to the statement.
+    pub(crate) fn resource_span(&self) -> Span {
+        self.resources
+            .iter()
+            .find(|r| r.is_star())
+            .or(self.resources.first())
+            .map_or(self.span, |r| r.span)
+    }
+}
+
+impl From<&Statement<'_>> for IamStatement {
+    fn from(st: &Statement<'_>) -> Self {
+        let values = |items: &[Item<'_>]| {
+            items
+                .iter()
+                .map(|i| Value {
+                    text: i.text.to_owned(),
+                    literal: i.literal,
+                    span: i.span,
+                })
+                .collect::<Vec<_>>()
+        };
+        IamStatement {
+            span: st.node.span,
+            sid: st.sid.map(str::to_owned),
+            effect: st.effect,
+            actions: values(&st.actions),
+            not_actions: st.not_actions.as_deref().map(values),
+            resources: values(&st.resources),
+            not_resources: st.not_resources.as_deref().map(values),
+            has_principal: !st.principals.is_empty(),
+            conditional: st.condition.is_some(),
+        }
+    }
+}
+
+/// A managed policy attached by ARN or name (AWS-managed, or defined elsewhere), whose
+/// statements are not in the file: Terraform `*_policy_attachment.policy_arn`,
+/// `aws_iam_role.managed_policy_arns`, `aws_iam_role_policy_attachments_exclusive`,
+/// CloudFormation `ManagedPolicyArns`.
+#[derive(Debug, Clone)]
+pub(crate) struct ManagedPolicy {
+    /// Index of the document in its file.
+    pub(crate) doc: usize,
+    /// Document path of the attaching resource (`resource.aws_iam_role.agent`,
+    /// `Resources.AgentRole`): a stable key, and where the holder is looked up.
+    pub(crate) path: String,
+    /// Its Terraform address (`aws_iam_role.agent`) or CloudFormation logical id.
+    pub(crate) name: String,
+    pub(crate) by: Attacher,
+    /// The value as written (for an expression, its source text).
+    pub(crate) written: Option<String>,
+    /// The policy ARN or name the value stands for, as far as the file tells: a
+    /// Terraform template without its quotes or the `data "aws_iam_policy"` it refers
+    /// to, a CloudFormation `!Sub`/`!Join` evaluated (`AWS::Partition` is `aws`).
+    pub(crate) policy: Option<String>,
+    pub(crate) span: Span,
+    /// The identities it is attached to, as scoped references (Terraform and
+    /// CloudFormation files only).
+    pub(crate) holders: Vec<crate::model::identity::Identity>,
+    /// Why its holder visibly belongs to an AI agent ([`holder_agent`]).
+    pub(crate) agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Attacher {
+    /// A Terraform resource of type `ty`, and the holder it names in text
+    /// (`role = aws_iam_role.agent.name`), if any.
+    Terraform { ty: String, holder: Option<String> },
+    /// A CloudFormation resource; `principal` is `role`, `user` or `group` for
+    /// `AWS::IAM::Role`, `User` or `Group`.
+    CloudFormation { principal: Option<&'static str> },
 }

@@ -118,3 +118,9 @@ pub fn gcp_account_id(email: &str) -> Option<&str> {
     let (id, domain) = email.split_once('@')?;
     domain.ends_with(".gserviceaccount.com").then_some(id)
 }
+
+/// The service account `(namespace, name)` a Kubernetes user name stands for:
+/// `system:serviceaccount:<namespace>:<name>` is how the API server names it.
+pub(crate) fn service_account_user(user: &str) -> Option<(&str, &str)> {
+    user.strip_prefix("system:serviceaccount:")?.split_once(':')
+}

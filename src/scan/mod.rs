@@ -797,7 +797,9 @@ fn check_file(
     };
     let facts = parsed
         .as_ref()
-        .map(|p| crate::model::extract::extract(kind, &c.display, p, &credentials, catalog))
+        .map(|p| {
+            crate::model::extract::extract(kind, &c.display, p, file.text(), &credentials, catalog)
+        })
         .unwrap_or_default();
     let cx = FileCx {
         file: &file,

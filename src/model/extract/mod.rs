@@ -5,8 +5,11 @@
 mod compose;
 pub mod grants;
 pub mod iac;
+mod iam;
 mod k8s;
 mod mcp;
+mod oauth;
+mod rbac;
 mod workflow;
 
 pub use k8s::{PodSpec, binding_subjects, pod_spec};
@@ -18,15 +21,16 @@ use crate::model::catalog::{Catalog, CredentialMatch};
 use crate::model::facts::FileFacts;
 use crate::model::identity::{Identity, IdentityUse};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Node, Parsed};
+use crate::syntax::doc::{Document, Node, Parsed};
 use crate::syntax::source::Span;
 
-/// Extract the facts of one parsed file: its workloads, definitions, aliases and
-/// grants.
+/// Extract the facts of one parsed file: its workloads, definitions, aliases, grants
+/// and the views of grants as written. `text` is the file's decoded text.
 pub fn extract(
     kind: FileKind,
     path: &Arc<str>,
     parsed: &Parsed,
+    text: &str,
     creds: &[CredentialMatch],
     catalog: &Catalog,
 ) -> FileFacts {
@@ -37,7 +41,7 @@ pub fn extract(
         catalog,
     };
     let scope = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-    for doc in &parsed.documents {
+    for (index, doc) in parsed.documents.iter().enumerate() {
         match kind {
             FileKind::Terraform | FileKind::TerraformJson => crate::model::extract::iac::terraform(
                 doc,
@@ -58,9 +62,51 @@ pub fn extract(
             FileKind::GithubWorkflow => cx.workflow(doc, &mut facts),
             _ => {}
         }
+        views(kind, path, scope, index, doc, text, &mut facts);
     }
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     facts
+}
+
+/// The views of grants as written in one document, for the file kinds that can hold
+/// each: IAM policies, managed policies, GCP and Azure roles, RBAC, workflow token
+/// permissions, OAuth scopes. `dir` is the file's directory.
+fn views(
+    kind: FileKind,
+    path: &str,
+    dir: &str,
+    index: usize,
+    doc: &Document,
+    text: &str,
+    facts: &mut FileFacts,
+) {
+    use FileKind::*;
+    // Holders resolve in a Terraform module (its directory) or a CloudFormation
+    // template (the file); the grants model follows them in those files only.
+    let scope = match kind {
+        Terraform | TerraformJson => Some(dir),
+        CloudFormation => Some(path),
+        _ => None,
+    };
+    if kind.may_hold_iam_policies() {
+        iam::policies(doc, index, scope, &mut facts.iam_policies);
+    }
+    if matches!(
+        kind,
+        Terraform | TerraformJson | CloudFormation | Json | Yaml
+    ) {
+        iam::managed_policies(doc, index, scope, &mut facts.managed_policies);
+        iam::role_bindings(doc, index, scope, &mut facts.role_bindings);
+    }
+    if matches!(kind, Kubernetes | HelmTemplate | Terraform | TerraformJson) {
+        rbac::rbac(doc, index, &mut facts.rbac);
+    }
+    if kind == GithubWorkflow {
+        workflow::permissions(doc, index, &mut facts.workflows);
+    }
+    if !matches!(kind, Text | Netrc | GitCredentials | Dockerfile) {
+        oauth::scopes(doc, text, &mut facts.oauth_scopes);
+    }
 }
 
 struct Extract<'a> {
