@@ -5,7 +5,7 @@
 //! Rules read statements from here and never look at the syntax.
 
 use crate::model::grants::Value;
-use crate::syntax::doc::{Document, Node, PathSeg, path_string};
+use crate::syntax::doc::{Document, Entry, Node, PathSeg, path_string};
 use crate::syntax::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,6 +323,17 @@ pub fn tf_blocks(doc: &Document) -> Vec<TfBlock<'_>> {
         }
     }
     out
+}
+
+/// The resources of a CloudFormation template, each with its logical id (entries
+/// whose id is not text are passed over).
+pub fn cfn_resources(doc: &Document) -> impl Iterator<Item = (&str, &Entry)> {
+    doc.root
+        .get("Resources")
+        .map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| Some((e.key_str()?, e)))
 }
 
 /// Terraform identities that hold grants.

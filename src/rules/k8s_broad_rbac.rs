@@ -78,34 +78,22 @@ impl Rule for K8sBroadRbac {
     }
 }
 
-/// How findings name an RBAC object.
-trait Named {
-    fn name(&self) -> &str;
-    fn title(&self) -> String;
-    fn key(&self) -> String;
+/// An object's name as findings show it.
+fn name(o: &RbacObject) -> &str {
+    o.name.as_deref().unwrap_or("<unnamed>")
 }
 
-impl Named for RbacObject {
-    fn name(&self) -> &str {
-        self.name.as_deref().unwrap_or("<unnamed>")
+fn title(o: &RbacObject) -> String {
+    if o.kind.cluster_scoped() {
+        format!("{} `{}`", o.kind.as_str(), name(o))
+    } else {
+        format!("{} `{}/{}`", o.kind.as_str(), o.namespace, name(o))
     }
+}
 
-    fn title(&self) -> String {
-        if self.kind.cluster_scoped() {
-            format!("{} `{}`", self.kind.as_str(), self.name())
-        } else {
-            format!(
-                "{} `{}/{}`",
-                self.kind.as_str(),
-                self.namespace,
-                self.name()
-            )
-        }
-    }
-
-    fn key(&self) -> String {
-        format!("{}/{}/{}", self.kind.as_str(), self.namespace, self.name())
-    }
+/// The fingerprint key of an object.
+fn key(o: &RbacObject) -> String {
+    format!("{}/{}/{}", o.kind.as_str(), o.namespace, name(o))
 }
 
 /// The agent workload of this file that runs as one of the binding's service-account
@@ -197,7 +185,7 @@ fn check_binding(cx: &FileCx<'_>, k: &Knowledge, b: &RbacObject, out: &mut Vec<F
     }
     let message = format!(
         "{} grants the ClusterRole `{role}` ({}) {scope} to {}{}",
-        b.title(),
+        title(b),
         admin.why,
         describe_subjects(b),
         agent_clause(agent)
@@ -208,7 +196,7 @@ fn check_binding(cx: &FileCx<'_>, k: &Knowledge, b: &RbacObject, out: &mut Vec<F
         .help("Bind a Role in the workload's namespace that lists only the resources and verbs its task uses.")
         .severity(severity)
         .agent_context(agent.is_some())
-        .key(format!("{}:roleRef:{role}", b.key()));
+        .key(format!("{}:roleRef:{role}", key(b)));
     if let Some(w) = agent {
         f = f.workload(&w.name);
     }
@@ -227,7 +215,7 @@ fn bound_agent<'a>(
         .filter(|b| {
             b.role_ref.as_ref().is_some_and(|r| {
                 r.kind.as_deref() == Some(role.kind.as_str())
-                    && r.name.as_ref().and_then(Value::as_str) == Some(role.name())
+                    && r.name.as_ref().and_then(Value::as_str) == Some(name(role))
                     && (role.kind.cluster_scoped() || b.namespace == role.namespace)
             })
         })
@@ -259,7 +247,7 @@ fn check_role(
         let groups = &rule.api_groups;
         let names = &rule.resource_names;
         let star = |items: &[Value]| items.iter().find(|n| n.is_star()).map(|n| n.span);
-        let at = format!("{}:rules[{i}]", role.key());
+        let at = format!("{}:rules[{i}]", key(role));
 
         let wild: Vec<(&str, Span)> = [
             ("verbs", star(verbs)),
@@ -397,7 +385,7 @@ fn check_role(
             .finding(
                 &K8sBroadRbac::META,
                 h.span,
-                format!("{} grants {}{}", role.title(), h.what, agent_clause(agent)),
+                format!("{} grants {}{}", title(role), h.what, agent_clause(agent)),
             )
             .label(h.label)
             .help(h.help)

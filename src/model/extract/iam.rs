@@ -143,15 +143,7 @@ pub(super) fn managed_policies(
             attached.push(node, aws_policy_ref(node, &blocks), out);
         }
     }
-    for res in doc
-        .root
-        .get("Resources")
-        .map(Node::entries)
-        .unwrap_or_default()
-    {
-        let Some(logical) = res.key_str() else {
-            continue;
-        };
+    for (logical, res) in iam::cfn_resources(doc) {
         let Some(arns) = res.value.get_path(&["Properties", "ManagedPolicyArns"]) else {
             continue;
         };
@@ -302,16 +294,8 @@ pub(super) fn role_bindings(
 ) {
     let blocks = iam::tf_blocks(doc);
     for b in &blocks {
-        let holders_in =
-            |found: &dyn Fn(&str) -> Vec<Identity>| scope.map(found).unwrap_or_default();
-        let binding = |role: &Node, on: RoleTarget, holders: Vec<Identity>| RoleBinding {
-            doc: index,
-            path: b.path(),
-            role: Value::of(role),
-            on,
-            holders,
-            agent: iam::holder_agent(doc, &b.path()),
-        };
+        // (role, target, holders) of each role the block grants.
+        let mut granted: Vec<(&Node, RoleTarget, Vec<Identity>)> = Vec::new();
         if b.kind == "data" && b.ty == "google_iam_policy" {
             // A policy document's level is that of the `*_iam_policy` resource using it.
             let address = b.address();
@@ -323,7 +307,7 @@ pub(super) fn role_bindings(
                 let on = RoleTarget::GcpPolicyDocument {
                     level: level.clone(),
                 };
-                out.push(binding(role, on, Vec::new()));
+                granted.push((role, on, Vec::new()));
             }
         } else if b.kind != "resource" {
             continue;
@@ -333,38 +317,52 @@ pub(super) fn role_bindings(
             let Some(role) = b.body.get("role") else {
                 continue;
             };
-            let holders = holders_in(&|scope| {
-                ["member", "members"]
-                    .iter()
-                    .filter_map(|k| b.body.get(k))
-                    .flat_map(Node::one_or_many)
-                    .filter_map(|m| m.as_text().and_then(|t| gcp_member(t, scope)))
-                    .collect()
-            });
+            let members = ["member", "members"]
+                .iter()
+                .filter_map(|k| b.body.get(k))
+                .flat_map(Node::one_or_many)
+                .filter_map(Node::as_text);
+            let holders = match scope {
+                Some(scope) => members.filter_map(|m| gcp_member(m, scope)).collect(),
+                None => Vec::new(),
+            };
             let on = RoleTarget::GcpResource {
                 level: gcp_level(b.ty),
                 scope: gcp_scope(b.ty, b.body),
             };
-            out.push(binding(role, on, holders));
+            granted.push((role, on, holders));
         } else if b.ty == "azurerm_role_assignment" {
             let by_name = b.body.get("role_definition_name");
             let Some(role) = by_name.or_else(|| b.body.get("role_definition_id")) else {
                 continue;
             };
             let principal = b.body.get("principal_id").and_then(Node::as_text);
-            let holders = holders_in(&|scope| {
-                principal
-                    .map(|p| azure_principal(p, scope))
-                    .into_iter()
-                    .collect()
-            });
+            let holders = match (principal, scope) {
+                (Some(principal), Some(scope)) => vec![azure_principal(principal, scope)],
+                _ => Vec::new(),
+            };
             let at = b.body.get("scope");
             let on = RoleTarget::Azure {
                 by_name: by_name.is_some(),
                 scope: at.and_then(Node::as_text).map(str::to_owned),
                 level: at.and_then(azure_scope),
             };
-            out.push(binding(role, on, holders));
+            granted.push((role, on, holders));
+        }
+        if granted.is_empty() {
+            continue;
+        }
+        let path = b.path();
+        let agent = iam::holder_agent(doc, &path);
+        for (role, on, holders) in granted {
+            out.push(RoleBinding {
+                doc: index,
+                path: path.clone(),
+                role: Value::of(role),
+                on,
+                holders,
+                agent: agent.clone(),
+            });
         }
     }
 }
