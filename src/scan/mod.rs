@@ -727,19 +727,22 @@ fn process_bytes(
             if checked.parsed {
                 out.stats.files_parsed += 1;
             }
-            // Files that facts point into are kept too: cross-file findings quote them.
-            if !checked.findings.is_empty()
-                || !checked.facts.workloads.is_empty()
+            let project_facts = !checked.facts.workloads.is_empty()
                 || !checked.facts.definitions.is_empty()
                 || !checked.facts.aliases.is_empty()
-                || !checked.facts.grants.is_empty()
-            {
+                || !checked.facts.grants.is_empty();
+            // Files that facts point into are kept too: cross-file findings quote them.
+            if !checked.findings.is_empty() || project_facts {
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }
             out.findings.extend(checked.findings);
             out.directives.extend(checked.directives);
             out.notices.extend(checked.notices);
-            out.facts.push(checked.facts);
+            // Only what the project pass joins outlives the file; the per-file views
+            // have been read by the file's rules.
+            if project_facts {
+                out.facts.push(checked.facts);
+            }
         }
         Err(_) => out.notices.push(notice(
             NoticeKind::InternalError,

@@ -44,15 +44,22 @@ fn policy_holders(doc: &Document, policy: &iam::Policy<'_>, scope: &str) -> Vec<
     let Some(at) = iam::enclosing_grant(doc, policy.node.span) else {
         return Vec::new();
     };
-    let holders = iam::holder_identities(doc, &at, scope);
+    holders_at(doc, &at, scope)
+}
+
+/// The identities holding what the Terraform block or CloudFormation resource at
+/// document path `at` grants: those it references, else a role it names literally.
+fn holders_at(doc: &Document, at: &str, scope: &str) -> Vec<Identity> {
+    let holders = iam::holder_identities(doc, at, scope);
     if holders.is_empty() {
-        literal_role_holders(doc, &at)
+        literal_role_holders(doc, at)
     } else {
         holders
     }
 }
 
-/// `role = "agent-runtime"`: a role named literally, defined outside the repository.
+/// Terraform `role = "agent-runtime"`: a role named literally, defined outside the
+/// repository (nothing for other paths).
 fn literal_role_holders(doc: &Document, at: &str) -> Vec<Identity> {
     let mut segs = at.split('.');
     let (Some("resource"), Some(ty), Some(name)) = (segs.next(), segs.next(), segs.next()) else {
@@ -114,14 +121,7 @@ pub(super) fn managed_policies(
         };
         let path = b.path();
         let holders = scope
-            .map(|scope| {
-                let holders = iam::holder_identities(doc, &path, scope);
-                if holders.is_empty() {
-                    literal_role_holders(doc, &path)
-                } else {
-                    holders
-                }
-            })
+            .map(|scope| holders_at(doc, &path, scope))
             .unwrap_or_default();
         let by = Attacher::Terraform {
             ty: b.ty.to_owned(),
@@ -159,7 +159,7 @@ pub(super) fn managed_policies(
             name: logical.to_owned(),
             by: Attacher::CloudFormation { principal },
             holders: scope
-                .map(|scope| iam::holder_identities(doc, &path, scope))
+                .map(|scope| holders_at(doc, &path, scope))
                 .unwrap_or_default(),
             agent: iam::holder_agent(doc, &path),
             path,
