@@ -366,16 +366,7 @@ const CFN_AGENT_RESOURCES: &[&str] = &["AWS::Bedrock::Agent"];
 /// agent in the document runs as the role. Cross-file context belongs to the identity
 /// graph; rules call this one function so it can be swapped for it.
 pub fn holder_agent(doc: &Document, path: &str) -> Option<String> {
-    let mut segs = path.split('.');
-    match (segs.next(), segs.next(), segs.next()) {
-        (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
-            tf_holder_agent(doc, kind, ty, name.split('[').next().unwrap_or(name))
-        }
-        (Some("Resources"), Some(logical), _) => {
-            cfn_holder_agent(doc, logical.split('[').next().unwrap_or(logical))
-        }
-        _ => None,
-    }
+    Holders::new(doc).agent(path)
 }
 
 fn marked(what: &str, name: &str) -> Option<String> {
@@ -386,18 +377,14 @@ fn marked(what: &str, name: &str) -> Option<String> {
 /// The blocks a grant flows through, from where it is written to the identities that
 /// hold it: a policy document is used by a policy resource, which is attached to a
 /// role; every hop is a reference to the previous one. Bounded by the number of blocks.
-/// Returns the blocks and the indexes of the carriers, plus a name-based agent reason
-/// found on the way (a holder written as a literal name).
-fn tf_carriers<'a>(
-    doc: &'a Document,
-    kind: &str,
-    ty: &str,
-    name: &str,
-) -> Option<(Vec<TfBlock<'a>>, Vec<usize>, Option<String>)> {
-    let blocks = tf_blocks(doc);
-    let start = blocks
-        .iter()
-        .position(|b| b.kind == kind && b.ty == ty && b.name == name)?;
+struct Carriers {
+    /// Indexes into the document's blocks, the block the grant is written in first.
+    indexes: Vec<usize>,
+    /// A name-based agent reason found on the way (a holder written as a literal name).
+    literal_reason: Option<String>,
+}
+
+fn tf_carriers(blocks: &[TfBlock<'_>], start: usize) -> Carriers {
     let mut carriers = vec![start];
     let mut literal_reason = None;
     let mut i = 0;
@@ -439,15 +426,107 @@ fn tf_carriers<'a>(
         }
         i += 1;
     }
-    Some((blocks, carriers, literal_reason))
+    Carriers {
+        indexes: carriers,
+        literal_reason,
+    }
+}
+
+/// Who holds the grants written in one document, for asking about many of them (the
+/// extractors ask about every policy and attachment): the Terraform blocks are listed
+/// once, and the carriers of each block, quadratic in the number of blocks, are
+/// followed once.
+pub(crate) struct Holders<'a> {
+    doc: &'a Document,
+    blocks: Vec<TfBlock<'a>>,
+    /// Per block, its carriers once followed.
+    carriers: Vec<Option<Carriers>>,
+}
+
+impl<'a> Holders<'a> {
+    pub(crate) fn new(doc: &'a Document) -> Self {
+        let blocks = tf_blocks(doc);
+        let carriers = blocks.iter().map(|_| None).collect();
+        Holders {
+            doc,
+            blocks,
+            carriers,
+        }
+    }
+
+    /// The index of the Terraform block at `resource.type.name` (or `data...`), with its
+    /// carriers followed.
+    fn followed(&mut self, kind: &str, ty: &str, name: &str) -> Option<usize> {
+        let start = self
+            .blocks
+            .iter()
+            .position(|b| b.kind == kind && b.ty == ty && b.name == name)?;
+        if self.carriers.get(start).is_some_and(Option::is_none) {
+            let found = tf_carriers(&self.blocks, start);
+            if let Some(slot) = self.carriers.get_mut(start) {
+                *slot = Some(found);
+            }
+        }
+        Some(start)
+    }
+
+    /// [`enclosing_grant`], with the blocks listed once.
+    pub(crate) fn enclosing(&self, span: Span) -> Option<String> {
+        enclosing_in(self.doc, &self.blocks, span)
+    }
+
+    /// The identities that hold the grant written at `path`, as scoped references
+    /// for the identity graph to resolve (`scope:aws_iam_role.x`, `scope:cfn:Role`).
+    pub(crate) fn identities(
+        &mut self,
+        path: &str,
+        scope: &str,
+    ) -> Vec<crate::model::identity::Identity> {
+        let mut segs = path.split('.');
+        match (segs.next(), segs.next(), segs.next()) {
+            (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
+                let name = name.split('[').next().unwrap_or(name);
+                match self.followed(kind, ty, name) {
+                    Some(start) => self.tf_identities(start, scope),
+                    None => Vec::new(),
+                }
+            }
+            (Some("Resources"), Some(logical), _) => cfn_holder_identities(
+                self.doc,
+                logical.split('[').next().unwrap_or(logical),
+                scope,
+            ),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Why the identity that holds the grant written at `path` visibly belongs to an
+    /// AI agent ([`holder_agent`]).
+    pub(crate) fn agent(&mut self, path: &str) -> Option<String> {
+        let mut segs = path.split('.');
+        match (segs.next(), segs.next(), segs.next()) {
+            (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
+                let start = self.followed(kind, ty, name.split('[').next().unwrap_or(name))?;
+                self.tf_agent(start)
+            }
+            (Some("Resources"), Some(logical), _) => {
+                cfn_holder_agent(self.doc, logical.split('[').next().unwrap_or(logical))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The document path (`resource.type.name`, `Resources.Logical`) of the Terraform block
 /// or CloudFormation resource whose text contains `span`.
 pub fn enclosing_grant(doc: &Document, span: Span) -> Option<String> {
+    enclosing_in(doc, &tf_blocks(doc), span)
+}
+
+fn enclosing_in(doc: &Document, blocks: &[TfBlock<'_>], span: Span) -> Option<String> {
     let inside = |outer: Span| outer.start <= span.start && span.end <= outer.end;
-    if let Some(b) = tf_blocks(doc)
-        .into_iter()
+    if let Some(b) = blocks
+        .iter()
         .find(|b| inside(b.name_span.join(b.body.span)))
     {
         return Some(b.path());
@@ -468,116 +547,124 @@ pub fn holder_identities(
     path: &str,
     scope: &str,
 ) -> Vec<crate::model::identity::Identity> {
-    use crate::model::identity::Identity;
-    let mut segs = path.split('.');
-    match (segs.next(), segs.next(), segs.next()) {
-        (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
-            let name = name.split('[').next().unwrap_or(name);
-            let Some((blocks, carriers, _)) = tf_carriers(doc, kind, ty, name) else {
-                return Vec::new();
-            };
-            let mut out: Vec<Identity> = Vec::new();
-            for b in carriers.iter().map(|&c| &blocks[c]) {
-                if b.ty == "aws_iam_role" {
-                    out.push(Identity::AwsRole(format!("{scope}:{}", b.address())));
-                    continue;
-                }
-                // A role defined in another file of the module: keep the reference for
-                // the identity graph to resolve.
-                for attr in TF_HOLDER_ATTRS {
-                    for value in b.body.get(attr).map(Node::one_or_many).unwrap_or_default() {
-                        let Some(text) = value.as_text() else {
-                            continue;
-                        };
-                        for (i, _) in text.match_indices("aws_iam_role.") {
-                            let rest = &text[i + "aws_iam_role.".len()..];
-                            let end = rest
-                                .find(|c: char| {
-                                    !(c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                                })
-                                .unwrap_or(rest.len());
-                            if end > 0 && refers_to(text, &format!("aws_iam_role.{}", &rest[..end]))
-                            {
-                                out.push(Identity::AwsRole(format!(
-                                    "{scope}:aws_iam_role.{}",
-                                    &rest[..end]
-                                )));
-                            }
+    Holders::new(doc).identities(path, scope)
+}
+
+impl Holders<'_> {
+    fn tf_identities(&self, start: usize, scope: &str) -> Vec<crate::model::identity::Identity> {
+        use crate::model::identity::Identity;
+        let Some(Some(carriers)) = self.carriers.get(start) else {
+            return Vec::new();
+        };
+        let blocks = &self.blocks;
+        let mut out: Vec<Identity> = Vec::new();
+        for b in carriers.indexes.iter().map(|&c| &blocks[c]) {
+            if b.ty == "aws_iam_role" {
+                out.push(Identity::AwsRole(format!("{scope}:{}", b.address())));
+                continue;
+            }
+            // A role defined in another file of the module: keep the reference for the
+            // identity graph to resolve.
+            for attr in TF_HOLDER_ATTRS {
+                for value in b.body.get(attr).map(Node::one_or_many).unwrap_or_default() {
+                    let Some(text) = value.as_text() else {
+                        continue;
+                    };
+                    for (i, _) in text.match_indices("aws_iam_role.") {
+                        let rest = &text[i + "aws_iam_role.".len()..];
+                        let end = rest
+                            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                            .unwrap_or(rest.len());
+                        if end > 0 && refers_to(text, &format!("aws_iam_role.{}", &rest[..end])) {
+                            out.push(Identity::AwsRole(format!(
+                                "{scope}:aws_iam_role.{}",
+                                &rest[..end]
+                            )));
                         }
                     }
                 }
             }
-            out.dedup();
-            out
         }
-        (Some("Resources"), Some(logical), _) => {
-            let logical = logical.split('[').next().unwrap_or(logical);
-            let Some(resource) = doc.root.get("Resources").and_then(|r| r.get(logical)) else {
-                return Vec::new();
-            };
-            let ty = resource.get("Type").and_then(Node::as_str).unwrap_or("");
-            let mut out = Vec::new();
-            if ty == "AWS::IAM::Role" {
-                out.push(Identity::AwsRole(format!("{scope}:cfn:{logical}")));
-            }
-            for item in resource
-                .get_path(&["Properties", "Roles"])
-                .map(Node::items)
-                .unwrap_or_default()
-            {
-                if let Some(r) = item
-                    .as_text()
-                    .or_else(|| item.get("Ref").and_then(Node::as_text))
+        out.dedup();
+        out
+    }
+
+    fn tf_agent(&self, start: usize) -> Option<String> {
+        let Some(Some(carriers)) = self.carriers.get(start) else {
+            return None;
+        };
+        let blocks = &self.blocks;
+        if carriers.literal_reason.is_some() {
+            return carriers.literal_reason.clone();
+        }
+        for &c in &carriers.indexes {
+            let b = &blocks[c];
+            if TF_IDENTITIES.contains(&b.ty) {
+                let address = b.address();
+                if let Some(agent) = blocks
+                    .iter()
+                    .find(|a| TF_AGENT_RESOURCES.contains(&a.ty) && a.references(&address))
                 {
-                    out.push(Identity::AwsRole(format!("{scope}:cfn:{r}")));
+                    return Some(format!(
+                        "Bedrock agent `{}` runs as `{address}`",
+                        agent.name
+                    ));
                 }
             }
-            out
         }
-        _ => Vec::new(),
+        // The holder's own name says most; the policy's or attachment's name comes second.
+        let (identities, grants): (Vec<usize>, Vec<usize>) = carriers
+            .indexes
+            .iter()
+            .partition(|&&c| TF_IDENTITIES.contains(&blocks[c].ty));
+        identities.iter().chain(&grants).find_map(|&c| {
+            let b = &blocks[c];
+            let what = if TF_IDENTITIES.contains(&b.ty) {
+                "the grant's holder"
+            } else {
+                "the grant"
+            };
+            crate::model::agent::agent_marker(b.name)
+                .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
+                .or_else(|| {
+                    ["name", "name_prefix"]
+                        .iter()
+                        .filter_map(|k| b.body.get(k).and_then(Node::as_str))
+                        .find_map(|n| marked(what, n))
+                })
+        })
     }
 }
 
-fn tf_holder_agent(doc: &Document, kind: &str, ty: &str, name: &str) -> Option<String> {
-    let (blocks, carriers, literal_reason) = tf_carriers(doc, kind, ty, name)?;
-    if literal_reason.is_some() {
-        return literal_reason;
+/// The roles a CloudFormation resource grants to: itself if it is a role, and the
+/// roles it names in `Roles`.
+fn cfn_holder_identities(
+    doc: &Document,
+    logical: &str,
+    scope: &str,
+) -> Vec<crate::model::identity::Identity> {
+    use crate::model::identity::Identity;
+    let Some(resource) = doc.root.get("Resources").and_then(|r| r.get(logical)) else {
+        return Vec::new();
+    };
+    let ty = resource.get("Type").and_then(Node::as_str).unwrap_or("");
+    let mut out = Vec::new();
+    if ty == "AWS::IAM::Role" {
+        out.push(Identity::AwsRole(format!("{scope}:cfn:{logical}")));
     }
-    for &c in &carriers {
-        let b = &blocks[c];
-        if TF_IDENTITIES.contains(&b.ty) {
-            let address = b.address();
-            if let Some(agent) = blocks
-                .iter()
-                .find(|a| TF_AGENT_RESOURCES.contains(&a.ty) && a.references(&address))
-            {
-                return Some(format!(
-                    "Bedrock agent `{}` runs as `{address}`",
-                    agent.name
-                ));
-            }
+    for item in resource
+        .get_path(&["Properties", "Roles"])
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        if let Some(r) = item
+            .as_text()
+            .or_else(|| item.get("Ref").and_then(Node::as_text))
+        {
+            out.push(Identity::AwsRole(format!("{scope}:cfn:{r}")));
         }
     }
-    // The holder's own name says most; the policy's or attachment's name comes second.
-    let (identities, grants): (Vec<usize>, Vec<usize>) = carriers
-        .iter()
-        .partition(|&&c| TF_IDENTITIES.contains(&blocks[c].ty));
-    identities.iter().chain(&grants).find_map(|&c| {
-        let b = &blocks[c];
-        let what = if TF_IDENTITIES.contains(&b.ty) {
-            "the grant's holder"
-        } else {
-            "the grant"
-        };
-        crate::model::agent::agent_marker(b.name)
-            .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
-            .or_else(|| {
-                ["name", "name_prefix"]
-                    .iter()
-                    .filter_map(|k| b.body.get(k).and_then(Node::as_str))
-                    .find_map(|n| marked(what, n))
-            })
-    })
+    out
 }
 
 fn cfn_holder_agent(doc: &Document, logical: &str) -> Option<String> {

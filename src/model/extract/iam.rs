@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::grants::{AzureScope, GcpLevel, RoleBinding, RoleTarget, Value};
-use crate::model::iam::{self, Attacher, IamPolicy, IamStatement, ManagedPolicy, TfBlock};
+use crate::model::iam::{self, Attacher, Holders, IamPolicy, IamStatement, ManagedPolicy, TfBlock};
 use crate::model::identity::Identity;
 use crate::syntax::doc::{Document, Node, ScalarKind};
 
@@ -19,15 +19,16 @@ pub(super) fn policies(
     doc: &Document,
     index: usize,
     scope: Option<&str>,
+    holding: &mut Holders<'_>,
     out: &mut Vec<IamPolicy>,
 ) {
     for policy in iam::policies(doc) {
         let holders = scope
-            .map(|scope| policy_holders(doc, &policy, scope))
+            .map(|scope| policy_holders(doc, holding, &policy, scope))
             .unwrap_or_default();
         out.push(IamPolicy {
             doc: index,
-            agent: iam::holder_agent(doc, &policy.path),
+            agent: holding.agent(&policy.path),
             holders,
             statements: policy.statements.iter().map(IamStatement::from).collect(),
             path: policy.path,
@@ -35,22 +36,27 @@ pub(super) fn policies(
     }
 }
 
-fn policy_holders(doc: &Document, policy: &iam::Policy<'_>, scope: &str) -> Vec<Identity> {
+fn policy_holders(
+    doc: &Document,
+    holding: &mut Holders<'_>,
+    policy: &iam::Policy<'_>,
+    scope: &str,
+) -> Vec<Identity> {
     // Trust policies say who may assume a role, not what the role may do.
     let lower = policy.path.to_ascii_lowercase();
     if lower.contains("assume_role_policy") || lower.contains("assumerolepolicydocument") {
         return Vec::new();
     }
-    let Some(at) = iam::enclosing_grant(doc, policy.node.span) else {
+    let Some(at) = holding.enclosing(policy.node.span) else {
         return Vec::new();
     };
-    holders_at(doc, &at, scope)
+    holders_at(doc, holding, &at, scope)
 }
 
 /// The identities holding what the Terraform block or CloudFormation resource at
 /// document path `at` grants: those it references, else a role it names literally.
-fn holders_at(doc: &Document, at: &str, scope: &str) -> Vec<Identity> {
-    let holders = iam::holder_identities(doc, at, scope);
+fn holders_at(doc: &Document, holding: &mut Holders<'_>, at: &str, scope: &str) -> Vec<Identity> {
+    let holders = holding.identities(at, scope);
     if holders.is_empty() {
         literal_role_holders(doc, at)
     } else {
@@ -98,6 +104,7 @@ pub(super) fn managed_policies(
     doc: &Document,
     index: usize,
     scope: Option<&str>,
+    holding: &mut Holders<'_>,
     out: &mut Vec<ManagedPolicy>,
 ) {
     let blocks = iam::tf_blocks(doc);
@@ -121,7 +128,7 @@ pub(super) fn managed_policies(
         };
         let path = b.path();
         let holders = scope
-            .map(|scope| holders_at(doc, &path, scope))
+            .map(|scope| holders_at(doc, holding, &path, scope))
             .unwrap_or_default();
         let by = Attacher::Terraform {
             ty: b.ty.to_owned(),
@@ -136,7 +143,7 @@ pub(super) fn managed_policies(
             name: b.address(),
             by,
             holders,
-            agent: iam::holder_agent(doc, &path),
+            agent: holding.agent(&path),
             path,
         };
         for node in values {
@@ -159,9 +166,9 @@ pub(super) fn managed_policies(
             name: logical.to_owned(),
             by: Attacher::CloudFormation { principal },
             holders: scope
-                .map(|scope| holders_at(doc, &path, scope))
+                .map(|scope| holders_at(doc, holding, &path, scope))
                 .unwrap_or_default(),
-            agent: iam::holder_agent(doc, &path),
+            agent: holding.agent(&path),
             path,
         };
         for node in arns.items() {
@@ -290,6 +297,7 @@ pub(super) fn role_bindings(
     doc: &Document,
     index: usize,
     scope: Option<&str>,
+    holding: &mut Holders<'_>,
     out: &mut Vec<RoleBinding>,
 ) {
     let blocks = iam::tf_blocks(doc);
@@ -353,7 +361,7 @@ pub(super) fn role_bindings(
             continue;
         }
         let path = b.path();
-        let agent = iam::holder_agent(doc, &path);
+        let agent = holding.agent(&path);
         for (role, on, holders) in granted {
             out.push(RoleBinding {
                 doc: index,

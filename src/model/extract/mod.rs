@@ -89,14 +89,17 @@ fn views(
         _ => None,
     };
     if kind.may_hold_iam_policies() {
-        iam::policies(doc, index, scope, &mut facts.iam_policies);
-    }
-    if matches!(
-        kind,
-        Terraform | TerraformJson | CloudFormation | Json | Yaml
-    ) {
-        iam::managed_policies(doc, index, scope, &mut facts.managed_policies);
-        iam::role_bindings(doc, index, scope, &mut facts.role_bindings);
+        // Who holds what a Terraform block grants is followed once per block, for
+        // policies, attachments and role bindings alike.
+        let mut holding = crate::model::iam::Holders::new(doc);
+        iam::policies(doc, index, scope, &mut holding, &mut facts.iam_policies);
+        if matches!(
+            kind,
+            Terraform | TerraformJson | CloudFormation | Json | Yaml
+        ) {
+            iam::managed_policies(doc, index, scope, &mut holding, &mut facts.managed_policies);
+            iam::role_bindings(doc, index, scope, &mut holding, &mut facts.role_bindings);
+        }
     }
     if matches!(kind, Kubernetes | HelmTemplate | Terraform | TerraformJson) {
         rbac::rbac(doc, index, &mut facts.rbac);
