@@ -12,55 +12,209 @@ use crate::model::iam::{self, Attacher, Holders, IamPolicy, IamStatement, Manage
 use crate::model::identity::Identity;
 use crate::syntax::doc::{Document, Node, ScalarKind};
 
-/// Every IAM policy document of `doc`. `scope` (the Terraform module or
-/// CloudFormation template references resolve in) is given for the files whose
-/// holders the grants model follows.
-pub(super) fn policies(
-    doc: &Document,
+/// Reads the grants written in one document: IAM policies, managed-policy
+/// attachments, GCP and Azure role bindings.
+pub(super) struct Reader<'a> {
+    doc: &'a Document,
+    /// The document's index in its file.
     index: usize,
-    scope: Option<&str>,
-    holding: &mut Holders<'_>,
-    out: &mut Vec<IamPolicy>,
-) {
-    for policy in iam::policies(doc) {
-        let holders = scope
-            .map(|scope| policy_holders(doc, holding, &policy, scope))
-            .unwrap_or_default();
-        out.push(IamPolicy {
-            doc: index,
-            agent: holding.agent(&policy.path),
-            holders,
-            statements: policy.statements.iter().map(IamStatement::from).collect(),
-            path: policy.path,
-        });
-    }
+    /// The Terraform module or CloudFormation template references resolve in, for the
+    /// files whose holders the grants model follows.
+    scope: Option<&'a str>,
+    holding: Holders<'a>,
 }
 
-fn policy_holders(
-    doc: &Document,
-    holding: &mut Holders<'_>,
-    policy: &iam::Policy<'_>,
-    scope: &str,
-) -> Vec<Identity> {
-    // Trust policies say who may assume a role, not what the role may do.
-    let lower = policy.path.to_ascii_lowercase();
-    if lower.contains("assume_role_policy") || lower.contains("assumerolepolicydocument") {
-        return Vec::new();
+impl<'a> Reader<'a> {
+    pub(super) fn new(doc: &'a Document, index: usize, scope: Option<&'a str>) -> Self {
+        Reader {
+            doc,
+            index,
+            scope,
+            holding: Holders::new(doc),
+        }
     }
-    let Some(at) = holding.enclosing(policy.node.span) else {
-        return Vec::new();
-    };
-    holders_at(doc, holding, &at, scope)
-}
 
-/// The identities holding what the Terraform block or CloudFormation resource at
-/// document path `at` grants: those it references, else a role it names literally.
-fn holders_at(doc: &Document, holding: &mut Holders<'_>, at: &str, scope: &str) -> Vec<Identity> {
-    let holders = holding.identities(at, scope);
-    if holders.is_empty() {
-        literal_role_holders(doc, at)
-    } else {
-        holders
+    /// Every IAM policy document.
+    pub(super) fn policies(&mut self, out: &mut Vec<IamPolicy>) {
+        for policy in iam::policies(self.doc) {
+            // Trust policies say who may assume a role, not what the role may do.
+            let lower = policy.path.to_ascii_lowercase();
+            let trust =
+                lower.contains("assume_role_policy") || lower.contains("assumerolepolicydocument");
+            let holders = match self.holding.enclosing(policy.node.span) {
+                Some(at) if !trust => self.holders_at(&at),
+                _ => Vec::new(),
+            };
+            out.push(IamPolicy {
+                doc: self.index,
+                agent: self.holding.agent(&policy.path),
+                holders,
+                statements: policy.statements.iter().map(IamStatement::from).collect(),
+                path: policy.path,
+            });
+        }
+    }
+
+    /// Managed policies attached by ARN or name, in Terraform blocks first, then in
+    /// CloudFormation resources.
+    pub(super) fn managed_policies(&mut self, out: &mut Vec<ManagedPolicy>) {
+        let blocks = iam::tf_blocks(self.doc);
+        for b in blocks.iter().filter(|b| b.kind == "resource") {
+            let values: Vec<&Node> = match b.ty {
+                "aws_iam_role_policy_attachment"
+                | "aws_iam_user_policy_attachment"
+                | "aws_iam_group_policy_attachment"
+                | "aws_iam_policy_attachment" => b.body.get("policy_arn").into_iter().collect(),
+                "aws_iam_role" => b
+                    .body
+                    .get("managed_policy_arns")
+                    .map(Node::one_or_many)
+                    .unwrap_or_default(),
+                "aws_iam_role_policy_attachments_exclusive" => b
+                    .body
+                    .get("policy_arns")
+                    .map(Node::one_or_many)
+                    .unwrap_or_default(),
+                _ => continue,
+            };
+            let path = b.path();
+            let holders = self.holders_at(&path);
+            let by = Attacher::Terraform {
+                ty: b.ty.to_owned(),
+                holder: TF_ATTACHMENT_HOLDERS
+                    .iter()
+                    .find_map(|a| b.body.get(a))
+                    .and_then(Node::as_text)
+                    .map(str::to_owned),
+            };
+            let attached = Attached {
+                index: self.index,
+                name: b.address(),
+                by,
+                holders,
+                agent: self.holding.agent(&path),
+                path,
+            };
+            for node in values {
+                attached.push(node, aws_policy_ref(node, &blocks), out);
+            }
+        }
+        for (logical, res) in iam::cfn_resources(self.doc) {
+            let Some(arns) = res.value.get_path(&["Properties", "ManagedPolicyArns"]) else {
+                continue;
+            };
+            let principal = match res.value.get("Type").and_then(Node::as_str) {
+                Some("AWS::IAM::Role") => Some("role"),
+                Some("AWS::IAM::User") => Some("user"),
+                Some("AWS::IAM::Group") => Some("group"),
+                _ => None,
+            };
+            let path = format!("Resources.{logical}");
+            let attached = Attached {
+                index: self.index,
+                name: logical.to_owned(),
+                by: Attacher::CloudFormation { principal },
+                holders: self.holders_at(&path),
+                agent: self.holding.agent(&path),
+                path,
+            };
+            for node in arns.items() {
+                attached.push(node, cfn_text(node, 0), out);
+            }
+        }
+    }
+
+    /// GCP `google_*_iam_member`/`_binding` resources and `binding`s of
+    /// `data "google_iam_policy"`, and Azure `azurerm_role_assignment`, in block order.
+    pub(super) fn role_bindings(&mut self, out: &mut Vec<RoleBinding>) {
+        let scope = self.scope;
+        let blocks = iam::tf_blocks(self.doc);
+        for b in &blocks {
+            // (role, target, holders) of each role the block grants.
+            let mut granted: Vec<(&Node, RoleTarget, Vec<Identity>)> = Vec::new();
+            if b.kind == "data" && b.ty == "google_iam_policy" {
+                // A policy document's level is that of the `*_iam_policy` resource using it.
+                let address = b.address();
+                let level = blocks
+                    .iter()
+                    .find(|u| u.kind == "resource" && u.references(&address))
+                    .and_then(|u| gcp_level(u.ty));
+                for role in b.body.get_all("binding").filter_map(|x| x.get("role")) {
+                    let on = RoleTarget::GcpPolicyDocument {
+                        level: level.clone(),
+                    };
+                    granted.push((role, on, Vec::new()));
+                }
+            } else if b.kind != "resource" {
+                continue;
+            } else if b.ty.starts_with("google_")
+                && (b.ty.ends_with("_iam_member") || b.ty.ends_with("_iam_binding"))
+            {
+                let Some(role) = b.body.get("role") else {
+                    continue;
+                };
+                let members = ["member", "members"]
+                    .iter()
+                    .filter_map(|k| b.body.get(k))
+                    .flat_map(Node::one_or_many)
+                    .filter_map(Node::as_text);
+                let holders = match scope {
+                    Some(scope) => members.filter_map(|m| gcp_member(m, scope)).collect(),
+                    None => Vec::new(),
+                };
+                let on = RoleTarget::GcpResource {
+                    level: gcp_level(b.ty),
+                    scope: gcp_scope(b.ty, b.body),
+                };
+                granted.push((role, on, holders));
+            } else if b.ty == "azurerm_role_assignment" {
+                let by_name = b.body.get("role_definition_name");
+                let Some(role) = by_name.or_else(|| b.body.get("role_definition_id")) else {
+                    continue;
+                };
+                let principal = b.body.get("principal_id").and_then(Node::as_text);
+                let holders = match (principal, scope) {
+                    (Some(principal), Some(scope)) => vec![azure_principal(principal, scope)],
+                    _ => Vec::new(),
+                };
+                let at = b.body.get("scope");
+                let on = RoleTarget::Azure {
+                    by_name: by_name.is_some(),
+                    scope: at.and_then(Node::as_text).map(str::to_owned),
+                    level: at.and_then(azure_scope),
+                };
+                granted.push((role, on, holders));
+            }
+            if granted.is_empty() {
+                continue;
+            }
+            let path = b.path();
+            let agent = self.holding.agent(&path);
+            for (role, on, holders) in granted {
+                out.push(RoleBinding {
+                    doc: self.index,
+                    path: path.clone(),
+                    role: Value::of(role),
+                    on,
+                    holders,
+                    agent: agent.clone(),
+                });
+            }
+        }
+    }
+
+    /// The identities holding what the Terraform block or CloudFormation resource at
+    /// document path `at` grants: those it references, else a role it names literally.
+    fn holders_at(&mut self, at: &str) -> Vec<Identity> {
+        let Some(scope) = self.scope else {
+            return Vec::new();
+        };
+        let holders = self.holding.identities(at, scope);
+        if holders.is_empty() {
+            literal_role_holders(self.doc, at)
+        } else {
+            holders
+        }
     }
 }
 
@@ -97,85 +251,6 @@ const TF_ATTACHMENT_HOLDERS: &[&str] = &[
     "groups",
     "role_name",
 ];
-
-/// Managed policies attached by ARN or name, in Terraform blocks first, then in
-/// CloudFormation resources.
-pub(super) fn managed_policies(
-    doc: &Document,
-    index: usize,
-    scope: Option<&str>,
-    holding: &mut Holders<'_>,
-    out: &mut Vec<ManagedPolicy>,
-) {
-    let blocks = iam::tf_blocks(doc);
-    for b in blocks.iter().filter(|b| b.kind == "resource") {
-        let values: Vec<&Node> = match b.ty {
-            "aws_iam_role_policy_attachment"
-            | "aws_iam_user_policy_attachment"
-            | "aws_iam_group_policy_attachment"
-            | "aws_iam_policy_attachment" => b.body.get("policy_arn").into_iter().collect(),
-            "aws_iam_role" => b
-                .body
-                .get("managed_policy_arns")
-                .map(Node::one_or_many)
-                .unwrap_or_default(),
-            "aws_iam_role_policy_attachments_exclusive" => b
-                .body
-                .get("policy_arns")
-                .map(Node::one_or_many)
-                .unwrap_or_default(),
-            _ => continue,
-        };
-        let path = b.path();
-        let holders = scope
-            .map(|scope| holders_at(doc, holding, &path, scope))
-            .unwrap_or_default();
-        let by = Attacher::Terraform {
-            ty: b.ty.to_owned(),
-            holder: TF_ATTACHMENT_HOLDERS
-                .iter()
-                .find_map(|a| b.body.get(a))
-                .and_then(Node::as_text)
-                .map(str::to_owned),
-        };
-        let attached = Attached {
-            index,
-            name: b.address(),
-            by,
-            holders,
-            agent: holding.agent(&path),
-            path,
-        };
-        for node in values {
-            attached.push(node, aws_policy_ref(node, &blocks), out);
-        }
-    }
-    for (logical, res) in iam::cfn_resources(doc) {
-        let Some(arns) = res.value.get_path(&["Properties", "ManagedPolicyArns"]) else {
-            continue;
-        };
-        let principal = match res.value.get("Type").and_then(Node::as_str) {
-            Some("AWS::IAM::Role") => Some("role"),
-            Some("AWS::IAM::User") => Some("user"),
-            Some("AWS::IAM::Group") => Some("group"),
-            _ => None,
-        };
-        let path = format!("Resources.{logical}");
-        let attached = Attached {
-            index,
-            name: logical.to_owned(),
-            by: Attacher::CloudFormation { principal },
-            holders: scope
-                .map(|scope| holders_at(doc, holding, &path, scope))
-                .unwrap_or_default(),
-            agent: holding.agent(&path),
-            path,
-        };
-        for node in arns.items() {
-            attached.push(node, cfn_text(node, 0), out);
-        }
-    }
-}
 
 /// What the policies one resource attaches share.
 struct Attached {
@@ -289,91 +364,6 @@ static GCP_SA_REF: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"google_service_account\.([A-Za-z_][A-Za-z0-9_-]*)").ok());
 static AZURE_ID_REF: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"azurerm_user_assigned_identity\.([A-Za-z_][A-Za-z0-9_-]*)").ok());
-
-/// GCP `google_*_iam_member`/`_binding` resources and `binding`s of
-/// `data "google_iam_policy"`, and Azure `azurerm_role_assignment`, in block order.
-/// `scope` is the Terraform module members and principals resolve in.
-pub(super) fn role_bindings(
-    doc: &Document,
-    index: usize,
-    scope: Option<&str>,
-    holding: &mut Holders<'_>,
-    out: &mut Vec<RoleBinding>,
-) {
-    let blocks = iam::tf_blocks(doc);
-    for b in &blocks {
-        // (role, target, holders) of each role the block grants.
-        let mut granted: Vec<(&Node, RoleTarget, Vec<Identity>)> = Vec::new();
-        if b.kind == "data" && b.ty == "google_iam_policy" {
-            // A policy document's level is that of the `*_iam_policy` resource using it.
-            let address = b.address();
-            let level = blocks
-                .iter()
-                .find(|u| u.kind == "resource" && u.references(&address))
-                .and_then(|u| gcp_level(u.ty));
-            for role in b.body.get_all("binding").filter_map(|x| x.get("role")) {
-                let on = RoleTarget::GcpPolicyDocument {
-                    level: level.clone(),
-                };
-                granted.push((role, on, Vec::new()));
-            }
-        } else if b.kind != "resource" {
-            continue;
-        } else if b.ty.starts_with("google_")
-            && (b.ty.ends_with("_iam_member") || b.ty.ends_with("_iam_binding"))
-        {
-            let Some(role) = b.body.get("role") else {
-                continue;
-            };
-            let members = ["member", "members"]
-                .iter()
-                .filter_map(|k| b.body.get(k))
-                .flat_map(Node::one_or_many)
-                .filter_map(Node::as_text);
-            let holders = match scope {
-                Some(scope) => members.filter_map(|m| gcp_member(m, scope)).collect(),
-                None => Vec::new(),
-            };
-            let on = RoleTarget::GcpResource {
-                level: gcp_level(b.ty),
-                scope: gcp_scope(b.ty, b.body),
-            };
-            granted.push((role, on, holders));
-        } else if b.ty == "azurerm_role_assignment" {
-            let by_name = b.body.get("role_definition_name");
-            let Some(role) = by_name.or_else(|| b.body.get("role_definition_id")) else {
-                continue;
-            };
-            let principal = b.body.get("principal_id").and_then(Node::as_text);
-            let holders = match (principal, scope) {
-                (Some(principal), Some(scope)) => vec![azure_principal(principal, scope)],
-                _ => Vec::new(),
-            };
-            let at = b.body.get("scope");
-            let on = RoleTarget::Azure {
-                by_name: by_name.is_some(),
-                scope: at.and_then(Node::as_text).map(str::to_owned),
-                level: at.and_then(azure_scope),
-            };
-            granted.push((role, on, holders));
-        }
-        if granted.is_empty() {
-            continue;
-        }
-        let path = b.path();
-        let agent = holding.agent(&path);
-        for (role, on, holders) in granted {
-            out.push(RoleBinding {
-                doc: index,
-                path: path.clone(),
-                role: Value::of(role),
-                on,
-                holders,
-                agent: agent.clone(),
-            });
-        }
-    }
-}
 
 /// The GCP service account a binding member names (`serviceAccount:...`).
 fn gcp_member(text: &str, scope: &str) -> Option<Identity> {

@@ -91,14 +91,14 @@ fn views(
     if kind.may_hold_iam_policies() {
         // Who holds what a Terraform block grants is followed once per block, for
         // policies, attachments and role bindings alike.
-        let mut holding = crate::model::iam::Holders::new(doc);
-        iam::policies(doc, index, scope, &mut holding, &mut facts.iam_policies);
+        let mut reader = iam::Reader::new(doc, index, scope);
+        reader.policies(&mut facts.iam_policies);
         if matches!(
             kind,
             Terraform | TerraformJson | CloudFormation | Json | Yaml
         ) {
-            iam::managed_policies(doc, index, scope, &mut holding, &mut facts.managed_policies);
-            iam::role_bindings(doc, index, scope, &mut holding, &mut facts.role_bindings);
+            reader.managed_policies(&mut facts.managed_policies);
+            reader.role_bindings(&mut facts.role_bindings);
         }
     }
     if matches!(kind, Kubernetes | HelmTemplate | Terraform | TerraformJson) {
