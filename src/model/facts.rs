@@ -97,6 +97,9 @@ pub(crate) struct FileViews {
     /// Who may take on roles: trust policies and role bindings (see
     /// [`crate::model::trust`]).
     pub(crate) trust: TrustFacts,
+    /// Grants as written: IAM policies, managed policies, GCP and Azure roles, RBAC,
+    /// workflow token permissions, OAuth scopes.
+    pub(crate) written: WrittenGrants,
 }
 
 impl FileViews {
@@ -127,6 +130,7 @@ impl FileViews {
             policies: trust_policies,
             bindings,
         } = &self.trust;
+        let written = &self.written;
         pods.is_empty()
             && compose.is_empty()
             && mcp_servers.is_empty()
@@ -144,6 +148,45 @@ impl FileViews {
             && profile_roles.is_empty()
             && trust_policies.is_empty()
             && bindings.is_empty()
+            && written.is_empty()
+    }
+}
+
+/// Grants as written, for the rules that judge them where they are written (the
+/// grants model is built from these too).
+#[derive(Debug, Default)]
+pub(crate) struct WrittenGrants {
+    /// IAM policy documents and their statements.
+    pub(crate) iam_policies: Vec<crate::model::iam::IamPolicy>,
+    /// Managed policies attached by ARN.
+    pub(crate) managed_policies: Vec<crate::model::iam::ManagedPolicy>,
+    /// GCP and Azure roles granted in Terraform.
+    pub(crate) role_bindings: Vec<crate::model::grants::RoleBinding>,
+    /// Kubernetes Roles, ClusterRoles and bindings.
+    pub(crate) rbac: Vec<crate::model::rbac::RbacObject>,
+    /// GitHub workflows' token permissions and steps.
+    pub(crate) workflows: Vec<crate::model::github::Workflow>,
+    /// Declared OAuth scopes.
+    pub(crate) oauth_scopes: Vec<crate::model::oauth::ScopeDeclaration>,
+}
+
+impl WrittenGrants {
+    /// Destructured field by field, so a view added later cannot be forgotten here.
+    fn is_empty(&self) -> bool {
+        let WrittenGrants {
+            iam_policies,
+            managed_policies,
+            role_bindings,
+            rbac,
+            workflows,
+            oauth_scopes,
+        } = self;
+        iam_policies.is_empty()
+            && managed_policies.is_empty()
+            && role_bindings.is_empty()
+            && rbac.is_empty()
+            && workflows.is_empty()
+            && oauth_scopes.is_empty()
     }
 }
 
@@ -179,6 +222,27 @@ impl FileFacts {
 
     pub(crate) fn trust(&self) -> &TrustFacts {
         &self.view().trust
+    }
+
+    pub(crate) fn written(&self) -> &WrittenGrants {
+        &self.view().written
+    }
+
+    /// Whether anything here joins other files in the project pass (workloads,
+    /// definitions, aliases, grants, harness settings).
+    pub fn matters_to_project(&self) -> bool {
+        !self.workloads.is_empty()
+            || !self.definitions.is_empty()
+            || !self.aliases.is_empty()
+            || !self.grants.is_empty()
+            || !self.harness.is_empty()
+    }
+
+    /// What of this file the project pass needs, once the file's own rules have read
+    /// the per-file views: nothing at all for most files.
+    pub fn into_project_part(mut self) -> Option<FileFacts> {
+        self.views = None;
+        self.matters_to_project().then_some(self)
     }
 
     /// The first workload of this file with `key`.

@@ -122,3 +122,8 @@ pub fn gcp_account_id(email: &str) -> Option<&str> {
 /// How Kubernetes names a service account as a user:
 /// `system:serviceaccount:<namespace>:<name>`.
 pub const K8S_SERVICE_ACCOUNT_USER: &str = "system:serviceaccount:";
+/// The service account `(namespace, name)` a Kubernetes user name stands for:
+/// `system:serviceaccount:<namespace>:<name>` is how the API server names it.
+pub(crate) fn service_account_user(user: &str) -> Option<(&str, &str)> {
+    user.strip_prefix("system:serviceaccount:")?.split_once(':')
+}

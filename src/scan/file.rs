@@ -98,22 +98,13 @@ pub(super) fn process_bytes(
                 out.stats.files_parsed += 1;
             }
             // Files that facts point into are kept too: cross-file findings quote them.
-            if !checked.findings.is_empty()
-                || !checked.facts.workloads.is_empty()
-                || !checked.facts.definitions.is_empty()
-                || !checked.facts.aliases.is_empty()
-                || !checked.facts.grants.is_empty()
-                || !checked.facts.harness.is_empty()
-            {
+            if !checked.findings.is_empty() || checked.facts.matters_to_project() {
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }
             out.findings.extend(checked.findings);
             out.directives.extend(checked.directives);
             out.notices.extend(checked.notices);
-            // The file's views served its rules; the project pass needs the rest.
-            let mut facts = checked.facts;
-            facts.views = None;
-            out.facts.push(facts);
+            out.facts.extend(checked.facts.into_project_part());
         }
         Err(_) => out.notices.push(notice(
             NoticeKind::InternalError,

@@ -8,10 +8,13 @@ mod dockerfile;
 pub mod grants;
 mod harness;
 pub mod iac;
+mod iam;
 mod k8s;
 mod mcp;
 mod settings;
 mod trust;
+mod oauth;
+mod rbac;
 mod workflow;
 
 pub use k8s::{PodSpec, pod_spec};
@@ -23,11 +26,11 @@ use crate::model::catalog::{Catalog, CredentialMatch};
 use crate::model::facts::FileFacts;
 use crate::model::identity::{Identity, IdentityUse};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Node, Parsed};
+use crate::syntax::doc::{Document, Node, Parsed};
 use crate::syntax::source::Span;
 
-/// Extract the facts of one parsed file: its workloads, definitions, aliases and
-/// grants.
+/// Extract the facts of one parsed file: its workloads, definitions, aliases, grants
+/// and the views of grants as written. `text` is the file's decoded text.
 pub fn extract(
     kind: FileKind,
     path: &Arc<str>,
@@ -44,7 +47,7 @@ pub fn extract(
         catalog,
     };
     let scope = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-    for doc in &parsed.documents {
+    for (index, doc) in parsed.documents.iter().enumerate() {
         match kind {
             FileKind::Terraform | FileKind::TerraformJson => {
                 crate::model::extract::iac::terraform(
@@ -86,6 +89,7 @@ pub fn extract(
             trust::trust_policies(doc, path, &mut facts.views_mut().trust.policies);
         }
         settings::settings(kind, doc, &mut facts.views_mut().settings);
+        views(kind, path, scope, index, doc, text, &mut facts);
     }
     facts.shrink_views();
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
@@ -112,6 +116,50 @@ pub fn extract_text(
         facts.grants = grants::extract(kind, path, &Parsed::default(), &facts, creds, catalog);
     }
     facts
+}
+
+/// The views of grants as written in one document, for the file kinds that can hold
+/// each: IAM policies, managed policies, GCP and Azure roles, RBAC, workflow token
+/// permissions, OAuth scopes. `dir` is the file's directory.
+fn views(
+    kind: FileKind,
+    path: &str,
+    dir: &str,
+    index: usize,
+    doc: &Document,
+    text: &str,
+    facts: &mut FileFacts,
+) {
+    use FileKind::*;
+    // Holders resolve in a Terraform module (its directory) or a CloudFormation
+    // template (the file); the grants model follows them in those files only.
+    let scope = match kind {
+        Terraform | TerraformJson => Some(dir),
+        CloudFormation => Some(path),
+        _ => None,
+    };
+    if kind.may_hold_iam_policies() {
+        // Who holds what a Terraform block grants is followed once per block, for
+        // policies, attachments and role bindings alike.
+        let mut reader = iam::Reader::new(doc, index, scope);
+        reader.policies(&mut facts.views_mut().written.iam_policies);
+        if matches!(
+            kind,
+            Terraform | TerraformJson | CloudFormation | Json | Yaml
+        ) {
+            reader.managed_policies(&mut facts.views_mut().written.managed_policies);
+            reader.role_bindings(&mut facts.views_mut().written.role_bindings);
+        }
+    }
+    if matches!(kind, Kubernetes | HelmTemplate | Terraform | TerraformJson) {
+        rbac::rbac(doc, index, &mut facts.views_mut().written.rbac);
+    }
+    if kind == GithubWorkflow {
+        workflow::permissions(doc, index, &mut facts.views_mut().written.workflows);
+    }
+    if !matches!(kind, Text | Netrc | GitCredentials | Dockerfile) {
+        oauth::scopes(doc, text, &mut facts.views_mut().written.oauth_scopes);
+    }
 }
 
 struct Extract<'a> {

@@ -1,9 +1,11 @@
-//! GitHub Actions workflows: each job is a workload.
+//! GitHub Actions workflows: each job is a workload; the token permissions and steps
+//! of each job.
 
 use std::sync::Arc;
 
 use crate::model::agent::AGENT_ACTIONS;
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
+use crate::model::github::{self, Job, PermissionScope, Permissions, Workflow};
 use crate::model::identity::{Identity, IdentityUse};
 use crate::model::runtime::{Step, StepList, WorkloadKey};
 use crate::model::settings::Field;
@@ -127,4 +129,64 @@ fn commands(script: &str) -> Vec<Vec<String>> {
         }
     }
     out
+}
+
+/// The token permissions of a workflow document with `jobs`: the workflow's, each
+/// job's own, and each job's steps and `env`.
+pub(super) fn permissions(doc: &Document, index: usize, out: &mut Vec<Workflow>) {
+    let Some(jobs) = doc.root.get("jobs") else {
+        return;
+    };
+    out.push(Workflow {
+        doc: index,
+        permissions: doc.root.get("permissions").map(permissions_of),
+        jobs: jobs
+            .entries()
+            .iter()
+            .map(|job| Job {
+                id: job.key_str().unwrap_or("<job>").to_owned(),
+                key_span: job.key.span,
+                permissions: job.value.get("permissions").map(permissions_of),
+                env: pairs(job.value.get("env")),
+                steps: job
+                    .value
+                    .get("steps")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|step| github::Step {
+                        uses: step.get("uses").and_then(Node::as_str).map(str::to_owned),
+                        run: step.get("run").and_then(Node::as_str).map(str::to_owned),
+                        with: pairs(step.get("with")),
+                        env: pairs(step.get("env")),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    });
+}
+
+fn permissions_of(node: &Node) -> Permissions {
+    Permissions {
+        span: node.span,
+        text: node.as_str().map(str::to_owned),
+        scopes: node
+            .entries()
+            .iter()
+            .map(|e| PermissionScope {
+                scope: e.key_str().map(str::to_owned),
+                level: e.value.as_str().map(str::to_owned),
+                span: e.value.span,
+            })
+            .collect(),
+    }
+}
+
+/// The entries of a mapping with text keys, each value kept when it is a literal.
+fn pairs(node: Option<&Node>) -> Vec<(String, Option<String>)> {
+    node.map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| Some((e.key_str()?.to_owned(), e.value.as_str().map(str::to_owned))))
+        .collect()
 }
