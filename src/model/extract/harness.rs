@@ -581,20 +581,13 @@ impl Extract<'_> {
         k: &HarnessKnowledge,
         s: &crate::model::extract::McpServer<'_>,
     ) -> Option<(crate::model::harness::ToolClass, String)> {
-        let command = s.node.get("command").and_then(Node::as_str);
-        let args: Vec<&str> = strings(s.node.get("args"))
-            .iter()
-            .map(|(a, _)| *a)
-            .collect();
-        let env: Vec<(&str, &str)> = s
-            .node
-            .get("env")
-            .map(Node::entries)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|e| Some((e.key_str()?, e.value.as_text().unwrap_or(""))))
-            .collect();
-        let m = k.mcp_server(s.name, command, &args, &env)?;
+        let launch = s.launch();
+        let m = k.mcp_server(
+            s.name,
+            launch.command_text(),
+            &launch.arg_texts(),
+            &launch.env,
+        )?;
         (!m.restricted).then(|| (m.def.class, m.def.what.clone()))
     }
 
@@ -602,20 +595,13 @@ impl Extract<'_> {
     /// can tell what `mcp__<server>` in an allow list lets through.
     fn mcp_server_infos(&self, k: &HarnessKnowledge, doc: &Document, facts: &mut FileFacts) {
         for s in mcp_servers(doc) {
-            let command = s.node.get("command").and_then(Node::as_str);
-            let args: Vec<&str> = strings(s.node.get("args"))
-                .iter()
-                .map(|(a, _)| *a)
-                .collect();
-            let env: Vec<(&str, &str)> = s
-                .node
-                .get("env")
-                .map(Node::entries)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|e| Some((e.key_str()?, e.value.as_text().unwrap_or(""))))
-                .collect();
-            if let Some(m) = k.mcp_server(s.name, command, &args, &env) {
+            let launch = s.launch();
+            if let Some(m) = k.mcp_server(
+                s.name,
+                launch.command_text(),
+                &launch.arg_texts(),
+                &launch.env,
+            ) {
                 facts.harness.servers.push(ServerInfo {
                     name: s.name.to_owned(),
                     class: m.def.class,
