@@ -603,6 +603,11 @@ fn secrets_used_as_names_or_in_ignore_comments_are_not_shown() {
         );
         assert!(output.len() > 1000, "{format}: suspiciously little output");
         found.extend(leaks.find(format, &output));
+        if std::env::var_os("DEBUG_LEAK").is_some() {
+            for l in output.lines().filter(|l| l.contains(" PRIVATE")) {
+                eprintln!("DEBUG {format}: {}", &l[..l.len().min(300)]);
+            }
+        }
         if format == "sarif" {
             assert!(output.contains("\"justification\""), "no suppressed result");
         }
