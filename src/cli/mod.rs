@@ -418,7 +418,12 @@ fn usage_error(e: &clap::Error) -> ExitCode {
             // Only ever lanyard's own text; a closed stdout is not an error here.
             let _ = e.print();
         }
-        _ => say(&e.render().to_string()),
+        // clap quotes the bad value (`invalid value '…' for '--fail-on'`). The
+        // catalog first, while a PEM block still has its line breaks.
+        _ => {
+            let text = crate::model::catalog::redact_text(&e.render().to_string());
+            say(&crate::syntax::text::mask_secret_looking(&text));
+        }
     }
     code
 }

@@ -1171,6 +1171,15 @@ fn an_empty_scan_is_a_notice_and_fail_on_empty_fails_it() {
         "{}",
         out.stdout
     );
+    // The new notice kind is in the documented schema.
+    let report = dir.path().join("report.json");
+    fs::write(&report, &out.stdout).unwrap();
+    common::validate_schema(
+        &common::root().join("docs/json-output.schema.json"),
+        &report,
+    )
+    .unwrap_or_else(|e| panic!("the JSON report does not match its schema: {e}"));
+    fs::remove_file(&report).unwrap();
     let human = run_in(root, &["check", "."]);
     assert!(
         human.stdout.contains("no file was scanned"),

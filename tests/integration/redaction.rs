@@ -716,6 +716,12 @@ fn configuration_and_command_line_errors_do_not_show_a_canary() {
                 c.secret.clone().into(),
             ],
             vec!["explain".into(), c.secret.clone().into()],
+            vec![
+                "check".into(),
+                root.into(),
+                "--fail-on".into(),
+                c.secret.clone().into(),
+            ],
         ];
         if path_safe(&c.secret) {
             cli.push(vec!["check".into(), root.join(&c.secret).into()]);
