@@ -819,7 +819,7 @@ fn check_rule_regexes(text: &str) -> Result<usize, String> {
 
 fn read_problem(e: &ReadError) -> String {
     match e {
-        ReadError::NotAFile => "it is not a regular file".to_owned(),
+        ReadError::NotAFile => "it is missing or not a regular file".to_owned(),
         other => other.to_string(),
     }
 }
