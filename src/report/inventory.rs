@@ -11,6 +11,7 @@ use crate::findings::{Finding, sanitize};
 use crate::model::facts::Workload;
 use crate::model::identity::Identity;
 use crate::scan::ScanResult;
+use crate::syntax::text::one_line;
 
 #[derive(Debug, Serialize)]
 pub struct Inventory {
@@ -108,13 +109,21 @@ pub struct FindingRef {
     pub fingerprint: String,
 }
 
-fn belongs(f: &Finding, w: &Workload) -> bool {
-    f.workload() == Some(w.name.as_str())
+/// `name`: the workload's name as findings show it (cleaned like theirs).
+fn belongs(f: &Finding, w: &Workload, name: &str) -> bool {
+    f.workload() == Some(name)
         && (f.primary().path == w.path || f.related().iter().any(|l| l.path == w.path))
+}
+
+/// A string from the repository as the inventory shows it: secrets of the scan masked
+/// (a credential used as a server's or a service's name), on one line.
+fn clean(result: &ScanResult, s: &str) -> String {
+    one_line(&result.secrets.mask(s)).into_owned()
 }
 
 impl Inventory {
     pub fn build(result: &ScanResult) -> Inventory {
+        let clean = |s: &str| clean(result, s);
         let mut identities: Vec<IdentityEntry> = Vec::new();
         let mut index: BTreeMap<&Identity, usize> = BTreeMap::new();
         let mut workloads = Vec::new();
@@ -123,7 +132,7 @@ impl Inventory {
             for u in &w.identities {
                 let i = *index.entry(&u.identity).or_insert_with(|| {
                     identities.push(IdentityEntry {
-                        description: u.identity.describe(),
+                        description: clean(&u.identity.describe()),
                         used_by: Vec::new(),
                         shared: false,
                     });
@@ -141,12 +150,12 @@ impl Inventory {
                     .position(&f.bytes, w.span.start as usize)
                     .line
             });
+            let name = clean(&w.name);
             workloads.push(WorkloadEntry {
-                name: w.name.clone(),
                 kind: w.kind.as_str(),
-                path: w.path.to_string(),
+                path: clean(&w.path),
                 line,
-                agent: w.agent.clone(),
+                agent: w.agent.as_deref().map(clean),
                 identities: ids,
                 grants: crate::model::facts::held_by(&result.facts, w)
                     .into_iter()
@@ -157,19 +166,20 @@ impl Inventory {
                                 | crate::model::grants::What::HarnessTool { .. }
                         )
                     })
-                    .map(|g| short(&g.what))
+                    .map(|g| clean(&short(&g.what)))
                     .collect(),
                 harness: harness_entry(result, w),
                 findings: result
                     .findings
                     .iter()
-                    .filter(|f| belongs(f, w))
+                    .filter(|f| belongs(f, w, &name))
                     .map(|f| FindingRef {
                         rule: f.rule(),
                         severity: f.severity().as_str(),
                         fingerprint: f.fingerprint().to_owned(),
                     })
                     .collect(),
+                name,
             });
         }
         for id in &mut identities {
@@ -523,6 +533,33 @@ impl Holdings {
         }
     }
 
+    /// Every string through `f` (secrets of the scan masked, one line).
+    fn clean(&mut self, f: &dyn Fn(&str) -> String) {
+        for list in [
+            &mut self.aws_actions,
+            &mut self.aws_resources,
+            &mut self.aws_managed,
+            &mut self.gcp_roles,
+            &mut self.gcp_scopes,
+            &mut self.azure_roles,
+            &mut self.azure_scopes,
+            &mut self.k8s_verbs,
+            &mut self.k8s_resources,
+            &mut self.k8s_namespaces,
+            &mut self.oauth,
+            &mut self.mcp_servers,
+            &mut self.mcp_roots,
+        ] {
+            for s in list.iter_mut() {
+                *s = f(s);
+            }
+        }
+        self.github = std::mem::take(&mut self.github)
+            .into_iter()
+            .map(|(k, v)| (f(&k), v))
+            .collect();
+    }
+
     fn write(&self, out: &mut String) {
         // `{ key = [...], ... }` with the empty lists left out; nothing when all are.
         let mut table = |key: &str, fields: &[(&str, &[String])]| {
@@ -614,25 +651,27 @@ pub fn suggest(result: &ScanResult) -> String {
         "# Task declarations suggested by `lanyard inventory --suggest`: each covers what the\n# agent holds today. Cut every list down to what the agent's task needs; `lanyard check`\n# then reports each grant beyond it (rule grant-exceeds-task, docs/task-scopes.md).\nversion = 1\n",
     );
     let mut names: Vec<String> = Vec::new();
+    let clean = |s: &str| clean(result, s);
     for w in result.facts.workloads.iter().filter(|w| w.agent.is_some()) {
-        let mut name = w.name.clone();
+        let (workload, path) = (clean(&w.name), clean(&w.path));
+        let mut name = workload.clone();
         if names.contains(&name) {
-            name = format!("{} ({})", w.name, w.path);
+            name = format!("{workload} ({path})");
         }
         names.push(name.clone());
         let mut held = Holdings::default();
         for g in crate::model::facts::held_by(&result.facts, w) {
             held.add(&g.what);
         }
-        let why = w.agent.as_deref().unwrap_or("");
+        held.clean(&clean);
+        let why = clean(w.agent.as_deref().unwrap_or(""));
         let _ = write!(
             out,
-            "\n# {} in {}: {why}\n[[agent]]\nname = {}\nmatch = {{ workload = {}, path = {} }}\n",
+            "\n# {} in {path}: {why}\n[[agent]]\nname = {}\nmatch = {{ workload = {}, path = {} }}\n",
             w.kind.as_str(),
-            w.path,
             toml_str(&name),
-            toml_str(&w.name),
-            toml_str(&w.path)
+            toml_str(&workload),
+            toml_str(&path)
         );
         held.write(&mut out);
     }

@@ -9,6 +9,9 @@ use crate::model::facts::ProjectFacts;
 use crate::rules::{self, ProjectCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::source::{FileStore, SourceFile};
+use crate::syntax::text::one_line;
+
+use super::secrets::Secrets;
 
 use super::{Notice, NoticeKind, ScanOptions, ScanResult, WorkerOutput, notice};
 
@@ -24,17 +27,14 @@ pub(super) fn finish(
     let mut project = ProjectFacts::default();
     let mut findings = Vec::new();
     let mut directives = Vec::new();
+    let mut facts = Vec::new();
+    let mut secrets = Vec::new();
     for out in outputs {
         directives.extend(out.directives);
         findings.extend(out.findings);
         notices.extend(out.notices);
-        for f in out.facts {
-            project.workloads.extend(f.workloads);
-            project.definitions.extend(f.definitions);
-            project.aliases.extend(f.aliases);
-            project.grants.merge(f.grants);
-            project.harness.merge(f.harness);
-        }
+        facts.extend(out.facts);
+        secrets.extend(out.secrets);
         for (path, file) in out.retained {
             result.files.insert(path, file);
         }
@@ -42,6 +42,15 @@ pub(super) fn finish(
         result.stats.bytes_scanned += out.stats.bytes_scanned;
         result.stats.files_parsed += out.stats.files_parsed;
     }
+    // The workers' outputs come in the order the workers finished their files: put
+    // everything in path order first, so that which definition a reference resolves
+    // to, and the order of related locations, are the same at any thread count. The
+    // sorts are stable: within a file, the order its check produced stays.
+    facts.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, f) in facts {
+        project.add(f);
+    }
+    findings.sort_by(|a: &Finding, b: &Finding| a.primary().path.cmp(&b.primary().path));
     crate::model::resolve::project(&mut project);
     // Project facts in a fixed order, so project rules see the same input every run.
     project
@@ -82,10 +91,43 @@ pub(super) fn finish(
     crate::findings::finalize(&mut findings);
     let (findings, suppressed) =
         apply_suppressions(findings, &mut directives, &result.files, opts, &mut notices);
-    notices.sort_by(|a, b| (&*a.path, a.kind, a.span).cmp(&(&*b.path, b.kind, b.span)));
+    if result.stats.files_scanned == 0 {
+        notices.push(notice(
+            NoticeKind::Coverage,
+            &Arc::from(""),
+            None,
+            "no file was scanned: every file was excluded, ignored or skipped (a .ignore or .gitignore file can list every file); --fail-on-empty makes this fail the run",
+        ));
+    }
+    // Names, reasons and messages quote the repository: a credential used as an MCP
+    // server's key or quoted in an ignore comment is masked wherever it is shown, and
+    // none of them may break a line.
+    result.secrets = Secrets::new(secrets);
+    let clean = |s: &str| one_line(&result.secrets.mask(s)).into_owned();
+    result.findings = findings
+        .into_iter()
+        .map(|f| f.amend().map_text(clean).build())
+        .collect();
+    result.suppressed = suppressed
+        .into_iter()
+        .map(|(f, why)| {
+            let why = match why {
+                Suppression::InSource { reason } => Suppression::InSource {
+                    reason: clean(&reason),
+                },
+                Suppression::Allowed { what } => Suppression::Allowed { what: clean(&what) },
+                Suppression::Baseline => Suppression::Baseline,
+            };
+            (f.amend().map_text(clean).build(), why)
+        })
+        .collect();
+    for n in &mut notices {
+        n.message = clean(&n.message);
+    }
+    notices.sort_by(|a, b| {
+        (&*a.path, a.kind, a.span, &a.message).cmp(&(&*b.path, b.kind, b.span, &b.message))
+    });
     notices.dedup();
-    result.findings = findings;
-    result.suppressed = suppressed;
     result.notices = notices;
     result.facts = project;
     result
