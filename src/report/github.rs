@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use crate::finding::{Finding, Severity};
+use crate::findings::{Finding, Severity};
 use crate::report::{ReportInput, label_region};
 
 fn escape_data(s: &str) -> String {

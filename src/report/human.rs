@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
 
-use crate::finding::{Family, Finding, Severity, sanitize};
-use crate::scan::{FileStore, Notice, ScanResult};
+use crate::findings::{Family, Finding, Severity, sanitize};
+use crate::scan::{Notice, ScanResult};
+use crate::syntax::source::FileStore;
 
 /// Lines longer than this are not quoted: ariadne would print them whole (a minified
 /// 60 MB line, say).
@@ -45,7 +46,7 @@ impl Sources<'_> {
     }
 
     /// Whether every line the label touches is short enough to quote.
-    fn quotable(&self, path: &str, span: crate::source::Span) -> bool {
+    fn quotable(&self, path: &str, span: crate::syntax::source::Span) -> bool {
         let Some(file) = self.store.get(path) else {
             return false;
         };
@@ -123,7 +124,7 @@ fn write_finding(
     color: bool,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    let labels: Vec<&crate::finding::Label> =
+    let labels: Vec<&crate::findings::Label> =
         std::iter::once(&f.primary).chain(&f.related).collect();
     let all_quotable = labels
         .iter()

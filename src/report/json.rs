@@ -10,8 +10,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{ReportInput, label_region};
-use crate::finding::{Family, Finding, Label, Severity};
-use crate::scan::{FileStore, Notice};
+use crate::findings::{Family, Finding, Label, Severity};
+use crate::scan::Notice;
+use crate::syntax::source::FileStore;
 
 /// The schema version of this output; see `docs/json-output.md` for the policy.
 pub(crate) const SCHEMA_VERSION: u32 = 1;

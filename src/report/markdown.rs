@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::finding::{Family, Finding, Severity};
+use crate::findings::{Family, Finding, Severity};
 use crate::report::{ReportInput, label_region};
 
 const SEVERITIES: [Severity; 4] = [
@@ -18,7 +18,7 @@ const SEVERITIES: [Severity; 4] = [
 /// Markdown-escape text from scanned files: it must not open tags, links or tables.
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in crate::finding::sanitize(s).chars() {
+    for c in crate::findings::sanitize(s).chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -37,7 +37,7 @@ fn md(s: &str) -> String {
 
 /// Inline code that stays inline code whatever backticks it holds.
 fn code(s: &str) -> String {
-    let clean = crate::finding::sanitize(s)
+    let clean = crate::findings::sanitize(s)
         .replace(['\n', '\r'], " ")
         .replace('`', "'");
     format!("`{clean}`")

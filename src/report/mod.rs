@@ -3,16 +3,19 @@
 //! Both reporters read the same [`ReportInput`] and turn byte spans into lines and
 //! columns through [`region`], so the two formats always agree on positions.
 
+pub mod inventory;
+
 pub(crate) mod github;
 pub(crate) mod human;
 pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod sarif;
 
-use crate::finding::Label;
+use crate::findings::Label;
 use crate::rules::RuleMeta;
-use crate::scan::{FileStore, ScanResult};
-use crate::source::Span;
+use crate::scan::ScanResult;
+use crate::syntax::source::FileStore;
+use crate::syntax::source::Span;
 
 /// Everything a reporter needs.
 pub(crate) struct ReportInput<'a> {
@@ -96,11 +99,11 @@ pub(crate) mod test_support {
 
     use std::sync::Arc;
 
-    use crate::classify::FileKind;
-    use crate::finding::{Confidence, Family, Finding, Label, Redacted, Severity};
+    use crate::findings::{Confidence, Family, Finding, Label, Redacted, Severity};
     use crate::rules::RuleMeta;
     use crate::scan::{Notice, NoticeKind, ScanResult, Stats};
-    use crate::source::{SourceFile, Span};
+    use crate::syntax::classify::FileKind;
+    use crate::syntax::source::{SourceFile, Span};
 
     pub(crate) const AGENT_YAML: &str =
         "# café ☕ config\nagent:\n  name: \"naïve-bot\"\n  token: ghp_EXAMPLEEXAMPLE\n";

@@ -9,10 +9,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Region, ReportInput, label_region};
-use crate::finding::{Confidence, Finding, Label, Severity};
+use crate::findings::suppress::Suppression;
+use crate::findings::{Confidence, Finding, Label, Severity};
 use crate::rules::RuleMeta;
-use crate::scan::{FileStore, Notice, NoticeKind};
-use crate::suppress::Suppression;
+use crate::scan::{Notice, NoticeKind};
+use crate::syntax::source::FileStore;
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/lanyard-dev/lanyard";

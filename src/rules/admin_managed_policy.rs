@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node, ScalarKind};
-use crate::finding::{Confidence, Finding, Severity};
-use crate::iam::{self, TfBlock};
-use crate::knowledge::Knowledge;
+use crate::findings::{Confidence, Finding, Severity};
+use crate::model::iam::{self, TfBlock};
+use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node, ScalarKind};
 
 declare_rule! {
     /// ## What it finds
@@ -520,7 +520,7 @@ fn azure(cx: &FileCx<'_>, k: &Knowledge, doc: &Document, b: &TfBlock<'_>, out: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Span;
+    use crate::syntax::source::Span;
 
     fn expr(text: &str) -> Node {
         Node::scalar(Span::default(), text, ScalarKind::Expr)

@@ -1,8 +1,10 @@
-use crate::classify::FileKind;
-use crate::doc::{Node, PathSeg};
-use crate::facts::{agent_marker, node_at, personal_login, shell_words};
-use crate::finding::{Confidence, Finding, Redacted, Severity};
+use crate::findings::{Confidence, Finding, Redacted, Severity};
+use crate::model::facts::{agent_marker, personal_login};
 use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::node_at;
+use crate::syntax::doc::{Node, PathSeg};
+use crate::syntax::shell::shell_words;
 
 declare_rule! {
     /// ## What it finds
@@ -469,9 +471,9 @@ mod tests {
             "\u{202e}",
         ];
         let node = Node::scalar(
-            crate::source::Span::default(),
+            crate::syntax::source::Span::default(),
             "",
-            crate::doc::ScalarKind::Str,
+            crate::syntax::doc::ScalarKind::Str,
         );
         for a in pieces {
             for b in pieces {

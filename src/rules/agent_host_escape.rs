@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
-use crate::doc::Node;
-use crate::facts::{McpServer, mcp_servers, pod_spec};
-use crate::finding::Finding;
+use crate::findings::Finding;
+use crate::model::facts::{McpServer, mcp_servers, pod_spec};
 use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::Node;
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
-use crate::doc::Node;
-use crate::facts::shell_words;
-use crate::finding::{Finding, Severity};
+use crate::findings::{Finding, Severity};
 use crate::rules::{FileCx, FindingBuilder, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::Node;
+use crate::syntax::shell::shell_words;
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

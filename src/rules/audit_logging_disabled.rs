@@ -1,10 +1,10 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node};
-use crate::facts::agent_marker;
-use crate::finding::{Finding, Severity};
-use crate::iac::tf_resources;
+use crate::findings::{Finding, Severity};
+use crate::model::extract::iac::tf_resources;
+use crate::model::facts::agent_marker;
 use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

@@ -1,10 +1,10 @@
-use crate::classify::FileKind;
-use crate::doc::{Node, PathSeg, ScalarKind, path_string};
-use crate::facts::mcp_servers;
-use crate::finding::{Confidence, Finding, Severity};
-use crate::knowledge::Knowledge;
+use crate::findings::{Confidence, Finding, Severity};
+use crate::model::facts::mcp_servers;
+use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Node, PathSeg, ScalarKind, path_string};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

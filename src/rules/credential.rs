@@ -2,11 +2,11 @@
 //! into a finding that names the credential's kind, its owner and the alternative,
 //! with a higher severity when an AI agent holds it.
 
-use crate::catalog::{CredentialMatch, CredentialSpec, Principal};
-use crate::facts::{Identity, Workload};
-use crate::finding::{Confidence, Finding};
+use crate::findings::{Confidence, Finding};
+use crate::model::catalog::{CredentialMatch, CredentialSpec, Principal};
+use crate::model::facts::{Identity, Workload};
 use crate::rules::{FileCx, RuleMeta};
-use crate::source::Span;
+use crate::syntax::source::Span;
 
 /// Findings for every catalog match in the file whose owner kind the rule reports.
 pub(crate) fn check(
@@ -131,8 +131,8 @@ fn finding(
 
 #[cfg(test)]
 mod tests {
-    use crate::catalog::{Catalog, expand_template};
-    use crate::finding::{Finding, Severity};
+    use crate::findings::{Finding, Severity};
+    use crate::model::catalog::{Catalog, expand_template};
     use crate::scan::{ScanOptions, scan};
 
     fn scan_files(files: &[(&str, String)]) -> Vec<Finding> {
@@ -164,8 +164,10 @@ mod tests {
     #[test]
     fn a_credential_held_by_an_agent_is_one_step_more_severe() {
         let bot = token("slack-bot-token", 1);
-        let pat =
-            crate::catalog::github_token_with_checksum("ghp_", &expand_template("{alnum:30}", 2));
+        let pat = crate::model::catalog::github_token_with_checksum(
+            "ghp_",
+            &expand_template("{alnum:30}", 2),
+        );
         let mcp = format!(
             r#"{{ "mcpServers": {{
                 "slack": {{ "command": "npx", "env": {{ "SLACK_BOT_TOKEN": "{bot}" }} }},
@@ -222,8 +224,10 @@ mod tests {
 
     #[test]
     fn messages_name_the_kind_and_owner() {
-        let gho =
-            crate::catalog::github_token_with_checksum("gho_", &expand_template("{alnum:30}", 3));
+        let gho = crate::model::catalog::github_token_with_checksum(
+            "gho_",
+            &expand_template("{alnum:30}", 3),
+        );
         let glcbt = token("gitlab-ci-job-token", 4);
         let admin = token("anthropic-admin-key", 5);
         let env = format!("A={gho}\nB={glcbt}\nC={admin}\n");

@@ -1,8 +1,8 @@
-use crate::classify::FileKind;
-use crate::doc::Node;
-use crate::facts::pod_spec;
-use crate::finding::{Finding, Severity};
+use crate::findings::{Finding, Severity};
+use crate::model::facts::pod_spec;
 use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::Node;
 
 declare_rule! {
     /// ## What it finds

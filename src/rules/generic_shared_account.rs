@@ -1,10 +1,10 @@
-use crate::classify::FileKind;
-use crate::doc::{Node, PathSeg};
-use crate::facts::Identity;
-use crate::finding::{Finding, Redacted};
+use crate::findings::{Finding, Redacted};
+use crate::model::facts::Identity;
 use crate::rules::personal_identity::dsn_logins;
 use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Node, PathSeg};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds
@@ -156,7 +156,7 @@ impl Rule for GenericSharedAccount {
                     return;
                 };
                 let value = value.trim();
-                if let Some(role) = crate::iac::role_name_from_arn(value) {
+                if let Some(role) = crate::model::extract::iac::role_name_from_arn(value) {
                     if let Some(g) = generic_account(role) {
                         push(
                             role,
@@ -165,7 +165,7 @@ impl Rule for GenericSharedAccount {
                             format!("sets `{key}` to the AWS role"),
                         );
                     }
-                } else if let Some(id) = crate::iac::gcp_account_id(value) {
+                } else if let Some(id) = crate::model::extract::iac::gcp_account_id(value) {
                     if let Some(g) = generic_account(id) {
                         push(
                             id,
@@ -272,7 +272,7 @@ fn env_value<'a>(
             PathSeg::Index(_),
             PathSeg::Key("value"),
         ] => {
-            let item = crate::facts::node_at(root, &path[..path.len() - 1])?;
+            let item = crate::syntax::doc::node_at(root, &path[..path.len() - 1])?;
             let name = item.get("name").and_then(Node::as_str)?;
             Some((name.to_owned(), text))
         }

@@ -1,8 +1,8 @@
-use crate::classify::FileKind;
-use crate::doc::{Entry, Node};
-use crate::facts::{WorkloadKind, github_secret_refs};
-use crate::finding::{Confidence, Finding, Severity};
+use crate::findings::{Confidence, Finding, Severity};
+use crate::model::facts::{WorkloadKind, github_secret_refs};
 use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Entry, Node};
 
 declare_rule! {
     /// ## What it finds

@@ -1,5 +1,6 @@
-use crate::finding::{Confidence, Finding};
-use crate::grants::{Holder, What, declarations_for, excess, held_by};
+use crate::findings::{Confidence, Finding};
+use crate::model::grants::{Holder, What, held_by};
+use crate::model::scope::{declarations_for, excess};
 use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
 
 declare_rule! {
@@ -90,7 +91,7 @@ impl Rule for GrantExceedsTask {
                     let r = first.name.span();
                     b = b.related(
                         path,
-                        crate::source::Span::new(r.start, r.end),
+                        crate::syntax::source::Span::new(r.start, r.end),
                         format!("the task `{}` is declared here", first.name.get_ref()),
                     );
                 }

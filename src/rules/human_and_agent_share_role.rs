@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node};
-use crate::facts::{FileFacts, Identity};
-use crate::finding::{Confidence, Finding};
-use crate::iam::{Principal, policies};
+use crate::findings::{Confidence, Finding};
+use crate::model::facts::{FileFacts, Identity};
+use crate::model::iam::{Principal, policies};
 use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node};
 
 declare_rule! {
     /// ## What it finds
@@ -126,7 +126,7 @@ fn classify(p: &Principal<'_>) -> Option<Who> {
 }
 
 /// The statement lets principals assume a role (`sts:AssumeRole*`, `sts:*`, `*`).
-fn assumes_role(actions: &[crate::iam::Item<'_>]) -> bool {
+fn assumes_role(actions: &[crate::model::iam::Item<'_>]) -> bool {
     actions.iter().any(|a| {
         let t = a.text.to_ascii_lowercase();
         t.starts_with("sts:assumerole") || t == "sts:*" || t == "*"
@@ -203,7 +203,7 @@ fn role_of(doc: &Document, policy_path: &str, path: &str) -> RoleRef {
     let data_ref = policy_path
         .strip_prefix("data.aws_iam_policy_document.")
         .map(|name| format!("data.aws_iam_policy_document.{name}.json"));
-    for (ty, name, _, body) in crate::iac::tf_resources(doc) {
+    for (ty, name, _, body) in crate::model::extract::iac::tf_resources(doc) {
         if ty != "aws_iam_role" {
             continue;
         }
@@ -261,8 +261,11 @@ fn role_of(doc: &Document, policy_path: &str, path: &str) -> RoleRef {
 }
 
 /// A workload of this file that runs as the role, agents first.
-fn workload_of<'a>(facts: &'a FileFacts, role: &RoleRef) -> Option<&'a crate::facts::Workload> {
-    let uses = |w: &&crate::facts::Workload| {
+fn workload_of<'a>(
+    facts: &'a FileFacts,
+    role: &RoleRef,
+) -> Option<&'a crate::model::facts::Workload> {
+    let uses = |w: &&crate::model::facts::Workload| {
         w.identities.iter().any(|u| match &u.identity {
             Identity::AwsRole(k) => role.keys.contains(k),
             _ => false,

@@ -1,8 +1,8 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node};
-use crate::facts::{CredentialLocation, credential_location, mcp_servers, pod_spec};
-use crate::finding::{Confidence, Finding, Redacted, Severity};
+use crate::findings::{Confidence, Finding, Redacted, Severity};
+use crate::model::facts::{CredentialLocation, credential_location, mcp_servers, pod_spec};
 use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node};
 
 declare_rule! {
     /// ## What it finds

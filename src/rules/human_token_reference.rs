@@ -3,11 +3,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::doc::{Node, Value};
-use crate::facts::github_secret_refs;
-use crate::finding::{Finding, Severity};
+use crate::findings::{Finding, Severity};
+use crate::model::facts::github_secret_refs;
 use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::doc::{Node, Value};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

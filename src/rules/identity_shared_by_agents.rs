@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
 
-use crate::facts::{Identity, Workload};
-use crate::finding::Finding;
+use crate::findings::Finding;
+use crate::model::facts::{Identity, Workload};
 use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

@@ -1,10 +1,10 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node};
-use crate::facts::{Identity, Workload};
-use crate::finding::{Finding, Severity};
-use crate::knowledge::Knowledge;
+use crate::findings::{Finding, Severity};
+use crate::model::facts::{Identity, Workload};
+use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

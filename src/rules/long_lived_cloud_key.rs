@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
-use crate::doc::{Node, Value};
-use crate::facts::is_placeholder_value;
-use crate::finding::{Finding, Redacted, Severity};
+use crate::findings::{Finding, Redacted, Severity};
+use crate::model::facts::is_placeholder_value;
 use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Node, Value};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

@@ -1,4 +1,4 @@
-use crate::finding::Finding;
+use crate::findings::Finding;
 use crate::rules::{FileCx, Rule, RuleMeta, credential};
 
 declare_rule! {

@@ -2,17 +2,17 @@
 //!
 //! Semantic rules are Rust, one file per rule id, with the user documentation as the
 //! doc comment of the rule's struct (captured by [`declare_rule!`]). Credential
-//! formats are data (`rules/*.toml`, see [`crate::catalog`]) and reach findings through
+//! formats are data (`rules/*.toml`, see [`crate::model::catalog`]) and reach findings through
 //! the `human-token` and `machine-secret-literal` rules.
 
 use std::sync::Arc;
 
-use crate::catalog::CredentialMatch;
-use crate::classify::FileKind;
-use crate::doc::Parsed;
-use crate::facts::{FileFacts, ProjectFacts};
-use crate::finding::{Confidence, Family, Finding, Label, Redacted, Severity, sanitize};
-use crate::source::{SourceFile, Span};
+use crate::findings::{Confidence, Family, Finding, Label, Redacted, Severity, sanitize};
+use crate::model::catalog::CredentialMatch;
+use crate::model::facts::{FileFacts, ProjectFacts};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::Parsed;
+use crate::syntax::source::{SourceFile, Span};
 
 /// Static description of a rule: what `lanyard rules` lists and `explain` prints.
 #[derive(Debug)]
@@ -77,9 +77,9 @@ macro_rules! declare_rule {
         impl $name {
             pub(crate) const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
                 id: $id,
-                family: $crate::finding::Family::$family,
-                severity: $crate::finding::Severity::$severity,
-                confidence: $crate::finding::Confidence::$confidence,
+                family: $crate::findings::Family::$family,
+                severity: $crate::findings::Severity::$severity,
+                confidence: $crate::findings::Confidence::$confidence,
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
                 default_enabled: $crate::rules::default_enabled(&[$($enabled)?]),
@@ -179,7 +179,7 @@ pub(crate) struct FileCx<'a> {
     pub(crate) credentials: &'a [CredentialMatch],
     pub(crate) facts: &'a FileFacts,
     /// The run's credential catalog (built in, plus the project's own rule files).
-    pub(crate) catalog: &'a crate::catalog::Catalog,
+    pub(crate) catalog: &'a crate::model::catalog::Catalog,
 }
 
 impl FileCx<'_> {
@@ -194,14 +194,14 @@ impl FileCx<'_> {
     }
 
     /// Every document of the file (none when it did not parse).
-    pub(crate) fn documents(&self) -> impl Iterator<Item = &crate::doc::Document> {
+    pub(crate) fn documents(&self) -> impl Iterator<Item = &crate::syntax::doc::Document> {
         self.parsed.into_iter().flat_map(|p| p.documents.iter())
     }
 
     /// The span of `needle` inside a node's source text, for a finding on part of a
     /// value (the host side of `~/.aws:/root/.aws`); the node's span when the text was
     /// unescaped or joined and no longer appears verbatim.
-    pub(crate) fn span_within(&self, node: &crate::doc::Node, needle: &str) -> Span {
+    pub(crate) fn span_within(&self, node: &crate::syntax::doc::Node, needle: &str) -> Span {
         let raw = self.file.slice(node.span);
         match raw.find(needle) {
             Some(i) if !needle.is_empty() => {
@@ -217,7 +217,7 @@ impl FileCx<'_> {
 pub(crate) struct ProjectCx<'a> {
     pub(crate) facts: &'a ProjectFacts,
     /// The `[[agent]]` declarations of `lanyard.toml`.
-    pub(crate) agents: &'a [crate::config::AgentDecl],
+    pub(crate) agents: &'a [crate::model::scope::AgentDecl],
     /// The display path of the config file the declarations come from.
     pub(crate) config_path: Option<&'a Arc<str>>,
 }

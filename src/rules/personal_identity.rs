@@ -1,8 +1,8 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node, PathSeg, path_string};
-use crate::facts::personal_login;
-use crate::finding::{Confidence, Finding, Redacted, Severity};
+use crate::findings::{Confidence, Finding, Redacted, Severity};
+use crate::model::facts::personal_login;
 use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node, PathSeg, path_string};
 
 declare_rule! {
     /// ## What it finds
@@ -459,7 +459,7 @@ mod tests {
                         let t = format!("{a}{b}{c}{d}");
                         let _ = personal_login(&t);
                         let _ = dsn_logins(&t);
-                        let _ = crate::facts::credential_location(&t);
+                        let _ = crate::model::facts::credential_location(&t);
                         n += 1;
                     }
                 }

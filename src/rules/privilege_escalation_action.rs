@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
-use crate::finding::{Confidence, Finding, Severity};
-use crate::iam::{self, Item, Policy, Statement, action_matches};
-use crate::knowledge::{Escalation, Knowledge};
+use crate::findings::{Confidence, Finding, Severity};
+use crate::model::iam::{self, Item, Policy, Statement, action_matches};
+use crate::model::knowledge::{Escalation, Knowledge};
 use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds
@@ -258,14 +258,14 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::classify::{classify_path, refine};
-    use crate::facts::FileFacts;
-    use crate::source::SourceFile;
+    use crate::model::facts::FileFacts;
+    use crate::syntax::classify::{classify_path, refine};
+    use crate::syntax::source::SourceFile;
 
     fn run(rule: &dyn Rule, path: &str, text: &str) -> Vec<Finding> {
         let kind = refine(classify_path(path), text);
         let file = SourceFile::new(path, kind, text.as_bytes().to_vec());
-        let parsed = crate::parse::parse(&file).unwrap().unwrap();
+        let parsed = crate::syntax::parse::parse(&file).unwrap().unwrap();
         let path: Arc<str> = Arc::from(path);
         let facts = FileFacts::default();
         let cx = FileCx {
@@ -274,7 +274,7 @@ mod tests {
             parsed: Some(&parsed),
             credentials: &[],
             facts: &facts,
-            catalog: crate::catalog::Catalog::builtin().unwrap(),
+            catalog: crate::model::catalog::Catalog::builtin().unwrap(),
         };
         let mut out = Vec::new();
         rule.check_file(&cx, &mut out);

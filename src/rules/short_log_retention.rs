@@ -1,11 +1,11 @@
-use crate::classify::FileKind;
-use crate::doc::{Document, Node};
-use crate::facts::agent_marker;
-use crate::finding::Finding;
-use crate::iac::tf_resources;
-use crate::knowledge::Knowledge;
+use crate::findings::Finding;
+use crate::model::extract::iac::tf_resources;
+use crate::model::facts::agent_marker;
+use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::{Document, Node};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

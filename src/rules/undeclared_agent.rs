@@ -1,5 +1,5 @@
-use crate::finding::Finding;
-use crate::grants::declarations_for;
+use crate::findings::Finding;
+use crate::model::scope::declarations_for;
 use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
 
 declare_rule! {

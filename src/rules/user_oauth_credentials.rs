@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
-use crate::doc::Node;
-use crate::facts::is_placeholder_value;
-use crate::finding::{Confidence, Finding, Redacted, Severity};
+use crate::findings::{Confidence, Finding, Redacted, Severity};
+use crate::model::facts::is_placeholder_value;
 use crate::rules::{FileCx, FindingBuilder, Rule, RuleMeta};
-use crate::source::Span;
+use crate::syntax::classify::FileKind;
+use crate::syntax::doc::Node;
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds

@@ -1,7 +1,7 @@
-use crate::classify::FileKind;
-use crate::finding::{Finding, Severity};
-use crate::iam::{self, Policy, Statement};
+use crate::findings::{Finding, Severity};
+use crate::model::iam::{self, Policy, Statement};
 use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::syntax::classify::FileKind;
 
 declare_rule! {
     /// ## What it finds

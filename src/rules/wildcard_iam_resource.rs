@@ -1,8 +1,8 @@
-use crate::classify::FileKind;
-use crate::finding::{Confidence, Finding, Severity};
-use crate::iam::{self, Item, Policy, Statement};
-use crate::knowledge::Knowledge;
+use crate::findings::{Confidence, Finding, Severity};
+use crate::model::iam::{self, Item, Policy, Statement};
+use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::syntax::classify::FileKind;
 
 declare_rule! {
     /// ## What it finds

@@ -1,0 +1,355 @@
+//! Terraform and CloudFormation in the identity graph: compute that runs (Bedrock
+//! agents, Lambda functions, ECS tasks, Cloud Run services, Cloud Functions, Azure
+//! container and function apps), the identities each runs as, and the definitions
+//! (`aws_iam_role`, `google_service_account`) that let references in one file join
+//! identities written as ARNs or emails in another.
+
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
+
+use crate::model::facts::{Identity, IdentityUse, Workload, WorkloadKind, agent_marker};
+use crate::syntax::doc::{Document, Node};
+use crate::syntax::source::Span;
+
+/// A named identity defined in infrastructure code.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    /// Terraform address (`aws_iam_role.agent`) or CloudFormation logical id.
+    pub address: String,
+    /// The directory of the file: a Terraform module or a CloudFormation template's
+    /// scope for resolving references.
+    pub scope: String,
+    /// The identity it defines, in canonical form when its name is literal.
+    pub identity: Identity,
+    pub path: Arc<str>,
+    pub span: Span,
+}
+
+/// Terraform resources: `(type, name, name span, body)`.
+pub fn tf_resources(doc: &Document) -> Vec<(&str, &str, Span, &Node)> {
+    let mut out = Vec::new();
+    for block in doc.root.get_all("resource") {
+        for by_type in block.entries() {
+            let Some(ty) = by_type.key_str() else {
+                continue;
+            };
+            for named in by_type.value.entries() {
+                let Some(name) = named.key_str() else {
+                    continue;
+                };
+                out.push((ty, name, named.key.span, &named.value));
+            }
+        }
+    }
+    out
+}
+
+/// The role name in an IAM role ARN (`arn:aws:iam::123456789012:role/path/name`).
+pub fn role_name_from_arn(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:")?;
+    let (_, role) = rest.split_once(":role/")?;
+    let name = role.rsplit('/').next()?;
+    (!name.is_empty() && !name.contains("${")).then_some(name)
+}
+
+/// The account id part of a GCP service account email.
+pub fn gcp_account_id(email: &str) -> Option<&str> {
+    let (id, domain) = email.split_once('@')?;
+    domain.ends_with(".gserviceaccount.com").then_some(id)
+}
+
+static TF_REF: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\b(aws_iam_role|aws_iam_instance_profile|google_service_account|azurerm_user_assigned_identity)\.([A-Za-z_][A-Za-z0-9_-]*)").ok()
+});
+
+/// The identity a Terraform value names: a reference (`aws_iam_role.x.arn`), an ARN or
+/// an email.
+fn tf_identity(node: &Node, scope: &str) -> Option<Identity> {
+    let text = node.as_text()?;
+    if let Some(re) = TF_REF.as_ref()
+        && let Some(c) = re.captures(text)
+    {
+        let address = format!("{}.{}", &c[1], &c[2]);
+        return Some(match &c[1] {
+            "google_service_account" => Identity::GcpServiceAccount(format!("{scope}:{address}")),
+            "azurerm_user_assigned_identity" => {
+                Identity::AzureIdentity(format!("{scope}:{address}"))
+            }
+            _ => Identity::AwsRole(format!("{scope}:{address}")),
+        });
+    }
+    if let Some(name) = role_name_from_arn(text) {
+        return Some(Identity::AwsRole(name.to_owned()));
+    }
+    if let Some(id) = gcp_account_id(text) {
+        return Some(Identity::GcpServiceAccount(id.to_owned()));
+    }
+    None
+}
+
+/// Where each compute resource type keeps the identity it runs as, and whether the
+/// resource is an AI agent by its type alone.
+const TF_COMPUTE: &[(&str, &[&[&str]], bool)] = &[
+    (
+        "aws_bedrockagent_agent",
+        &[&["agent_resource_role_arn"]],
+        true,
+    ),
+    ("aws_bedrock_agent", &[&["agent_resource_role_arn"]], true),
+    ("aws_lambda_function", &[&["role"]], false),
+    ("aws_ecs_task_definition", &[&["task_role_arn"]], false),
+    ("aws_sagemaker_notebook_instance", &[&["role_arn"]], false),
+    (
+        "google_cloud_run_service",
+        &[&["template", "spec", "service_account_name"]],
+        false,
+    ),
+    (
+        "google_cloud_run_v2_service",
+        &[&["template", "service_account"]],
+        false,
+    ),
+    (
+        "google_cloud_run_v2_job",
+        &[&["template", "template", "service_account"]],
+        false,
+    ),
+    (
+        "google_cloudfunctions_function",
+        &[&["service_account_email"]],
+        false,
+    ),
+    (
+        "google_cloudfunctions2_function",
+        &[&["service_config", "service_account_email"]],
+        false,
+    ),
+    (
+        "google_vertex_ai_reasoning_engine",
+        &[&["spec", "service_account"]],
+        true,
+    ),
+    (
+        "azurerm_container_app",
+        &[&["identity", "identity_ids"]],
+        false,
+    ),
+    (
+        "azurerm_linux_function_app",
+        &[&["identity", "identity_ids"]],
+        false,
+    ),
+    (
+        "azurerm_windows_function_app",
+        &[&["identity", "identity_ids"]],
+        false,
+    ),
+];
+
+/// Workloads and identity definitions of a Terraform file.
+pub fn terraform(
+    doc: &Document,
+    path: &Arc<str>,
+    scope: &str,
+    workloads: &mut Vec<Workload>,
+    defs: &mut Vec<Definition>,
+) {
+    for (ty, name, name_span, body) in tf_resources(doc) {
+        let address = format!("{ty}.{name}");
+        match ty {
+            "aws_iam_role" => {
+                let identity = match body.get("name").and_then(Node::as_str) {
+                    Some(n) => Identity::AwsRole(n.to_owned()),
+                    None => Identity::AwsRole(format!("{scope}:{address}")),
+                };
+                defs.push(Definition {
+                    address,
+                    scope: scope.to_owned(),
+                    identity,
+                    path: Arc::clone(path),
+                    span: name_span,
+                });
+            }
+            "google_service_account" => {
+                let identity = match body.get("account_id").and_then(Node::as_str) {
+                    Some(id) => Identity::GcpServiceAccount(id.to_owned()),
+                    None => Identity::GcpServiceAccount(format!("{scope}:{address}")),
+                };
+                defs.push(Definition {
+                    address,
+                    scope: scope.to_owned(),
+                    identity,
+                    path: Arc::clone(path),
+                    span: name_span,
+                });
+            }
+            _ => {}
+        }
+        let Some((_, paths, always_agent)) = TF_COMPUTE.iter().find(|(t, _, _)| *t == ty) else {
+            continue;
+        };
+        let mut identities = Vec::new();
+        for p in paths.iter() {
+            let Some(node) = body.get_path(p) else {
+                continue;
+            };
+            for n in node.one_or_many() {
+                if let Some(identity) = tf_identity(n, scope) {
+                    identities.push(IdentityUse {
+                        identity,
+                        span: n.span,
+                    });
+                }
+            }
+        }
+        let display = body
+            .get("function_name")
+            .or_else(|| body.get("agent_name"))
+            .or_else(|| body.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or(name);
+        let agent = if *always_agent {
+            Some(format!("it is a `{ty}`"))
+        } else {
+            agent_marker(display)
+                .or_else(|| agent_marker(name))
+                .map(|m| format!("its name contains `{m}`"))
+        };
+        workloads.push(Workload {
+            name: format!("{ty} {display}"),
+            kind: WorkloadKind::Cloud,
+            path: Arc::clone(path),
+            span: name_span,
+            extent: name_span.join(body.span),
+            agent,
+            identities,
+        });
+    }
+}
+
+/// CloudFormation compute and where it names its role.
+const CFN_COMPUTE: &[(&str, &str, bool)] = &[
+    ("AWS::Bedrock::Agent", "AgentResourceRoleArn", true),
+    ("AWS::Lambda::Function", "Role", false),
+    ("AWS::Serverless::Function", "Role", false),
+    ("AWS::ECS::TaskDefinition", "TaskRoleArn", false),
+];
+
+fn cfn_identity(node: &Node, scope: &str) -> Option<Identity> {
+    // !GetAtt Role.Arn, !Ref Role, {"Fn::GetAtt": ["Role", "Arn"]}, or a literal ARN.
+    let logical = match node.tag() {
+        Some("!GetAtt") => node
+            .as_text()
+            .map(|t| t.split('.').next().unwrap_or(t).to_owned()),
+        Some("!Ref") => node.as_text().map(str::to_owned),
+        _ => None,
+    }
+    .or_else(|| {
+        let getatt = node.get("Fn::GetAtt")?;
+        getatt
+            .items()
+            .first()
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+            .or_else(|| {
+                getatt
+                    .as_str()
+                    .map(|t| t.split('.').next().unwrap_or(t).to_owned())
+            })
+    })
+    .or_else(|| node.get("Ref").and_then(Node::as_str).map(str::to_owned));
+    if let Some(logical) = logical {
+        return Some(Identity::AwsRole(format!("{scope}:cfn:{logical}")));
+    }
+    node.as_str()
+        .and_then(role_name_from_arn)
+        .map(|n| Identity::AwsRole(n.to_owned()))
+}
+
+/// Workloads and roles of a CloudFormation template.
+pub fn cloudformation(
+    doc: &Document,
+    path: &Arc<str>,
+    workloads: &mut Vec<Workload>,
+    defs: &mut Vec<Definition>,
+) {
+    // A template's logical ids are scoped to the template itself.
+    let scope = path.to_string();
+    for res in doc
+        .root
+        .get("Resources")
+        .map(Node::entries)
+        .unwrap_or_default()
+    {
+        let Some(logical) = res.key_str() else {
+            continue;
+        };
+        let Some(ty) = res.value.get("Type").and_then(Node::as_str) else {
+            continue;
+        };
+        let props = res.value.get("Properties");
+        if ty == "AWS::IAM::Role" {
+            let identity = match props.and_then(|p| p.get("RoleName")).and_then(Node::as_str) {
+                Some(n) => Identity::AwsRole(n.to_owned()),
+                None => Identity::AwsRole(format!("{scope}:cfn:{logical}")),
+            };
+            defs.push(Definition {
+                address: format!("cfn:{logical}"),
+                scope: scope.clone(),
+                identity,
+                path: Arc::clone(path),
+                span: res.key.span,
+            });
+            continue;
+        }
+        let Some((_, key, always_agent)) = CFN_COMPUTE.iter().find(|(t, _, _)| *t == ty) else {
+            continue;
+        };
+        let mut identities = Vec::new();
+        if let Some(node) = props.and_then(|p| p.get(key))
+            && let Some(identity) = cfn_identity(node, &scope)
+        {
+            identities.push(IdentityUse {
+                identity,
+                span: node.span,
+            });
+        }
+        let agent = if *always_agent {
+            Some(format!("it is an `{ty}`"))
+        } else {
+            agent_marker(logical).map(|m| format!("its name contains `{m}`"))
+        };
+        workloads.push(Workload {
+            name: format!("{ty} {logical}"),
+            kind: WorkloadKind::Cloud,
+            path: Arc::clone(path),
+            span: res.key.span,
+            extent: res.key.span.join(res.value.span),
+            agent,
+            identities,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_and_email_parts() {
+        assert_eq!(
+            role_name_from_arn("arn:aws:iam::123456789012:role/agents/triage"),
+            Some("triage")
+        );
+        assert_eq!(
+            role_name_from_arn("arn:aws:iam::123456789012:user/jane"),
+            None
+        );
+        assert_eq!(
+            gcp_account_id("agent@proj.iam.gserviceaccount.com"),
+            Some("agent")
+        );
+        assert_eq!(gcp_account_id("jane@example.com"), None);
+    }
+}

@@ -1,0 +1,175 @@
+//! The typed entities of the model: workloads (things that run) with why each looks
+//! like an AI agent, the identities each runs as, aliases between identities, and the
+//! facts of one file and of the whole project. [`crate::model::extract`] builds them;
+//! rules read them instead of rediscovering "is this a Kubernetes Deployment" each
+//! time, and project rules join them across files.
+
+use std::sync::Arc;
+
+use crate::syntax::source::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadKind {
+    /// A Kubernetes pod spec (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod).
+    K8sPod,
+    ComposeService,
+    McpServer,
+    WorkflowJob,
+    /// Cloud compute from Terraform or CloudFormation (Bedrock agent, Lambda, Cloud Run, ...).
+    Cloud,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::K8sPod => "kubernetes workload",
+            WorkloadKind::ComposeService => "compose service",
+            WorkloadKind::McpServer => "MCP server",
+            WorkloadKind::WorkflowJob => "workflow job",
+            WorkloadKind::Cloud => "cloud workload",
+        }
+    }
+}
+
+/// Something that runs, found in one file.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// Human-readable name, e.g. `Deployment agents/triage-agent`, `MCP server github`.
+    pub name: String,
+    pub kind: WorkloadKind,
+    pub path: Arc<str>,
+    /// Where it is defined (its name or header).
+    pub span: Span,
+    /// Everything that defines it (the pod document, the service or server entry, the
+    /// job), to tell which workload a finding's span belongs to.
+    pub extent: Span,
+    /// Why it looks like an AI agent, when it does.
+    pub agent: Option<String>,
+    pub identities: Vec<IdentityUse>,
+}
+
+/// An identity a workload runs as or holds, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityUse {
+    pub identity: Identity,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Identity {
+    /// A Kubernetes service account; `implicit` when the pod spec names none.
+    K8sServiceAccount {
+        namespace: String,
+        name: String,
+        implicit: bool,
+    },
+    /// A key of a Kubernetes Secret (`secretKeyRef`).
+    K8sSecretKey {
+        namespace: String,
+        secret: String,
+        key: String,
+    },
+    /// A GitHub Actions secret (`${{ secrets.NAME }}`).
+    GithubSecret(String),
+    /// An AWS role, by name when known (from an ARN or a definition), else by its
+    /// scoped Terraform address or CloudFormation logical id until resolved.
+    AwsRole(String),
+    /// A GCP service account, by account id when known.
+    GcpServiceAccount(String),
+    /// An Azure user-assigned managed identity.
+    AzureIdentity(String),
+    /// A literal credential, by hash; `label` is its redacted form and format name.
+    Credential { hash: String, label: String },
+}
+
+impl Identity {
+    /// A stable text for fingerprints: the description, or the hash for a literal
+    /// credential (two credentials with the same redacted form stay apart).
+    pub fn key(&self) -> String {
+        match self {
+            Identity::Credential { hash, .. } => format!("credential:{hash}"),
+            other => other.describe(),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Identity::K8sServiceAccount {
+                namespace,
+                name,
+                implicit,
+            } => {
+                if *implicit {
+                    format!("the default service account of namespace `{namespace}`")
+                } else {
+                    format!("service account `{namespace}/{name}`")
+                }
+            }
+            Identity::K8sSecretKey {
+                namespace,
+                secret,
+                key,
+            } => format!("secret `{namespace}/{secret}` key `{key}`"),
+            Identity::GithubSecret(name) => format!("GitHub secret `{name}`"),
+            Identity::AwsRole(name) => format!("AWS role `{}`", display_key(name)),
+            Identity::GcpServiceAccount(id) => format!("GCP service account `{}`", display_key(id)),
+            Identity::AzureIdentity(id) => format!("Azure managed identity `{}`", display_key(id)),
+            Identity::Credential { label, .. } => format!("literal credential ({label})"),
+        }
+    }
+}
+
+/// An unresolved key reads `scope:address`; show the address only.
+fn display_key(key: &str) -> &str {
+    key.rsplit(':').next().unwrap_or(key)
+}
+
+/// Facts extracted from one file.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    pub workloads: Vec<Workload>,
+    /// Identities defined here (roles, service accounts), to resolve references.
+    pub definitions: Vec<crate::model::extract::iac::Definition>,
+    /// Identities that stand for others (a Kubernetes service account annotated with
+    /// an AWS role or a GCP service account).
+    pub aliases: Vec<Alias>,
+    /// What identities and workloads are granted here (see [`crate::model::grants`]).
+    pub grants: crate::model::grants::Grants,
+}
+
+/// `from` acts as `to`: every workload running as `from` also holds `to`.
+#[derive(Debug, Clone)]
+pub struct Alias {
+    pub from: Identity,
+    pub to: Identity,
+    pub path: Arc<str>,
+    pub span: Span,
+}
+
+impl FileFacts {
+    /// The innermost workload whose definition contains `span`.
+    pub fn workload_at(&self, span: Span) -> Option<&Workload> {
+        self.workloads
+            .iter()
+            .filter(|w| w.extent.start <= span.start && span.end <= w.extent.end)
+            .min_by_key(|w| w.extent.len())
+    }
+}
+
+/// Facts of every file, for project rules.
+#[derive(Debug, Default)]
+pub struct ProjectFacts {
+    pub workloads: Vec<Workload>,
+    pub definitions: Vec<crate::model::extract::iac::Definition>,
+    pub aliases: Vec<Alias>,
+    /// Grants of every file, joined across files by [`crate::model::grants::Grants::resolve`].
+    pub grants: crate::model::grants::Grants,
+}
+
+// Re-exported where rules and reports already look for them.
+pub use crate::model::agent::{AGENT_ACTIONS, agent_marker};
+pub use crate::model::extract::{
+    McpServer, PodSpec, binding_subjects, env_pairs, extract, github_secret_refs,
+    is_placeholder_value, mcp_servers, pod_spec,
+};
+pub use crate::model::people::{CredentialLocation, credential_location, personal_login};

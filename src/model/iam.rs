@@ -1,0 +1,781 @@
+//! The AWS IAM policy model: statements normalised to effect, actions, not-actions,
+//! resources, not-resources, principals and conditions, whichever syntax they came
+//! from (policy JSON, Terraform `jsonencode`/heredoc JSON, Terraform
+//! `aws_iam_policy_document` blocks, CloudFormation YAML/JSON with intrinsic tags).
+//! Rules read statements from here and never look at the syntax.
+
+use crate::syntax::doc::{Document, Node, PathSeg, path_string};
+use crate::syntax::source::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// One value of a list field (`Action`, `Resource`, ...), with where it is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Item<'a> {
+    /// The value's text; for an expression (a Terraform reference, `!GetAtt`), its source
+    /// text, which is never a wildcard.
+    pub text: &'a str,
+    pub span: Span,
+    /// Whether the value is a literal (as opposed to a reference or intrinsic function).
+    pub literal: bool,
+}
+
+impl Item<'_> {
+    pub fn is_star(&self) -> bool {
+        self.literal && self.text == "*"
+    }
+}
+
+/// A principal of a trust policy statement.
+#[derive(Debug, Clone, Copy)]
+pub struct Principal<'a> {
+    /// `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for `"Principal": "*"`.
+    pub kind: &'a str,
+    pub value: Item<'a>,
+}
+
+#[derive(Debug)]
+pub struct Statement<'a> {
+    pub node: &'a Node,
+    pub sid: Option<&'a str>,
+    pub effect: Effect,
+    pub actions: Vec<Item<'a>>,
+    /// `Some` when the statement uses `NotAction`.
+    pub not_actions: Option<Vec<Item<'a>>>,
+    pub resources: Vec<Item<'a>>,
+    pub not_resources: Option<Vec<Item<'a>>>,
+    pub principals: Vec<Principal<'a>>,
+    pub condition: Option<&'a Node>,
+}
+
+impl Statement<'_> {
+    pub fn allows(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+
+    /// Whether the statement applies to every resource (`Resource: "*"`, or
+    /// `NotResource`, which is everything but a list).
+    pub fn on_every_resource(&self) -> bool {
+        self.not_resources.is_some() || self.resources.iter().any(Item::is_star)
+    }
+
+    /// The span of the resource field (for findings about the resource), falling back
+    /// to the statement.
+    pub fn resource_span(&self) -> Span {
+        self.resources
+            .iter()
+            .find(|r| r.is_star())
+            .or(self.resources.first())
+            .map_or(self.node.span, |r| r.span)
+    }
+}
+
+/// A policy document and its statements.
+#[derive(Debug)]
+pub struct Policy<'a> {
+    pub node: &'a Node,
+    /// Where the document sits in its file (`resource.aws_iam_role_policy.agent.policy`),
+    /// a stable key for fingerprints.
+    pub path: String,
+    pub statements: Vec<Statement<'a>>,
+}
+
+/// Every policy document in a parsed document: maps with a `Statement` key (policy
+/// JSON, `jsonencode`, heredocs, CloudFormation `PolicyDocument`) and Terraform
+/// `aws_iam_policy_document` data sources.
+pub fn policies(doc: &Document) -> Vec<Policy<'_>> {
+    let mut out = Vec::new();
+    doc.root.walk(|path, node| {
+        if let Some(list) = node.get_ci("Statement")
+            && node.get("statement").is_none()
+        {
+            let items: Vec<&Node> = if list.is_map() {
+                vec![list]
+            } else {
+                list.items().iter().collect()
+            };
+            let statements = items
+                .into_iter()
+                .filter(|s| s.is_map())
+                .map(json_statement)
+                .collect();
+            out.push(Policy {
+                node,
+                path: path_string(path),
+                statements,
+            });
+        } else if is_policy_document_block(path) {
+            let statements: Vec<Statement<'_>> = node
+                .get_all("statement")
+                .filter(|s| s.is_map())
+                .map(hcl_statement)
+                .collect();
+            if !statements.is_empty() {
+                out.push(Policy {
+                    node,
+                    path: path_string(path),
+                    statements,
+                });
+            }
+        }
+    });
+    out
+}
+
+/// `data "aws_iam_policy_document" "name" { ... }` lowers to
+/// `data.aws_iam_policy_document.name`; the body is the node at that exact path.
+fn is_policy_document_block(path: &[PathSeg<'_>]) -> bool {
+    matches!(
+        path,
+        [.., PathSeg::Key("aws_iam_policy_document"), PathSeg::Key(_)]
+    ) && path.iter().rev().nth(2) == Some(&PathSeg::Key("data"))
+}
+
+fn items(node: Option<&Node>) -> Vec<Item<'_>> {
+    let Some(node) = node else { return Vec::new() };
+    node.one_or_many()
+        .into_iter()
+        .filter_map(|n| {
+            let s = n.as_scalar()?;
+            let literal = n.tag().is_none() && n.as_str().is_some();
+            Some(Item {
+                text: s.text.as_str(),
+                span: n.span,
+                literal,
+            })
+        })
+        .collect()
+}
+
+fn effect(text: Option<&str>) -> Effect {
+    // A statement without a (recognisable) effect is read as Allow, so a typo cannot
+    // hide a grant; AWS would reject it, Terraform's policy document defaults to Allow.
+    match text {
+        Some(e) if e.eq_ignore_ascii_case("deny") => Effect::Deny,
+        _ => Effect::Allow,
+    }
+}
+
+fn json_statement(st: &Node) -> Statement<'_> {
+    let mut principals = Vec::new();
+    for key in ["Principal", "NotPrincipal"] {
+        let Some(p) = st.get_ci(key) else { continue };
+        if p.is_map() {
+            for e in p.entries() {
+                let kind = e.key_str().unwrap_or("");
+                for value in items(Some(&e.value)) {
+                    principals.push(Principal { kind, value });
+                }
+            }
+        } else {
+            for value in items(Some(p)) {
+                principals.push(Principal { kind: "*", value });
+            }
+        }
+    }
+    Statement {
+        node: st,
+        sid: st.get_ci("Sid").and_then(Node::as_str),
+        effect: effect(st.get_ci("Effect").and_then(Node::as_str)),
+        actions: items(st.get_ci("Action")),
+        not_actions: st.get_ci("NotAction").map(|n| items(Some(n))),
+        resources: items(st.get_ci("Resource")),
+        not_resources: st.get_ci("NotResource").map(|n| items(Some(n))),
+        principals,
+        condition: st.get_ci("Condition"),
+    }
+}
+
+fn hcl_statement(st: &Node) -> Statement<'_> {
+    let mut principals = Vec::new();
+    for key in ["principals", "not_principals"] {
+        for block in st.get_all(key) {
+            let kind = block.get("type").and_then(Node::as_str).unwrap_or("");
+            for value in items(block.get("identifiers")) {
+                principals.push(Principal { kind, value });
+            }
+        }
+    }
+    Statement {
+        node: st,
+        sid: st.get("sid").and_then(Node::as_str),
+        effect: effect(st.get("effect").and_then(Node::as_str)),
+        actions: items(st.get("actions")),
+        not_actions: st.get("not_actions").map(|n| items(Some(n))),
+        resources: items(st.get("resources")),
+        not_resources: st.get("not_resources").map(|n| items(Some(n))),
+        principals,
+        condition: st.get("condition"),
+    }
+}
+
+/// Whether an IAM action pattern (`s3:Get*`, `*`, `iam:PassRole`) matches an action,
+/// case-insensitively, as IAM does.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    glob(pattern.as_bytes(), action.as_bytes(), false)
+}
+
+/// Whether every action `specific` can match is also matched by `general` (wildcards
+/// on both sides: `s3:*` covers `s3:Get*`; `s3:Get*` does not cover `s3:*`).
+pub fn action_covers(general: &str, specific: &str) -> bool {
+    glob(general.as_bytes(), specific.as_bytes(), true)
+}
+
+/// Iterative glob with `*` and `?`, ASCII case-insensitive. With `text_has_wildcards`,
+/// a `*` or `?` in the text stands for unknown characters, so only a `*` in the
+/// pattern may consume it.
+fn glob(pattern: &[u8], text: &[u8], text_has_wildcards: bool) -> bool {
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while t < text.len() {
+        let tc = text[t];
+        let text_wild = text_has_wildcards && (tc == b'*' || tc == b'?');
+        match pattern.get(p) {
+            Some(b'*') => {
+                backtrack = Some((p, t));
+                p += 1;
+                continue;
+            }
+            Some(b'?') if !(text_has_wildcards && tc == b'*') => {
+                p += 1;
+                t += 1;
+                continue;
+            }
+            Some(pc) if !text_wild && pc.eq_ignore_ascii_case(&tc) => {
+                p += 1;
+                t += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match backtrack {
+            Some((bp, bt)) => {
+                p = bp + 1;
+                t = bt + 1;
+                backtrack = Some((bp, bt + 1));
+            }
+            None => return false,
+        }
+    }
+    pattern[p..].iter().all(|c| *c == b'*')
+}
+
+/// A Terraform block (`resource` or `data`) of a lowered HCL or `.tf.json` document.
+#[derive(Debug, Clone, Copy)]
+pub struct TfBlock<'a> {
+    /// `resource` or `data`.
+    pub kind: &'a str,
+    pub ty: &'a str,
+    pub name: &'a str,
+    pub name_span: Span,
+    pub body: &'a Node,
+}
+
+impl TfBlock<'_> {
+    /// How other blocks refer to it: `aws_iam_role.agent`, `data.aws_iam_policy.admin`.
+    pub fn address(&self) -> String {
+        if self.kind == "data" {
+            format!("data.{}.{}", self.ty, self.name)
+        } else {
+            format!("{}.{}", self.ty, self.name)
+        }
+    }
+
+    /// The document path of the block (`resource.aws_iam_role.agent`), as
+    /// [`Policy::path`] writes it.
+    pub fn path(&self) -> String {
+        format!("{}.{}.{}", self.kind, self.ty, self.name)
+    }
+
+    /// Whether any expression in the block refers to `address` (`address.attr`).
+    pub fn references(&self, address: &str) -> bool {
+        let mut found = false;
+        self.body.walk(|_, node| {
+            // HCL references are expressions; `.tf.json` writes them as "${...}" strings.
+            if !found
+                && let Some(s) = node.as_scalar()
+                && (s.kind == crate::syntax::doc::ScalarKind::Expr || s.text.contains("${"))
+            {
+                found = refers_to(&s.text, address);
+            }
+        });
+        found
+    }
+}
+
+/// Whether expression text refers to a Terraform address: `address.` not preceded by an
+/// identifier character or a dot (`aws_iam_role.a` is not `data.aws_iam_role.a`).
+pub fn refers_to(expr: &str, address: &str) -> bool {
+    expr.match_indices(address).any(|(i, _)| {
+        let before = expr[..i].chars().next_back();
+        let boundary =
+            !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
+        boundary && expr[i + address.len()..].starts_with('.')
+    })
+}
+
+/// Every `resource` and `data` block of a Terraform document (HCL or `.tf.json`).
+pub fn tf_blocks(doc: &Document) -> Vec<TfBlock<'_>> {
+    let mut out = Vec::new();
+    for top in doc.root.entries() {
+        let Some(kind @ ("resource" | "data")) = top.key_str() else {
+            continue;
+        };
+        for by_type in top.value.entries() {
+            let Some(ty) = by_type.key_str() else {
+                continue;
+            };
+            for block in by_type.value.entries() {
+                let Some(name) = block.key_str() else {
+                    continue;
+                };
+                out.push(TfBlock {
+                    kind,
+                    ty,
+                    name,
+                    name_span: block.key.span,
+                    body: &block.value,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Terraform identities that hold grants.
+const TF_IDENTITIES: &[&str] = &[
+    "aws_iam_role",
+    "aws_iam_user",
+    "aws_iam_group",
+    "google_service_account",
+    "azurerm_user_assigned_identity",
+];
+/// Attributes through which a policy resource names the identities it is given to.
+const TF_HOLDER_ATTRS: &[&str] = &[
+    "role",
+    "roles",
+    "user",
+    "users",
+    "group",
+    "groups",
+    "member",
+    "members",
+    "principal_id",
+];
+/// Resources that run an AI agent as the role they reference.
+const TF_AGENT_RESOURCES: &[&str] = &["aws_bedrockagent_agent", "aws_bedrock_agent"];
+const CFN_AGENT_RESOURCES: &[&str] = &["AWS::Bedrock::Agent"];
+
+/// Why the identity that holds the grant written at `path` (a policy's or a resource's
+/// document path) visibly belongs to an AI agent, judging from this document alone: the
+/// holder's, the policy's or an attachment's name carries an agent marker, or a Bedrock
+/// agent in the document runs as the role. Cross-file context belongs to the identity
+/// graph; rules call this one function so it can be swapped for it.
+pub fn holder_agent(doc: &Document, path: &str) -> Option<String> {
+    let mut segs = path.split('.');
+    match (segs.next(), segs.next(), segs.next()) {
+        (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
+            tf_holder_agent(doc, kind, ty, name.split('[').next().unwrap_or(name))
+        }
+        (Some("Resources"), Some(logical), _) => {
+            cfn_holder_agent(doc, logical.split('[').next().unwrap_or(logical))
+        }
+        _ => None,
+    }
+}
+
+fn marked(what: &str, name: &str) -> Option<String> {
+    crate::model::facts::agent_marker(name)
+        .map(|m| format!("{what} `{name}` is named like an AI agent (`{m}`)"))
+}
+
+/// The blocks a grant flows through, from where it is written to the identities that
+/// hold it: a policy document is used by a policy resource, which is attached to a
+/// role; every hop is a reference to the previous one. Bounded by the number of blocks.
+/// Returns the blocks and the indexes of the carriers, plus a name-based agent reason
+/// found on the way (a holder written as a literal name).
+fn tf_carriers<'a>(
+    doc: &'a Document,
+    kind: &str,
+    ty: &str,
+    name: &str,
+) -> Option<(Vec<TfBlock<'a>>, Vec<usize>, Option<String>)> {
+    let blocks = tf_blocks(doc);
+    let start = blocks
+        .iter()
+        .position(|b| b.kind == kind && b.ty == ty && b.name == name)?;
+    let mut carriers = vec![start];
+    let mut literal_reason = None;
+    let mut i = 0;
+    while i < carriers.len() && carriers.len() <= blocks.len() {
+        let current = &blocks[carriers[i]];
+        if !TF_IDENTITIES.contains(&current.ty) {
+            let address = current.address();
+            for (j, b) in blocks.iter().enumerate() {
+                if !carriers.contains(&j)
+                    && !TF_AGENT_RESOURCES.contains(&b.ty)
+                    && b.references(&address)
+                {
+                    carriers.push(j);
+                }
+            }
+            for attr in TF_HOLDER_ATTRS {
+                for value in current
+                    .body
+                    .get(attr)
+                    .map(Node::one_or_many)
+                    .unwrap_or_default()
+                {
+                    let Some(text) = value.as_text() else {
+                        continue;
+                    };
+                    for (j, b) in blocks.iter().enumerate() {
+                        if TF_IDENTITIES.contains(&b.ty)
+                            && !carriers.contains(&j)
+                            && refers_to(text, &b.address())
+                        {
+                            carriers.push(j);
+                        }
+                    }
+                    if literal_reason.is_none() && value.as_str().is_some() {
+                        literal_reason = marked("the grant's holder", text);
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    Some((blocks, carriers, literal_reason))
+}
+
+/// The document path (`resource.type.name`, `Resources.Logical`) of the Terraform block
+/// or CloudFormation resource whose text contains `span`.
+pub fn enclosing_grant(doc: &Document, span: Span) -> Option<String> {
+    let inside = |outer: Span| outer.start <= span.start && span.end <= outer.end;
+    if let Some(b) = tf_blocks(doc)
+        .into_iter()
+        .find(|b| inside(b.name_span.join(b.body.span)))
+    {
+        return Some(b.path());
+    }
+    doc.root
+        .get("Resources")?
+        .entries()
+        .iter()
+        .find(|e| inside(e.key.span.join(e.value.span)))
+        .and_then(|e| e.key_str())
+        .map(|k| format!("Resources.{k}"))
+}
+
+/// The identities that hold the grant written at `path`, as scoped references for the
+/// identity graph to resolve (`scope:aws_iam_role.x`, `scope:cfn:Role`).
+pub fn holder_identities(
+    doc: &Document,
+    path: &str,
+    scope: &str,
+) -> Vec<crate::model::facts::Identity> {
+    use crate::model::facts::Identity;
+    let mut segs = path.split('.');
+    match (segs.next(), segs.next(), segs.next()) {
+        (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
+            let name = name.split('[').next().unwrap_or(name);
+            let Some((blocks, carriers, _)) = tf_carriers(doc, kind, ty, name) else {
+                return Vec::new();
+            };
+            let mut out: Vec<Identity> = Vec::new();
+            for b in carriers.iter().map(|&c| &blocks[c]) {
+                if b.ty == "aws_iam_role" {
+                    out.push(Identity::AwsRole(format!("{scope}:{}", b.address())));
+                    continue;
+                }
+                // A role defined in another file of the module: keep the reference for
+                // the identity graph to resolve.
+                for attr in TF_HOLDER_ATTRS {
+                    for value in b.body.get(attr).map(Node::one_or_many).unwrap_or_default() {
+                        let Some(text) = value.as_text() else {
+                            continue;
+                        };
+                        for (i, _) in text.match_indices("aws_iam_role.") {
+                            let rest = &text[i + "aws_iam_role.".len()..];
+                            let end = rest
+                                .find(|c: char| {
+                                    !(c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                                })
+                                .unwrap_or(rest.len());
+                            if end > 0 && refers_to(text, &format!("aws_iam_role.{}", &rest[..end]))
+                            {
+                                out.push(Identity::AwsRole(format!(
+                                    "{scope}:aws_iam_role.{}",
+                                    &rest[..end]
+                                )));
+                            }
+                        }
+                    }
+                }
+            }
+            out.dedup();
+            out
+        }
+        (Some("Resources"), Some(logical), _) => {
+            let logical = logical.split('[').next().unwrap_or(logical);
+            let Some(resource) = doc.root.get("Resources").and_then(|r| r.get(logical)) else {
+                return Vec::new();
+            };
+            let ty = resource.get("Type").and_then(Node::as_str).unwrap_or("");
+            let mut out = Vec::new();
+            if ty == "AWS::IAM::Role" {
+                out.push(Identity::AwsRole(format!("{scope}:cfn:{logical}")));
+            }
+            for item in resource
+                .get_path(&["Properties", "Roles"])
+                .map(Node::items)
+                .unwrap_or_default()
+            {
+                if let Some(r) = item
+                    .as_text()
+                    .or_else(|| item.get("Ref").and_then(Node::as_text))
+                {
+                    out.push(Identity::AwsRole(format!("{scope}:cfn:{r}")));
+                }
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn tf_holder_agent(doc: &Document, kind: &str, ty: &str, name: &str) -> Option<String> {
+    let (blocks, carriers, literal_reason) = tf_carriers(doc, kind, ty, name)?;
+    if literal_reason.is_some() {
+        return literal_reason;
+    }
+    for &c in &carriers {
+        let b = &blocks[c];
+        if TF_IDENTITIES.contains(&b.ty) {
+            let address = b.address();
+            if let Some(agent) = blocks
+                .iter()
+                .find(|a| TF_AGENT_RESOURCES.contains(&a.ty) && a.references(&address))
+            {
+                return Some(format!(
+                    "Bedrock agent `{}` runs as `{address}`",
+                    agent.name
+                ));
+            }
+        }
+    }
+    // The holder's own name says most; the policy's or attachment's name comes second.
+    let (identities, grants): (Vec<usize>, Vec<usize>) = carriers
+        .iter()
+        .partition(|&&c| TF_IDENTITIES.contains(&blocks[c].ty));
+    identities.iter().chain(&grants).find_map(|&c| {
+        let b = &blocks[c];
+        let what = if TF_IDENTITIES.contains(&b.ty) {
+            "the grant's holder"
+        } else {
+            "the grant"
+        };
+        crate::model::facts::agent_marker(b.name)
+            .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
+            .or_else(|| {
+                ["name", "name_prefix"]
+                    .iter()
+                    .filter_map(|k| b.body.get(k).and_then(Node::as_str))
+                    .find_map(|n| marked(what, n))
+            })
+    })
+}
+
+fn cfn_holder_agent(doc: &Document, logical: &str) -> Option<String> {
+    let resources = doc.root.get("Resources")?;
+    let resource = resources.get(logical)?;
+    let ty = resource.get("Type").and_then(Node::as_str).unwrap_or("");
+    let props = resource.get("Properties");
+    let mut holders: Vec<&str> = Vec::new();
+    if matches!(ty, "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group") {
+        holders.push(logical);
+    } else if let Some(props) = props {
+        for key in ["Roles", "Users", "Groups"] {
+            for item in props.get(key).map(Node::items).unwrap_or_default() {
+                // `!Ref AgentRole` lowers to a tagged scalar, `{"Ref": "AgentRole"}` to a map.
+                if let Some(text) = item
+                    .as_text()
+                    .or_else(|| item.get("Ref").and_then(Node::as_text))
+                {
+                    holders.push(text);
+                }
+            }
+        }
+    }
+    for holder in &holders {
+        for e in resources.entries() {
+            let agent_ty = e.value.get("Type").and_then(Node::as_str).unwrap_or("");
+            if !CFN_AGENT_RESOURCES.contains(&agent_ty) {
+                continue;
+            }
+            let mut runs_as = false;
+            if let Some(p) = e.value.get("Properties") {
+                p.walk(|_, n| {
+                    if let Some(t) = n.as_text()
+                        && (t == *holder
+                            || t.strip_prefix(*holder).is_some_and(|r| r.starts_with('.')))
+                    {
+                        runs_as = true;
+                    }
+                });
+            }
+            if runs_as {
+                return Some(format!(
+                    "Bedrock agent `{}` runs as `{holder}`",
+                    e.key_str().unwrap_or("")
+                ));
+            }
+        }
+    }
+    let mut names: Vec<(&str, &str)> = holders.iter().map(|h| ("the grant's holder", *h)).collect();
+    names.push(("the grant", logical));
+    if let Some(props) = props {
+        for key in [
+            "RoleName",
+            "UserName",
+            "GroupName",
+            "PolicyName",
+            "ManagedPolicyName",
+        ] {
+            if let Some(n) = props.get(key).and_then(Node::as_str) {
+                names.push(("the grant's holder", n));
+            }
+        }
+    }
+    names.into_iter().find_map(|(what, n)| marked(what, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+    use crate::syntax::source::SourceFile;
+
+    fn parsed(path: &str, text: &str) -> crate::syntax::doc::Parsed {
+        let kind =
+            crate::syntax::classify::refine(crate::syntax::classify::classify_path(path), text);
+        let file = SourceFile::new(path, kind, text.as_bytes().to_vec());
+        parse::parse(&file).unwrap().unwrap()
+    }
+
+    #[test]
+    fn wildcards_match_case_insensitively() {
+        assert!(action_matches("*", "iam:PassRole"));
+        assert!(action_matches("s3:Get*", "s3:GetObject"));
+        assert!(action_matches("S3:getobject", "s3:GetObject"));
+        assert!(action_matches("iam:*Policy*", "iam:PutRolePolicy"));
+        assert!(action_matches("ec2:?escribe*", "ec2:DescribeInstances"));
+        assert!(!action_matches("s3:Get*", "s3:PutObject"));
+        assert!(!action_matches("s3:GetObject", "s3:GetObjectAcl"));
+    }
+
+    #[test]
+    fn coverage_in_both_directions() {
+        assert!(action_covers("s3:*", "s3:Get*"));
+        assert!(action_covers("*", "s3:*"));
+        assert!(action_covers("s3:Get*", "s3:GetObject"));
+        assert!(!action_covers("s3:Get*", "s3:*"));
+        assert!(!action_covers("s3:GetObject", "s3:Get*"));
+        assert!(!action_covers("s3:?et*", "s3:*"));
+    }
+
+    #[test]
+    fn statements_from_every_syntax_with_exact_spans() {
+        let tf = r#"
+resource "aws_iam_role_policy" "p" {
+  policy = jsonencode({
+    Statement = [{
+      Effect = "Allow"
+      Action = [
+        "s3:GetObject",
+        "s3:*",
+      ]
+      Resource = "*"
+    }]
+  })
+}
+
+data "aws_iam_policy_document" "d" {
+  statement {
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.x.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+"#;
+        let p = parsed("main.tf", tf);
+        let pols = policies(&p.documents[0]);
+        assert_eq!(pols.len(), 2);
+        let st = &pols[0].statements[0];
+        assert_eq!(st.actions.len(), 2);
+        assert_eq!(&tf[st.actions[1].span.range()], "\"s3:*\"");
+        assert!(st.on_every_resource());
+        assert_eq!(pols[0].path, "resource.aws_iam_role_policy.p.policy");
+        let d = &pols[1].statements[0];
+        assert_eq!(d.actions[0].text, "iam:PassRole");
+        assert!(!d.resources[0].literal, "a reference is not a wildcard");
+        assert_eq!(d.principals[0].kind, "Service");
+        assert_eq!(d.principals[0].value.text, "lambda.amazonaws.com");
+
+        let cfn = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - Effect: Deny\n                NotAction: iam:*\n                Resource: !GetAtt T.Arn\n";
+        let p = parsed("template.yaml", cfn);
+        let pols = policies(&p.documents[0]);
+        let st = &pols[0].statements[0];
+        assert_eq!(st.effect, Effect::Deny);
+        assert_eq!(st.not_actions.as_ref().map(Vec::len), Some(1));
+        assert!(!st.resources[0].literal && st.resources[0].text == "T.Arn");
+        assert_eq!(&cfn[st.resources[0].span.range()], "T.Arn");
+    }
+
+    #[test]
+    fn holders_named_or_run_as_agents() {
+        let tf = r#"
+resource "aws_iam_role" "worker" { name = "ticket-runner" }
+resource "aws_iam_role" "plain" { name = "reports" }
+resource "aws_bedrockagent_agent" "triage" { agent_resource_role_arn = aws_iam_role.worker.arn }
+data "aws_iam_policy_document" "d" {
+  statement { actions = ["s3:PutObject"] }
+}
+resource "aws_iam_policy" "p" { policy = data.aws_iam_policy_document.d.json }
+resource "aws_iam_role_policy_attachment" "a" {
+  role       = aws_iam_role.worker.name
+  policy_arn = aws_iam_policy.p.arn
+}
+resource "aws_iam_role_policy" "q" {
+  role   = aws_iam_role.plain.id
+  policy = jsonencode({ Statement = [] })
+}
+"#;
+        let p = parsed("main.tf", tf);
+        let doc = &p.documents[0];
+        let why = holder_agent(doc, "data.aws_iam_policy_document.d").unwrap_or_default();
+        assert!(why.contains("Bedrock agent `triage`"), "{why}");
+        assert_eq!(
+            holder_agent(doc, "resource.aws_iam_role_policy.q.policy"),
+            None
+        );
+        assert!(refers_to("${aws_iam_role.a.arn}", "aws_iam_role.a"));
+        assert!(!refers_to("data.aws_iam_role.a.arn", "aws_iam_role.a"));
+        assert!(!refers_to("aws_iam_role.ab.arn", "aws_iam_role.a"));
+
+        let cfn = "Resources:\n  Runner:\n    Type: AWS::IAM::Role\n  Agent:\n    Type: AWS::Bedrock::Agent\n    Properties:\n      AgentResourceRoleArn: !GetAtt Runner.Arn\n";
+        let p = parsed("template.yaml", cfn);
+        let why = holder_agent(&p.documents[0], "Resources.Runner.Properties").unwrap_or_default();
+        assert!(
+            why.contains("Bedrock agent `Agent` runs as `Runner`"),
+            "{why}"
+        );
+    }
+}

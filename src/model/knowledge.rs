@@ -1,0 +1,358 @@
+//! Permission knowledge as data (`rules/permissions.toml`): admin policies and roles,
+//! privilege-escalation actions, sensitive actions, dangerous RBAC, broad OAuth
+//! scopes. Compiled once; rules ask it questions.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::model::iam::action_matches;
+
+const BUILTIN: &str = include_str!("../../rules/permissions.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knowledge {
+    pub version: u32,
+    pub aws: Aws,
+    pub gcp: Roles,
+    pub azure: Roles,
+    pub kubernetes: Kubernetes,
+    pub oauth: OAuth,
+    #[serde(default)]
+    pub audit: Audit,
+}
+
+/// How long audit evidence must be kept.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    /// Fewer days of log retention than this lose an agent's actions before an
+    /// incident is usually noticed and investigated.
+    pub min_log_retention_days: u32,
+    pub why_retention: String,
+}
+
+impl Default for Audit {
+    fn default() -> Self {
+        Self {
+            min_log_retention_days: 90,
+            why_retention: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aws {
+    pub admin_policy: Vec<Named>,
+    pub privilege_escalation: Vec<Escalation>,
+    pub sensitive: Sensitive,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Named {
+    pub name: String,
+    pub why: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// Every one of these must be granted.
+    pub actions: Vec<String>,
+    #[serde(default)]
+    pub on_star_only: bool,
+    pub why: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sensitive {
+    pub actions: Vec<String>,
+    pub write_verbs: Vec<String>,
+    /// Writes that support no resource-level permissions and touch only the caller's
+    /// own telemetry: `Resource: "*"` is the only way to grant them.
+    #[serde(default)]
+    pub unscopable: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    pub role: Vec<Role>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub role: String,
+    pub why: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kubernetes {
+    pub cluster_role: Vec<Named>,
+    pub escalating_verbs: Vec<String>,
+    pub dangerous_resources: Vec<String>,
+    /// Verbs that return a Secret's data.
+    pub secret_read_verbs: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuth {
+    pub scope: Vec<Scope>,
+    /// Scopes a broad pattern would match that are narrow after all (read-only
+    /// variants); checked first.
+    #[serde(default)]
+    pub narrow: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    pub provider: String,
+    pub scope: String,
+    pub why: String,
+    /// What to request instead (goes into the finding's help).
+    #[serde(default)]
+    pub instead: Option<String>,
+}
+
+impl Knowledge {
+    /// The knowledge shipped in the binary. A test proves it parses, so `None` only
+    /// happens if the embedded file was broken at build time.
+    pub fn builtin() -> Option<&'static Knowledge> {
+        static K: OnceLock<Option<Knowledge>> = OnceLock::new();
+        K.get_or_init(|| toml::from_str(BUILTIN).ok()).as_ref()
+    }
+
+    /// The AWS managed policy an ARN or name refers to, if it is an admin policy.
+    /// `arn:aws:iam::aws:policy/AdministratorAccess`, `.../job-function/...` and bare
+    /// names are all accepted; customer-managed ARNs are not AWS's.
+    pub fn aws_admin_policy(&self, arn_or_name: &str) -> Option<&Named> {
+        let name = if let Some(rest) = arn_or_name.strip_prefix("arn:") {
+            // arn:<partition>:iam::aws:policy/<path/>Name
+            let (_, policy) = rest.split_once(":iam::aws:policy/")?;
+            policy.rsplit('/').next()?
+        } else {
+            arn_or_name
+        };
+        self.aws
+            .admin_policy
+            .iter()
+            .find(|p| action_matches(&p.name, name))
+    }
+
+    /// Whether an action writes, reads secrets or hands over a role: the actions that
+    /// must be scoped to named resources.
+    pub fn aws_is_sensitive(&self, action: &str) -> bool {
+        if self
+            .aws
+            .sensitive
+            .actions
+            .iter()
+            .any(|a| action_matches(a, action))
+        {
+            return true;
+        }
+        let Some((_, name)) = action.split_once(':') else {
+            return false;
+        };
+        self.aws.sensitive.write_verbs.iter().any(|v| {
+            name.len() > v.len()
+                && name.as_bytes()[..v.len()].eq_ignore_ascii_case(v.as_bytes())
+                && name.as_bytes()[v.len()].is_ascii_uppercase()
+        })
+    }
+
+    /// The sensitive action an action or partial-wildcard pattern (`s3:Put*`,
+    /// `secretsmanager:Get*`, `iam:*Policy*`) can grant, if any: the first listed
+    /// sensitive action it matches, or `service:Verb*` for a write verb its literal
+    /// prefix is compatible with (an over-approximation: `s3:P*` may write).
+    pub fn aws_sensitive_in(&self, pattern: &str) -> Option<String> {
+        if !pattern.contains(['*', '?']) {
+            let unscopable = self
+                .aws
+                .sensitive
+                .unscopable
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(pattern));
+            return (!unscopable && self.aws_is_sensitive(pattern)).then(|| pattern.to_owned());
+        }
+        if let Some(a) = self
+            .aws
+            .sensitive
+            .actions
+            .iter()
+            .find(|a| action_matches(pattern, a))
+        {
+            return Some(a.clone());
+        }
+        let (service, name) = pattern.split_once(':')?;
+        let literal = &name[..name.find(['*', '?']).unwrap_or(name.len())];
+        self.aws
+            .sensitive
+            .write_verbs
+            .iter()
+            .find(|v| {
+                if literal.len() >= v.len() {
+                    literal.as_bytes()[..v.len()].eq_ignore_ascii_case(v.as_bytes())
+                        && literal
+                            .as_bytes()
+                            .get(v.len())
+                            .is_none_or(u8::is_ascii_uppercase)
+                } else {
+                    v.as_bytes()[..literal.len()].eq_ignore_ascii_case(literal.as_bytes())
+                }
+            })
+            .map(|v| format!("{service}:{v}*"))
+    }
+
+    pub fn gcp_role(&self, role: &str) -> Option<&Role> {
+        self.gcp.role.iter().find(|r| action_matches(&r.role, role))
+    }
+
+    pub fn azure_role(&self, role: &str) -> Option<&Role> {
+        self.azure
+            .role
+            .iter()
+            .find(|r| r.role.eq_ignore_ascii_case(role))
+    }
+
+    pub fn k8s_admin_role(&self, name: &str) -> Option<&Named> {
+        self.kubernetes.cluster_role.iter().find(|r| r.name == name)
+    }
+
+    /// Whether an RBAC verb reads Secret data (`*` included).
+    pub fn k8s_reads_secrets(&self, verb: &str) -> bool {
+        verb == "*" || self.kubernetes.secret_read_verbs.iter().any(|v| v == verb)
+    }
+
+    pub fn k8s_escalating_verb(&self, verb: &str) -> bool {
+        self.kubernetes.escalating_verbs.iter().any(|v| v == verb)
+    }
+
+    pub fn k8s_dangerous_resource(&self, resource: &str) -> bool {
+        self.kubernetes
+            .dangerous_resources
+            .iter()
+            .any(|r| r == resource)
+    }
+
+    pub fn broad_scope(&self, scope: &str) -> Option<&Scope> {
+        if self.oauth.narrow.iter().any(|n| action_matches(n, scope)) {
+            return None;
+        }
+        self.oauth
+            .scope
+            .iter()
+            .find(|s| action_matches(&s.scope, scope))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_knowledge_parses() {
+        let k = Knowledge::builtin().expect("rules/permissions.toml parses");
+        assert_eq!(k.version, 1);
+        assert!(k.aws.privilege_escalation.len() > 10);
+    }
+
+    #[test]
+    fn questions() {
+        let k = Knowledge::builtin().unwrap();
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::aws:policy/AdministratorAccess")
+                .is_some()
+        );
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::aws:policy/AmazonS3FullAccess")
+                .is_some()
+        );
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")
+                .is_none()
+        );
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::123456789012:policy/AdministratorAccess")
+                .is_none()
+        );
+        assert!(
+            k.aws_admin_policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+                .is_none()
+        );
+        assert!(k.aws_is_sensitive("s3:PutObject"));
+        assert!(k.aws_is_sensitive("iam:PassRole"));
+        assert!(k.aws_is_sensitive("secretsmanager:GetSecretValue"));
+        assert!(!k.aws_is_sensitive("s3:ListBucket"));
+        assert!(!k.aws_is_sensitive("ec2:DescribeInstances"));
+        assert!(
+            !k.aws_is_sensitive("s3:Putative"),
+            "verb must end at a word boundary"
+        );
+        assert_eq!(k.aws_sensitive_in("s3:Put*").as_deref(), Some("s3:Put*"));
+        assert_eq!(k.aws_sensitive_in("s3:p*").as_deref(), Some("s3:Put*"));
+        assert_eq!(
+            k.aws_sensitive_in("secretsmanager:Get*").as_deref(),
+            Some("secretsmanager:GetSecretValue")
+        );
+        assert_eq!(
+            k.aws_sensitive_in("iam:*Policy*").as_deref(),
+            Some("iam:Put*")
+        );
+        assert_eq!(
+            k.aws_sensitive_in("iam:PassRole").as_deref(),
+            Some("iam:PassRole")
+        );
+        assert_eq!(k.aws_sensitive_in("ec2:Describe*"), None);
+        // Hostile text: multi-byte characters across a verb's length never panic.
+        for a in ["s3:Pu\u{e9}*", "s3:P\u{e9}", "s3:Pu\u{e9}x", "s3:\u{e9}*"] {
+            let _ = k.aws_sensitive_in(a);
+            let _ = k.aws_is_sensitive(a);
+        }
+        assert_eq!(k.aws_sensitive_in("xray:PutTraceSegments"), None);
+        assert!(k.aws_is_sensitive("xray:PutTraceSegments"));
+        assert_eq!(k.aws_sensitive_in("s3:List*"), None);
+        assert_eq!(k.aws_sensitive_in("s3:Putative*"), None);
+        assert_eq!(k.aws_sensitive_in("s3:ListAllMyBuckets"), None);
+        assert!(k.gcp_role("roles/owner").is_some());
+        assert!(k.gcp_role("roles/storage.admin").is_some());
+        assert!(k.gcp_role("roles/storage.objectViewer").is_none());
+        assert!(k.azure_role("contributor").is_some());
+        assert!(k.k8s_admin_role("cluster-admin").is_some());
+        assert!(
+            k.broad_scope("https://www.googleapis.com/auth/cloud-platform")
+                .is_some()
+        );
+        assert!(k.broad_scope("Mail.ReadWrite.All").is_some());
+        assert!(k.broad_scope("admin:org").is_some());
+        assert!(k.broad_scope("read:org").is_none());
+        assert!(
+            k.broad_scope("https://www.googleapis.com/auth/admin.directory.user.readonly")
+                .is_none()
+        );
+        assert!(
+            k.broad_scope("https://www.googleapis.com/auth/admin.directory.user")
+                .is_some()
+        );
+        assert!(k.broad_scope("admin.users:read").is_some());
+        assert!(k.broad_scope("chat:write").is_none());
+        assert!(k.oauth.scope.iter().all(|s| s.instead.is_some()));
+        assert!(k.k8s_reads_secrets("list") && k.k8s_reads_secrets("*"));
+        assert!(!k.k8s_reads_secrets("create"));
+        assert!(k.k8s_escalating_verb("impersonate"));
+        assert!(k.k8s_dangerous_resource("pods/exec"));
+        assert!(!k.k8s_dangerous_resource("pods/log"));
+        assert!(
+            k.broad_scope("https://www.googleapis.com/auth/drive.readonly")
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,511 @@
+//! `lanyard inventory`: every workload, whether it is an agent and why, the identities
+//! it runs as, who else shares them, and its findings; as a table, JSON, or a graph
+//! (Mermaid, Graphviz DOT) a person can look at.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::findings::{Finding, sanitize};
+use crate::model::facts::{Identity, Workload};
+use crate::scan::ScanResult;
+
+#[derive(Debug, Serialize)]
+pub struct Inventory {
+    pub version: u32,
+    pub workloads: Vec<WorkloadEntry>,
+    pub identities: Vec<IdentityEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkloadEntry {
+    pub name: String,
+    pub kind: &'static str,
+    pub path: String,
+    pub line: usize,
+    /// Why it looks like an AI agent; `null` when it does not.
+    pub agent: Option<String>,
+    /// Indexes into `identities`.
+    pub identities: Vec<usize>,
+    /// What its identities can do, in short (`s3:GetObject on arn:…`, `get,list
+    /// secrets in agents`, `contents: write`).
+    pub grants: Vec<String>,
+    pub findings: Vec<FindingRef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IdentityEntry {
+    pub description: String,
+    /// Indexes into `workloads` of every workload holding it.
+    pub used_by: Vec<usize>,
+    pub shared: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingRef {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub fingerprint: String,
+}
+
+fn belongs(f: &Finding, w: &Workload) -> bool {
+    f.workload.as_deref() == Some(w.name.as_str())
+        && (f.primary.path == w.path || f.related.iter().any(|l| l.path == w.path))
+}
+
+impl Inventory {
+    pub fn build(result: &ScanResult) -> Inventory {
+        let mut identities: Vec<IdentityEntry> = Vec::new();
+        let mut index: BTreeMap<&Identity, usize> = BTreeMap::new();
+        let mut workloads = Vec::new();
+        for (wi, w) in result.facts.workloads.iter().enumerate() {
+            let mut ids = Vec::new();
+            for u in &w.identities {
+                let i = *index.entry(&u.identity).or_insert_with(|| {
+                    identities.push(IdentityEntry {
+                        description: u.identity.describe(),
+                        used_by: Vec::new(),
+                        shared: false,
+                    });
+                    identities.len() - 1
+                });
+                if !identities[i].used_by.contains(&wi) {
+                    identities[i].used_by.push(wi);
+                }
+                if !ids.contains(&i) {
+                    ids.push(i);
+                }
+            }
+            let line = result.files.get(&w.path).map_or(1, |f| {
+                f.line_index()
+                    .position(&f.bytes, w.span.start as usize)
+                    .line
+            });
+            workloads.push(WorkloadEntry {
+                name: w.name.clone(),
+                kind: w.kind.as_str(),
+                path: w.path.to_string(),
+                line,
+                agent: w.agent.clone(),
+                identities: ids,
+                grants: crate::model::grants::held_by(&result.facts, w)
+                    .into_iter()
+                    .map(|g| short(&g.what))
+                    .collect(),
+                findings: result
+                    .findings
+                    .iter()
+                    .filter(|f| belongs(f, w))
+                    .map(|f| FindingRef {
+                        rule: f.rule,
+                        severity: f.severity.as_str(),
+                        fingerprint: f.fingerprint.clone(),
+                    })
+                    .collect(),
+            });
+        }
+        for id in &mut identities {
+            id.shared = id.used_by.len() > 1;
+        }
+        Inventory {
+            version: 1,
+            workloads,
+            identities,
+        }
+    }
+
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        if self.workloads.is_empty() {
+            out.push_str("No workloads found.\n");
+            return out;
+        }
+        for w in &self.workloads {
+            let agent = w
+                .agent
+                .as_deref()
+                .map_or_else(String::new, |why| format!("  [agent: {why}]"));
+            let _ = writeln!(
+                out,
+                "{}  ({}, {}:{}){agent}",
+                w.name, w.kind, w.path, w.line
+            );
+            if w.identities.is_empty() {
+                out.push_str("    runs as: no identity found\n");
+            }
+            for &i in &w.identities {
+                let id = &self.identities[i];
+                let others: Vec<&str> = id
+                    .used_by
+                    .iter()
+                    .filter(|o| {
+                        self.workloads[**o].name != w.name || self.workloads[**o].path != w.path
+                    })
+                    .map(|o| self.workloads[*o].name.as_str())
+                    .collect();
+                let shared = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!("  SHARED with {}", others.join(", "))
+                };
+                let _ = writeln!(out, "    runs as: {}{shared}", id.description);
+            }
+            if !w.grants.is_empty() {
+                const SHOWN: usize = 6;
+                let mut list: Vec<&str> = w.grants.iter().take(SHOWN).map(String::as_str).collect();
+                let more = w.grants.len().saturating_sub(SHOWN);
+                let tail = if more > 0 {
+                    format!(" (+{more} more)")
+                } else {
+                    String::new()
+                };
+                list.dedup();
+                let _ = writeln!(out, "    can: {}{tail}", list.join("; "));
+            }
+            if !w.findings.is_empty() {
+                let rules: Vec<String> = w
+                    .findings
+                    .iter()
+                    .map(|f| format!("{} ({})", f.rule, f.severity))
+                    .collect();
+                let _ = writeln!(out, "    findings: {}", rules.join(", "));
+            }
+        }
+        let agents = self.workloads.iter().filter(|w| w.agent.is_some()).count();
+        let shared = self.identities.iter().filter(|i| i.shared).count();
+        let _ = writeln!(
+            out,
+            "\n{} workloads ({agents} agents), {} identities ({shared} shared).",
+            self.workloads.len(),
+            self.identities.len()
+        );
+        out
+    }
+
+    /// A Mermaid flowchart: workloads → identities; agents and shared identities
+    /// highlighted.
+    pub fn mermaid(&self) -> String {
+        let mut out = String::from("flowchart LR\n");
+        for (i, w) in self.workloads.iter().enumerate() {
+            let label = mermaid_text(&format!(
+                "{}<br/><small>{}:{}</small>",
+                w.name, w.path, w.line
+            ));
+            let class = if w.agent.is_some() {
+                "agent"
+            } else {
+                "workload"
+            };
+            let _ = writeln!(out, "  w{i}[\"{label}\"]:::{class}");
+        }
+        for (i, id) in self.identities.iter().enumerate() {
+            let class = if id.shared { "shared" } else { "identity" };
+            let _ = writeln!(
+                out,
+                "  i{i}([\"{}\"]):::{class}",
+                mermaid_text(&id.description)
+            );
+        }
+        for (i, w) in self.workloads.iter().enumerate() {
+            for id in &w.identities {
+                let _ = writeln!(out, "  w{i} --> i{id}");
+            }
+        }
+        out.push_str("  classDef agent fill:#fde68a,stroke:#b45309\n");
+        out.push_str("  classDef workload fill:#e5e7eb,stroke:#6b7280\n");
+        out.push_str("  classDef identity fill:#dbeafe,stroke:#1d4ed8\n");
+        out.push_str("  classDef shared fill:#fecaca,stroke:#b91c1c,stroke-width:3px\n");
+        out
+    }
+
+    /// The same graph in Graphviz DOT.
+    pub fn dot(&self) -> String {
+        let mut out =
+            String::from("digraph lanyard {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+        for (i, w) in self.workloads.iter().enumerate() {
+            let fill = if w.agent.is_some() {
+                "#fde68a"
+            } else {
+                "#e5e7eb"
+            };
+            let _ = writeln!(
+                out,
+                "  w{i} [shape=box, style=filled, fillcolor=\"{fill}\", label=\"{}\\n{}:{}\"];",
+                dot_text(&w.name),
+                dot_text(&w.path),
+                w.line
+            );
+        }
+        for (i, id) in self.identities.iter().enumerate() {
+            let (fill, pen) = if id.shared {
+                ("#fecaca", 3)
+            } else {
+                ("#dbeafe", 1)
+            };
+            let _ = writeln!(
+                out,
+                "  i{i} [shape=ellipse, style=filled, fillcolor=\"{fill}\", penwidth={pen}, label=\"{}\"];",
+                dot_text(&id.description)
+            );
+        }
+        for (i, w) in self.workloads.iter().enumerate() {
+            for id in &w.identities {
+                let _ = writeln!(out, "  w{i} -> i{id};");
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// One grant in a few words.
+fn short(what: &crate::model::grants::What) -> String {
+    use crate::model::grants::What;
+    let list = |items: &[crate::model::grants::Written]| {
+        items
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    match what {
+        What::Aws { actions, resources } => format!("{} on {}", list(actions), list(resources)),
+        What::AwsManaged { arn } => {
+            format!("managed policy {}", arn.rsplit('/').next().unwrap_or(arn))
+        }
+        What::Gcp { role, scope } | What::Azure { role, scope } => format!("{role} on {scope}"),
+        What::K8s {
+            verbs,
+            resources,
+            namespace,
+            ..
+        } => format!(
+            "{} {} {}",
+            verbs.join(","),
+            resources.join(","),
+            namespace
+                .as_deref()
+                .map_or_else(|| "cluster-wide".to_owned(), |n| format!("in {n}"))
+        ),
+        What::Github { scope, level } => format!("token {scope}: {}", level.as_str()),
+        What::Oauth { scope } => format!("OAuth scope {scope}"),
+        What::McpServer { server } => format!("MCP server {server}"),
+        What::McpRoot { server, root } => format!("files under {root} ({server})"),
+        What::HumanCredential { label } => format!("a person's credential ({label})"),
+    }
+}
+
+/// Mermaid labels are quoted; quotes and angle brackets from hostile names must not
+/// break out (our own `<br/>`/`<small>` are added after escaping the parts).
+fn mermaid_text(s: &str) -> String {
+    let s = sanitize(s);
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_ref();
+    // Keep the markup this module writes; escape everything else.
+    while !rest.is_empty() {
+        if let Some(tag) = ["<br/>", "<small>", "</small>"]
+            .iter()
+            .find(|t| rest.starts_with(**t))
+        {
+            out.push_str(tag);
+            rest = &rest[tag.len()..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '`' => {}
+            _ => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn dot_text(s: &str) -> String {
+    sanitize(s).replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// A TOML basic string (escapes quotes, backslashes and control characters).
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| toml_str(s)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn push_unique(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|x| x == item) {
+        list.push(item.to_owned());
+    }
+}
+
+/// What one agent holds today, gathered per platform.
+#[derive(Default)]
+struct Holdings {
+    aws_actions: Vec<String>,
+    aws_resources: Vec<String>,
+    aws_managed: Vec<String>,
+    gcp_roles: Vec<String>,
+    gcp_scopes: Vec<String>,
+    azure_roles: Vec<String>,
+    azure_scopes: Vec<String>,
+    k8s_verbs: Vec<String>,
+    k8s_resources: Vec<String>,
+    k8s_namespaces: Vec<String>,
+    github: BTreeMap<String, crate::model::scope::AccessLevel>,
+    oauth: Vec<String>,
+    mcp_servers: Vec<String>,
+    mcp_roots: Vec<String>,
+    human: bool,
+}
+
+impl Holdings {
+    fn add(&mut self, what: &crate::model::grants::What) {
+        use crate::model::grants::What;
+        match what {
+            What::Aws { actions, resources } => {
+                for a in actions {
+                    push_unique(&mut self.aws_actions, &a.text);
+                }
+                for r in resources {
+                    push_unique(&mut self.aws_resources, &r.text);
+                }
+            }
+            What::AwsManaged { arn } => push_unique(&mut self.aws_managed, arn),
+            What::Gcp { role, scope } => {
+                push_unique(&mut self.gcp_roles, role);
+                push_unique(&mut self.gcp_scopes, scope);
+            }
+            What::Azure { role, scope } => {
+                push_unique(&mut self.azure_roles, role);
+                push_unique(&mut self.azure_scopes, scope);
+            }
+            What::K8s {
+                verbs,
+                resources,
+                namespace,
+                ..
+            } => {
+                for v in verbs {
+                    push_unique(&mut self.k8s_verbs, v);
+                }
+                for r in resources {
+                    push_unique(&mut self.k8s_resources, r);
+                }
+                push_unique(
+                    &mut self.k8s_namespaces,
+                    namespace.as_deref().unwrap_or("*"),
+                );
+            }
+            What::Github { scope, level } => {
+                let held = self.github.entry(scope.clone()).or_insert(*level);
+                *held = (*held).max(*level);
+            }
+            What::Oauth { scope } => push_unique(&mut self.oauth, scope),
+            What::McpServer { server } => push_unique(&mut self.mcp_servers, server),
+            What::McpRoot { root, .. } => push_unique(&mut self.mcp_roots, root),
+            What::HumanCredential { .. } => self.human = true,
+        }
+    }
+
+    fn write(&self, out: &mut String) {
+        // `{ key = [...], ... }` with the empty lists left out; nothing when all are.
+        let mut table = |key: &str, fields: &[(&str, &[String])]| {
+            let parts: Vec<String> = fields
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| format!("{k} = {}", toml_list(v)))
+                .collect();
+            if !parts.is_empty() {
+                let _ = writeln!(out, "{key} = {{ {} }}", parts.join(", "));
+            }
+        };
+        table(
+            "aws",
+            &[
+                ("actions", &self.aws_actions),
+                ("resources", &self.aws_resources),
+                ("managed-policies", &self.aws_managed),
+            ],
+        );
+        table(
+            "gcp",
+            &[("roles", &self.gcp_roles), ("scopes", &self.gcp_scopes)],
+        );
+        table(
+            "azure",
+            &[("roles", &self.azure_roles), ("scopes", &self.azure_scopes)],
+        );
+        table(
+            "kubernetes",
+            &[
+                ("verbs", &self.k8s_verbs),
+                ("resources", &self.k8s_resources),
+                ("namespaces", &self.k8s_namespaces),
+            ],
+        );
+        table("oauth", &[("scopes", &self.oauth)]);
+        table(
+            "mcp",
+            &[
+                ("servers", &self.mcp_servers),
+                ("filesystem", &self.mcp_roots),
+            ],
+        );
+        if !self.github.is_empty() {
+            let perms: Vec<String> = self
+                .github
+                .iter()
+                .map(|(k, v)| format!("{} = {}", toml_str(k), toml_str(v.as_str())))
+                .collect();
+            let _ = writeln!(
+                out,
+                "github = {{ permissions = {{ {} }} }}",
+                perms.join(", ")
+            );
+        }
+        if self.human {
+            out.push_str(
+                "# It holds a person's credential today: replace it with the agent's own, then remove this line.\nhuman-credentials = true\n",
+            );
+        }
+    }
+}
+
+/// `[[agent]]` declarations covering exactly what each agent holds today: a starting
+/// point for `lanyard.toml`, to review and cut down to what each task needs.
+pub fn suggest(result: &ScanResult) -> String {
+    let mut out = String::from(
+        "# Task declarations suggested by `lanyard inventory --suggest`: each covers what the\n# agent holds today. Cut every list down to what the agent's task needs; `lanyard check`\n# then reports each grant beyond it (rule grant-exceeds-task, docs/task-scopes.md).\nversion = 1\n",
+    );
+    let mut names: Vec<String> = Vec::new();
+    for w in result.facts.workloads.iter().filter(|w| w.agent.is_some()) {
+        let mut name = w.name.clone();
+        if names.contains(&name) {
+            name = format!("{} ({})", w.name, w.path);
+        }
+        names.push(name.clone());
+        let mut held = Holdings::default();
+        for g in crate::model::grants::held_by(&result.facts, w) {
+            held.add(&g.what);
+        }
+        let why = w.agent.as_deref().unwrap_or("");
+        let _ = write!(
+            out,
+            "\n# {} in {}: {why}\n[[agent]]\nname = {}\nmatch = {{ workload = {}, path = {} }}\n",
+            w.kind.as_str(),
+            w.path,
+            toml_str(&name),
+            toml_str(&w.name),
+            toml_str(&w.path)
+        );
+        held.write(&mut out);
+    }
+    sanitize(&out).into_owned()
+}
