@@ -13,6 +13,7 @@ use regex::bytes::Regex;
 use serde::Deserialize;
 
 use crate::findings::{Confidence, Redacted, Severity, secret_hash};
+use crate::model::names::{NameKind, NameRule, name_parts, words};
 use crate::syntax::source::Span;
 
 /// Built-in catalog files, embedded at build time.
@@ -86,6 +87,9 @@ struct RawFile {
     allow: Vec<RawAllow>,
     #[serde(default)]
     credential: Vec<RawCredential>,
+    /// Names that carry a credential (see [`crate::model::names`]).
+    #[serde(default)]
+    person_name: Vec<crate::model::names::RawName>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,6 +166,9 @@ pub struct CredentialSpec {
     pub must_not_match: Vec<String>,
     /// Which catalog file it came from (for error messages).
     pub source: String,
+    /// A model provider's API key (a `model-provider` entry of the names table points
+    /// at it): it buys model calls, not access to the organisation's resources.
+    pub model_provider: bool,
 }
 
 /// A credential found in a file. Holds no secret in clear.
@@ -208,6 +215,8 @@ pub struct Catalog {
     keyword_specs: Vec<Vec<usize>>,
     allow_secrets: HashSet<String>,
     allow_regexes: Vec<Regex>,
+    /// The `[[person_name]]` table of every catalog file.
+    pub names: Vec<NameRule>,
 }
 
 /// How far around a keyword hit the format regexes look. Credentials are short; a
@@ -254,6 +263,7 @@ impl Catalog {
         let mut allow_secrets = HashSet::new();
         let mut allow_regexes = Vec::new();
         let mut ids = HashSet::new();
+        let mut raw_names = Vec::new();
         for (file, text) in sources {
             let raw: RawFile = toml::from_str(&text).map_err(|e| CatalogError::Toml {
                 file: file.clone(),
@@ -265,6 +275,7 @@ impl Catalog {
                     version: raw.version,
                 });
             }
+            raw_names.extend(raw.person_name.into_iter().map(|n| (file.clone(), n)));
             for allow in raw.allow {
                 allow_secrets.extend(allow.secrets);
                 for r in allow.regexes {
@@ -327,8 +338,25 @@ impl Catalog {
                     must_match: c.must_match,
                     must_not_match: c.must_not_match,
                     source: file.clone(),
+                    model_provider: false,
                 });
             }
+        }
+        let mut names = Vec::new();
+        for (i, (file, raw)) in raw_names.into_iter().enumerate() {
+            let rule = raw
+                .compile(&file, |id| specs.iter().position(|s| s.id == id))
+                .map_err(|message| CatalogError::Invalid {
+                    file: file.clone(),
+                    id: format!("person_name #{}", i + 1),
+                    message,
+                })?;
+            if rule.kind == NameKind::ModelProvider
+                && let Some(spec) = rule.format.and_then(|f| specs.get_mut(f))
+            {
+                spec.model_provider = true;
+            }
+            names.push(rule);
         }
         let mut keywords: Vec<String> = Vec::new();
         let mut keyword_specs: Vec<Vec<usize>> = Vec::new();
@@ -358,7 +386,57 @@ impl Catalog {
             keyword_specs,
             allow_secrets,
             allow_regexes,
+            names,
         })
+    }
+
+    /// The entry that marks a variable, secret, input or field name as carrying a
+    /// person's credential (pair entries aside: see [`Catalog::paired_names`]).
+    pub fn personal_name(&self, name: &str) -> Option<&NameRule> {
+        let parts = name_parts(name);
+        self.names.iter().find(|n| {
+            n.kind == NameKind::Personal && n.with_email.is_empty() && n.matches_name(&parts)
+        })
+    }
+
+    /// Pair entries that match `name`: a person's credential when their companion
+    /// holds an email ([`NameRule::companion_is_email`]).
+    pub fn paired_names<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a NameRule> + 'a {
+        let parts = name_parts(name);
+        self.names.iter().filter(move |n| {
+            n.kind == NameKind::Personal && !n.with_email.is_empty() && n.matches_name(&parts)
+        })
+    }
+
+    /// The entry for a flag of a server command line (`--access-token` of the Supabase
+    /// server), or for a flag whose own name is a personal name (`--github-pat`).
+    pub fn personal_flag(&self, flag: &str, command: &[&str]) -> Option<&NameRule> {
+        self.names
+            .iter()
+            .find(|n| n.kind == NameKind::Personal && n.matches_flag(flag, command))
+            .or_else(|| {
+                let bare = flag.trim_start_matches('-');
+                (bare.len() + 2 == flag.len() && bare.len() > 2)
+                    .then(|| self.personal_name(bare))
+                    .flatten()
+            })
+    }
+
+    /// The entry whose phrase a description or prompt contains ("GitHub Personal
+    /// Access Token").
+    pub fn personal_phrase(&self, text: &str) -> Option<&NameRule> {
+        let w = words(text);
+        self.names
+            .iter()
+            .find(|n| n.kind == NameKind::Personal && n.matches_phrase(&w))
+    }
+
+    /// Whether a name is a model provider's API key (`ANTHROPIC_API_KEY`).
+    pub fn model_provider_name(&self, name: &str) -> bool {
+        let parts = name_parts(name);
+        self.names
+            .iter()
+            .any(|n| n.kind == NameKind::ModelProvider && n.matches_name(&parts))
     }
 
     /// Every keyword of every format, lower-cased (for benchmarks against `rg`).
@@ -817,6 +895,69 @@ pub(crate) mod tests {
                 );
             }
         }
+    }
+
+    /// Every `[[person_name]]` entry: its `match` examples are recognised (at least
+    /// one by the entry itself), its `no_match` examples by no entry of its kind.
+    #[test]
+    fn every_name_example_behaves() {
+        use crate::model::names::{NameKind, NameMatch, looks_like_email, split_pair_example};
+        let cat = Catalog::builtin().unwrap();
+        assert!(cat.names.len() >= 40, "the names table is loaded");
+        for (i, rule) in cat.names.iter().enumerate() {
+            let what = format!("person_name #{} ({:?})", i + 1, rule.how);
+            let recognised = |example: &str| -> (bool, bool) {
+                match &rule.how {
+                    NameMatch::Flag(_) => {
+                        let (flag, command) = example.split_once(" | ").unwrap_or((example, ""));
+                        let words: Vec<&str> = command.split_whitespace().collect();
+                        (
+                            rule.matches_flag(flag.trim(), &words),
+                            cat.personal_flag(flag.trim(), &words).is_some(),
+                        )
+                    }
+                    NameMatch::Phrase(_) => (
+                        rule.matches_phrase(&crate::model::names::words(example)),
+                        cat.personal_phrase(example).is_some(),
+                    ),
+                    NameMatch::Part(_) | NameMatch::Name(_) if !rule.with_email.is_empty() => {
+                        let (name, companion) = split_pair_example(example);
+                        let email = |r: &NameRule| {
+                            r.companion_is_email(|n| {
+                                companion.and_then(|(cn, cv)| (name_parts(cn) == n).then_some(cv))
+                            })
+                            .is_some()
+                        };
+                        let own = rule.matches_name(&name_parts(name)) && email(rule);
+                        (own, own || cat.paired_names(name).any(|r| email(r)))
+                    }
+                    NameMatch::Part(_) | NameMatch::Name(_) => {
+                        let own = rule.matches_name(&name_parts(example));
+                        let any = match rule.kind {
+                            NameKind::Personal => cat.personal_name(example).is_some(),
+                            NameKind::ModelProvider => cat.model_provider_name(example),
+                        };
+                        (own, any)
+                    }
+                }
+            };
+            assert!(
+                rule.must_match.iter().any(|e| recognised(e).0),
+                "{what}: no `match` example matches the entry itself"
+            );
+            for e in &rule.must_match {
+                assert!(recognised(e).1, "{what}: `match` example not recognised: {e}");
+            }
+            for e in &rule.must_not_match {
+                assert!(!recognised(e).1, "{what}: `no_match` example recognised: {e}");
+            }
+        }
+        assert!(looks_like_email("jane@acme.io"));
+        // Model-provider entries mark their formats.
+        let anthropic = cat.specs.iter().find(|s| s.id == "anthropic-api-key").unwrap();
+        assert!(anthropic.model_provider);
+        let oauth = cat.specs.iter().find(|s| s.id == "anthropic-oauth-token").unwrap();
+        assert!(!oauth.model_provider);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod facts;
 pub mod grants;
 pub mod iam;
 pub mod knowledge;
+pub mod names;
 pub mod people;
 pub mod rating;
 pub mod resolve;
