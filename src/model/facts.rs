@@ -78,8 +78,19 @@ pub enum Identity {
     GcpServiceAccount(String),
     /// An Azure user-assigned managed identity.
     AzureIdentity(String),
-    /// A literal credential, by hash; `label` is its redacted form and format name.
-    Credential { hash: String, label: String },
+    /// A literal credential, by hash; `label` is its redacted form and format name;
+    /// `model_provider` when the format is a model provider's API key.
+    Credential {
+        hash: String,
+        label: String,
+        model_provider: bool,
+    },
+    /// An environment variable of whoever runs the workload (`${GITHUB_TOKEN}` in an
+    /// MCP server's env), when its name is a credential's.
+    EnvVar(String),
+    /// A value the client prompts for (VS Code `${input:id}`, a desktop extension's
+    /// `${user_config.key}`).
+    Prompt(String),
 }
 
 impl Identity {
@@ -115,6 +126,8 @@ impl Identity {
             Identity::GcpServiceAccount(id) => format!("GCP service account `{}`", display_key(id)),
             Identity::AzureIdentity(id) => format!("Azure managed identity `{}`", display_key(id)),
             Identity::Credential { label, .. } => format!("literal credential ({label})"),
+            Identity::EnvVar(name) => format!("environment variable `{name}`"),
+            Identity::Prompt(id) => format!("prompted value `{id}`"),
         }
     }
 }
@@ -135,6 +148,76 @@ pub struct FileFacts {
     pub aliases: Vec<Alias>,
     /// What identities and workloads are granted here (see [`crate::model::grants`]).
     pub grants: crate::model::grants::Grants,
+    /// Places where the file asks its user for a credential: MCP registry
+    /// `server.json` variables, arguments and headers, desktop-extension and plugin
+    /// `user_config`, Smithery config schemas, VS Code `inputs`, `.env` templates.
+    pub asks: Vec<CredentialAsk>,
+    /// Values a workflow step passes on to later steps through `$GITHUB_ENV` or
+    /// `$GITHUB_OUTPUT`.
+    pub flows: Vec<Flow>,
+}
+
+/// Where an ask comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskSource {
+    /// An MCP registry `server.json` (`environmentVariables`, arguments, `headers`).
+    Registry,
+    /// A desktop extension's `manifest.json` or a Claude Code plugin's `userConfig`.
+    Extension,
+    /// A Smithery `configSchema`.
+    Smithery,
+    /// A VS Code `inputs` prompt of an MCP client configuration.
+    Input,
+    /// A key of a `.env` template (`.env.example`, `.env.sample`, ...).
+    EnvTemplate,
+}
+
+impl AskSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            AskSource::Registry => "MCP registry manifest",
+            AskSource::Extension => "extension manifest",
+            AskSource::Smithery => "Smithery config schema",
+            AskSource::Input => "input prompt",
+            AskSource::EnvTemplate => "`.env` template",
+        }
+    }
+}
+
+/// A credential the file asks its user for.
+#[derive(Debug, Clone)]
+pub struct CredentialAsk {
+    pub source: AskSource,
+    /// The variable, field, flag or input id (`SUPABASE_ACCESS_TOKEN`, `figmaApiKey`,
+    /// `--access-token`, `github_token`).
+    pub name: String,
+    /// Other names the value goes by (the environment variable a `user_config` key is
+    /// passed as, the flag it fills).
+    pub aliases: Vec<String>,
+    /// Title and description, joined.
+    pub description: String,
+    /// Marked secret (`isSecret`, `sensitive`, `password`, `secret`).
+    pub secret: bool,
+    /// The server or package asking, when the file says.
+    pub server: String,
+    pub span: Span,
+    /// Asks of the same schema share a group (a username next to a password).
+    pub group: usize,
+}
+
+/// A value one step passes on to later steps of the same job.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// The variable or output name (`GH_TOKEN`, `steps.mint.outputs.token`).
+    pub name: String,
+    /// `$GITHUB_ENV` or `$GITHUB_OUTPUT`.
+    pub via: &'static str,
+    /// The step's `run:` script that writes it.
+    pub from: Span,
+    /// Names the written value refers to (`JANE_PAT` for `${{ secrets.JANE_PAT }}`).
+    pub value_refs: Vec<String>,
+    /// Later places that read it.
+    pub uses: Vec<Span>,
 }
 
 /// `from` acts as `to`: every workload running as `from` also holds `to`.

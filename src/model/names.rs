@@ -214,6 +214,22 @@ impl NameRule {
     }
 }
 
+/// Whether a name is a credential's (`*_TOKEN`, `*_API_KEY`, `*_PASSWORD`, `*_PAT`),
+/// not a key's identifier or location (`AWS_ACCESS_KEY_ID`, `TOKEN_URL`).
+pub fn credential_like(name: &str) -> bool {
+    const CREDENTIAL: [&str; 14] = [
+        "TOKEN", "KEY", "SECRET", "PASSWORD", "PASSWD", "PWD", "PAT", "CREDENTIAL",
+        "CREDENTIALS", "AUTH", "COOKIE", "APIKEY", "PASS", "PASSPHRASE",
+    ];
+    const NOT_LAST: [&str; 12] = [
+        "ID", "URL", "URI", "PATH", "FILE", "NAME", "HOST", "PORT", "REGION", "ENDPOINT",
+        "TYPE", "HEADER",
+    ];
+    let parts = name_parts(name);
+    parts.iter().any(|p| CREDENTIAL.contains(&p.as_str()))
+        && !parts.last().is_some_and(|p| NOT_LAST.contains(&p.as_str()))
+}
+
 /// A value that is an email address (not a template).
 pub fn looks_like_email(value: &str) -> bool {
     let v = value.trim().trim_matches(['"', '\'']);
@@ -269,6 +285,7 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+#[cfg(test)]
 /// A name example of a pair entry: `JIRA_API_TOKEN + JIRA_USERNAME=jane@acme.io`.
 pub(crate) fn split_pair_example(example: &str) -> (&str, Option<(&str, &str)>) {
     match example.split_once(" + ") {
@@ -296,6 +313,16 @@ mod tests {
         assert_eq!(p("hf_token"), "HF_TOKEN");
         assert_eq!(p("token2Value"), "TOKEN2_VALUE");
         assert!(name_parts("").is_empty());
+    }
+
+    #[test]
+    fn credential_names() {
+        for n in ["GITHUB_TOKEN", "figmaApiKey", "DB_PASSWORD", "GH_PAT", "SLACK_COOKIE"] {
+            assert!(credential_like(n), "{n}");
+        }
+        for n in ["AWS_ACCESS_KEY_ID", "TOKEN_URL", "HOME", "FIGMA_FILE_ID", "PATH"] {
+            assert!(!credential_like(n), "{n}");
+        }
     }
 
     #[test]

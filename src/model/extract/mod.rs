@@ -2,11 +2,13 @@
 //! typed entities of [`crate::model::facts`]. Rules read what these build instead of
 //! walking documents.
 
+pub mod asks;
 mod compose;
 pub mod grants;
 pub mod iac;
 mod k8s;
 mod mcp;
+pub mod refs;
 mod workflow;
 
 pub use k8s::{PodSpec, binding_subjects, pod_spec};
@@ -57,6 +59,7 @@ pub fn extract(
             FileKind::GithubWorkflow => cx.workflow(doc, &mut facts),
             _ => {}
         }
+        cx.asks(kind, doc, &mut facts);
     }
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     facts
@@ -83,6 +86,11 @@ impl Extract<'_> {
                 .map_or("credential", |s| s.name.as_str());
             out.push(IdentityUse {
                 identity: Identity::Credential {
+                    model_provider: self
+                        .catalog
+                        .specs
+                        .get(m.spec)
+                        .is_some_and(|s| s.model_provider),
                     hash: m.hash.clone(),
                     label: format!(
                         "{name}, {}, {}",

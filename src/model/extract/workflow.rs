@@ -1,12 +1,75 @@
 //! GitHub Actions workflows: each job is a workload.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
 
 use crate::model::agent::AGENT_ACTIONS;
-use crate::model::facts::{FileFacts, Identity, IdentityUse, Workload, WorkloadKind};
+use crate::model::facts::{FileFacts, Flow, Identity, IdentityUse, Workload, WorkloadKind};
 use crate::syntax::doc::{Document, Node};
 
+use super::refs::{RefKind, references};
 use super::{Extract, github_secret_refs};
+
+/// `echo "NAME=value" >> $GITHUB_ENV` (or `$GITHUB_OUTPUT`), quoted or not.
+static EXPORT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?m)(?:echo|printf)\s+(?:-[a-z]+\s+)*["']?([A-Za-z_][A-Za-z0-9_-]*)=([^\n]*?)["']?\s*>>\s*["']?\$\{?(GITHUB_ENV|GITHUB_OUTPUT)\}?["']?"#,
+    )
+    .ok()
+});
+
+/// What each step of a job writes to `$GITHUB_ENV`/`$GITHUB_OUTPUT`, and where later
+/// steps read it.
+fn flows(steps: &[Node], out: &mut Vec<Flow>) {
+    let Some(re) = EXPORT.as_ref() else { return };
+    for (i, step) in steps.iter().enumerate() {
+        let Some(run) = step.get("run") else { continue };
+        let Some(script) = run.as_str() else { continue };
+        for c in re.captures_iter(script) {
+            let (var, value, file) = (&c[1], &c[2], &c[3]);
+            let name = if file == "GITHUB_ENV" {
+                var.to_owned()
+            } else {
+                match step.get("id").and_then(Node::as_str) {
+                    Some(id) => format!("steps.{id}.outputs.{var}"),
+                    None => continue,
+                }
+            };
+            let kind = if file == "GITHUB_ENV" {
+                RefKind::Env
+            } else {
+                RefKind::StepOutput
+            };
+            let mut uses = Vec::new();
+            for later in &steps[i + 1..] {
+                later.walk(|_, node| {
+                    if let Some(text) = node.as_str()
+                        && references(text)
+                            .iter()
+                            .any(|r| r.kind == kind && r.name == name)
+                    {
+                        uses.push(node.span);
+                    }
+                });
+            }
+            out.push(Flow {
+                name,
+                via: if file == "GITHUB_ENV" {
+                    "$GITHUB_ENV"
+                } else {
+                    "$GITHUB_OUTPUT"
+                },
+                from: run.span,
+                value_refs: references(value)
+                    .iter()
+                    .map(|r| r.name.to_owned())
+                    .collect(),
+                uses,
+            });
+        }
+    }
+}
 
 impl Extract<'_> {
     pub(super) fn workflow(&self, doc: &Document, facts: &mut FileFacts) {
@@ -17,6 +80,10 @@ impl Extract<'_> {
             let id = job.key_str().unwrap_or("<job>");
             let mut agent = None;
             let mut identities = Vec::new();
+            flows(
+                job.value.get("steps").map(Node::items).unwrap_or_default(),
+                &mut facts.flows,
+            );
             for step in job.value.get("steps").map(Node::items).unwrap_or_default() {
                 let uses = step.get("uses").and_then(Node::as_str).unwrap_or("");
                 if agent.is_none()
