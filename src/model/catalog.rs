@@ -929,7 +929,7 @@ pub(crate) mod tests {
                             .is_some()
                         };
                         let own = rule.matches_name(&name_parts(name)) && email(rule);
-                        (own, own || cat.paired_names(name).any(|r| email(r)))
+                        (own, own || cat.paired_names(name).any(email))
                     }
                     NameMatch::Part(_) | NameMatch::Name(_) => {
                         let own = rule.matches_name(&name_parts(example));
@@ -946,17 +946,31 @@ pub(crate) mod tests {
                 "{what}: no `match` example matches the entry itself"
             );
             for e in &rule.must_match {
-                assert!(recognised(e).1, "{what}: `match` example not recognised: {e}");
+                assert!(
+                    recognised(e).1,
+                    "{what}: `match` example not recognised: {e}"
+                );
             }
             for e in &rule.must_not_match {
-                assert!(!recognised(e).1, "{what}: `no_match` example recognised: {e}");
+                assert!(
+                    !recognised(e).1,
+                    "{what}: `no_match` example recognised: {e}"
+                );
             }
         }
         assert!(looks_like_email("jane@acme.io"));
         // Model-provider entries mark their formats.
-        let anthropic = cat.specs.iter().find(|s| s.id == "anthropic-api-key").unwrap();
+        let anthropic = cat
+            .specs
+            .iter()
+            .find(|s| s.id == "anthropic-api-key")
+            .unwrap();
         assert!(anthropic.model_provider);
-        let oauth = cat.specs.iter().find(|s| s.id == "anthropic-oauth-token").unwrap();
+        let oauth = cat
+            .specs
+            .iter()
+            .find(|s| s.id == "anthropic-oauth-token")
+            .unwrap();
         assert!(!oauth.model_provider);
     }
 

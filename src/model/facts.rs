@@ -155,6 +155,9 @@ pub struct FileFacts {
     /// Values a workflow step passes on to later steps through `$GITHUB_ENV` or
     /// `$GITHUB_OUTPUT`.
     pub flows: Vec<Flow>,
+    /// Identities that are model providers' API keys (`secrets.ANTHROPIC_API_KEY`, a
+    /// literal `sk-ant-api03-`): they buy model calls, not the organisation's data.
+    pub model_keys: Vec<Identity>,
 }
 
 /// Where an ask comes from.
@@ -247,6 +250,8 @@ pub struct ProjectFacts {
     pub aliases: Vec<Alias>,
     /// Grants of every file, joined across files by [`crate::model::grants::Grants::resolve`].
     pub grants: crate::model::grants::Grants,
+    /// Model providers' API keys among the identities (see [`FileFacts::model_keys`]).
+    pub model_keys: Vec<Identity>,
 }
 
 // Re-exported where rules and reports already look for them.

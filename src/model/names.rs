@@ -218,12 +218,24 @@ impl NameRule {
 /// not a key's identifier or location (`AWS_ACCESS_KEY_ID`, `TOKEN_URL`).
 pub fn credential_like(name: &str) -> bool {
     const CREDENTIAL: [&str; 14] = [
-        "TOKEN", "KEY", "SECRET", "PASSWORD", "PASSWD", "PWD", "PAT", "CREDENTIAL",
-        "CREDENTIALS", "AUTH", "COOKIE", "APIKEY", "PASS", "PASSPHRASE",
+        "TOKEN",
+        "KEY",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "PWD",
+        "PAT",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "AUTH",
+        "COOKIE",
+        "APIKEY",
+        "PASS",
+        "PASSPHRASE",
     ];
     const NOT_LAST: [&str; 12] = [
-        "ID", "URL", "URI", "PATH", "FILE", "NAME", "HOST", "PORT", "REGION", "ENDPOINT",
-        "TYPE", "HEADER",
+        "ID", "URL", "URI", "PATH", "FILE", "NAME", "HOST", "PORT", "REGION", "ENDPOINT", "TYPE",
+        "HEADER",
     ];
     let parts = name_parts(name);
     parts.iter().any(|p| CREDENTIAL.contains(&p.as_str()))
@@ -302,7 +314,10 @@ mod tests {
     fn parts_of_names() {
         let p = |s: &str| name_parts(s).join("_");
         assert_eq!(p("figmaApiKey"), "FIGMA_API_KEY");
-        assert_eq!(p("GITHUB_PERSONAL_ACCESS_TOKEN"), "GITHUB_PERSONAL_ACCESS_TOKEN");
+        assert_eq!(
+            p("GITHUB_PERSONAL_ACCESS_TOKEN"),
+            "GITHUB_PERSONAL_ACCESS_TOKEN"
+        );
         assert_eq!(p("github-mcp-pat"), "GITHUB_MCP_PAT");
         assert_eq!(p("X-Figma-Token"), "X_FIGMA_TOKEN");
         assert_eq!(p("XMLHttpToken"), "XML_HTTP_TOKEN");
@@ -317,10 +332,22 @@ mod tests {
 
     #[test]
     fn credential_names() {
-        for n in ["GITHUB_TOKEN", "figmaApiKey", "DB_PASSWORD", "GH_PAT", "SLACK_COOKIE"] {
+        for n in [
+            "GITHUB_TOKEN",
+            "figmaApiKey",
+            "DB_PASSWORD",
+            "GH_PAT",
+            "SLACK_COOKIE",
+        ] {
             assert!(credential_like(n), "{n}");
         }
-        for n in ["AWS_ACCESS_KEY_ID", "TOKEN_URL", "HOME", "FIGMA_FILE_ID", "PATH"] {
+        for n in [
+            "AWS_ACCESS_KEY_ID",
+            "TOKEN_URL",
+            "HOME",
+            "FIGMA_FILE_ID",
+            "PATH",
+        ] {
             assert!(!credential_like(n), "{n}");
         }
     }

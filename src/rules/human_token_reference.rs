@@ -169,7 +169,14 @@ impl Rule for HumanTokenReference {
                 Value::Map(_) => {
                     let contained = env_context(cx.file.kind, path);
                     for (name, name_node, value) in env_entries(node) {
-                        entry(cx, contained && !template, name, name_node, value, &mut hits);
+                        entry(
+                            cx,
+                            contained && !template,
+                            name,
+                            name_node,
+                            value,
+                            &mut hits,
+                        );
                     }
                     pairs(catalog, template, node, &mut hits);
                     k8s_value_from(catalog, node, &mut hits);
@@ -249,8 +256,14 @@ fn scalar<'c>(
         match r.kind {
             RefKind::Secret | RefKind::Env => {
                 if let Some(entry) = catalog.personal_name(r.name) {
+                    // In a script, point at the line that uses it.
+                    let span = if text.contains('\n') {
+                        cx.span_within(node, r.name)
+                    } else {
+                        node.span
+                    };
                     hits.push(Hit::new(
-                        node.span,
+                        span,
                         r.name,
                         entry,
                         How::Reference,
@@ -259,12 +272,9 @@ fn scalar<'c>(
                 }
             }
             RefKind::Input | RefKind::UserConfig => {
-                if let Some(ask) = cx
-                    .facts
-                    .asks
-                    .iter()
-                    .find(|a| a.name == r.name && matches!(a.source, AskSource::Input | AskSource::Extension))
-                    && let Some(entry) = ask_entry(catalog, ask)
+                if let Some(ask) = cx.facts.asks.iter().find(|a| {
+                    a.name == r.name && matches!(a.source, AskSource::Input | AskSource::Extension)
+                }) && let Some(entry) = ask_entry(catalog, ask)
                 {
                     let mut hit = Hit::new(
                         node.span,
@@ -291,16 +301,10 @@ fn scalar<'c>(
         Some(PathSeg::Key(k)) => *k,
         _ => "",
     };
-    if matches!(key, "command" | "args" | "entrypoint" | "run" | "script") && text.contains("--")
-    {
+    if matches!(key, "command" | "args" | "entrypoint" | "run" | "script") && text.contains("--") {
         let words = shell_words(text);
         let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-        flags(
-            cx,
-            texts.iter().map(|t| (node, Some(*t))),
-            &texts,
-            hits,
-        );
+        flags(cx, texts.iter().map(|t| (node, Some(*t))), &texts, hits);
     }
 }
 
@@ -360,26 +364,9 @@ fn entry<'c>(
     let (Some(value), Some(text)) = (value, text) else {
         return;
     };
-    let refs = references(text);
-    if !refs.is_empty() {
-        // A personal slot filled from a variable whose own name says nothing: the
-        // server needs a person's token, whatever the variable holds.
-        let feeds = refs.iter().any(|r| {
-            matches!(r.kind, RefKind::Env | RefKind::Input | RefKind::UserConfig)
-                && cx.catalog.personal_name(r.name).is_none()
-                && !matches!(r.name, "GITHUB_TOKEN")
-        });
-        if feeds && contained {
-            let mut hit = Hit::new(
-                name_node.span,
-                name,
-                entry,
-                How::Reference,
-                format!("fills `{name}` from `{}`", refs[0].name),
-            );
-            hit.confidence = Some(Confidence::Low);
-            hits.push(hit);
-        }
+    // A reference is judged by the name it refers to (see `scalar`): a personal slot
+    // filled from `${AGENT_APP_TOKEN}` holds the agent's token.
+    if !references(text).is_empty() {
         return;
     }
     if !contained || !credential_like(name) {
@@ -402,6 +389,14 @@ fn entry<'c>(
         && shannon_entropy(trimmed) >= 3.0;
     if secret_like {
         let span = cx.span_within(value, trimmed);
+        // A literal of a known format is `human-token`'s or `machine-secret-literal`'s.
+        if cx
+            .credentials
+            .iter()
+            .any(|m| m.span.start < span.end && span.start < m.span.end)
+        {
+            return;
+        }
         let mut hit = Hit::new(
             span,
             name,
@@ -442,19 +437,28 @@ fn pairs<'c>(catalog: &'c Catalog, template: bool, node: &Node, hits: &mut Vec<H
                 .filter_map(|(n, key, v)| Some((*n, key.span, v.and_then(|v| v.as_str())?)))
                 .collect();
             candidates.sort_by_key(|(n, _, _)| name_parts(n).first() != Some(&first));
+            // In a template any address stands for each user's own; elsewhere the
+            // address must be a person's (not `confluence-agent@acme.io`).
             let companion = candidates.iter().find(|(n, _, v)| {
                 entry
                     .companion_is_email(|wanted| (name_parts(n) == wanted).then_some(*v))
                     .is_some()
+                    && (template || crate::model::facts::personal_login(v).is_some())
             });
             if let Some((other, other_span, _)) = companion {
                 let (how, detail) = if template {
                     (
                         How::Template,
-                        format!("asks every user for {} (`{name}`, with their email in `{other}`)", entry.credential),
+                        format!(
+                            "asks every user for {} (`{name}`, with their email in `{other}`)",
+                            entry.credential
+                        ),
                     )
                 } else {
-                    (How::Pair, format!("sets `{other}` to a person's email next to `{name}`"))
+                    (
+                        How::Pair,
+                        format!("sets `{other}` to a person's email next to `{name}`"),
+                    )
                 };
                 let mut hit = Hit::new(name_node.span, name, entry, how, detail);
                 hit.file_level = template;
@@ -492,9 +496,9 @@ fn docker_env_passthrough<'c>(catalog: &'c Catalog, items: &[Node], hits: &mut V
             prev_is_flag = false;
             continue;
         };
-        let candidate = text
-            .strip_prefix("--env=")
-            .or(if prev_is_flag { Some(text) } else { None });
+        let candidate =
+            text.strip_prefix("--env=")
+                .or(if prev_is_flag { Some(text) } else { None });
         if let Some(name) = candidate
             && !name.contains('=')
             && references(name).is_empty()
@@ -633,11 +637,10 @@ fn report(cx: &FileCx<'_>, hits: Vec<Hit<'_>>, out: &mut Vec<Finding>) {
     let mut groups: BTreeMap<(String, String), Vec<Hit<'_>>> = BTreeMap::new();
     for hit in hits {
         // A literal credential here is `human-token`'s finding.
-        if hit.secret.is_none()
-            && cx
-                .credentials
-                .iter()
-                .any(|m| hit.span.start <= m.span.start && m.span.end <= hit.span.end)
+        if cx
+            .credentials
+            .iter()
+            .any(|m| hit.span.start <= m.span.start && m.span.end <= hit.span.end)
         {
             continue;
         }
@@ -660,7 +663,10 @@ fn report(cx: &FileCx<'_>, hits: Vec<Hit<'_>>, out: &mut Vec<Finding>) {
         group.sort_by_key(|h| (h.how, h.span));
         group.dedup_by(|a, b| a.span == b.span);
         let primary = &group[0];
-        let workload = cx.facts.workload_at(primary.span).filter(|w| w.name == workload_name);
+        let workload = cx
+            .facts
+            .workload_at(primary.span)
+            .filter(|w| w.name == workload_name);
         let subject = workload.map_or_else(
             || {
                 if primary.how == How::Manifest && !cx.facts.asks.is_empty() {
@@ -698,6 +704,7 @@ fn report(cx: &FileCx<'_>, hits: Vec<Hit<'_>>, out: &mut Vec<Finding>) {
                 ": the config asks every user for their own {}, so each copy runs as whoever fills it in",
                 entry.credential.trim_start_matches("a ").trim_start_matches("an ")
             )),
+            How::Prompted => message.push_str(", so it runs as whoever types it in"),
             _ => message.push_str(&format!(
                 "; `{}` carries {}, so it runs as that person",
                 primary.name, entry.credential
@@ -815,7 +822,15 @@ mod tests {
 
     #[test]
     fn placeholders() {
-        for v in ["YOUR_GITHUB_TOKEN", "your-token-here", "", "ATAT...", "<TOKEN>", "sbp_your_personal_access_token", "xxxxx"] {
+        for v in [
+            "YOUR_GITHUB_TOKEN",
+            "your-token-here",
+            "",
+            "ATAT...",
+            "<TOKEN>",
+            "sbp_your_personal_access_token",
+            "xxxxx",
+        ] {
             assert!(placeholder(v), "{v}");
         }
         for v in ["k3Jq9vX2mP0wL7tR5nB8", "Rfvm1310&Odoo"] {

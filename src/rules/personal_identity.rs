@@ -7,7 +7,10 @@ use crate::syntax::doc::{Document, Node, PathSeg, path_string};
 declare_rule! {
     /// ## What it finds
     /// A person's email address or login used as the identity a workload runs or
-    /// connects as: environment variables named `USER`, `USERNAME`, `LOGIN`, `OWNER`,
+    /// connects as, or a workload that connects with Windows integrated authentication
+    /// (`Trusted_Connection=yes`, `Integrated Security=true` or `SSPI` in a SQL Server
+    /// connection string of an MCP server, container or job): it runs as whoever is
+    /// logged in. Also: environment variables named `USER`, `USERNAME`, `LOGIN`, `OWNER`,
     /// `RUN_AS`, `*_USER`, `*_USERNAME`, `*_EMAIL`, `*_LOGIN`, `GIT_AUTHOR_EMAIL`,
     /// `AWS_PROFILE` (in `.env` files, compose `environment`, Kubernetes `env`, MCP
     /// server `env`, Dockerfile `ENV`, workflow `env`, Terraform `variables`), the login
@@ -28,8 +31,9 @@ declare_rule! {
     /// Nobody can tell what the agent did from what the person did.
     ///
     /// ## What to do instead
-    /// Create an identity for the workload: a database role for the agent, a bot or
-    /// service user (with a `[bot]` noreply address for commits), a service account or
+    /// Create an identity for the workload: a database role for the agent (a SQL login
+    /// or a managed identity instead of integrated authentication), a bot or service
+    /// user (with a `[bot]` noreply address for commits), a service account or
     /// per-agent IAM role, and reference its credentials from a secret store.
     ///
     /// ## Example
@@ -68,6 +72,13 @@ impl Rule for PersonalIdentity {
         for doc in cx.documents() {
             collect(cx.file.kind, doc, &mut hits);
             for hit in hits.drain(..) {
+                // Integrated authentication is reported only where something runs with it.
+                if matches!(hit.how, How::IntegratedAuth)
+                    && cx.facts.workload_at(hit.node.span).is_none()
+                    && !matches!(cx.file.kind, FileKind::Dotenv | FileKind::Dockerfile)
+                {
+                    continue;
+                }
                 let f = finding(cx, hit);
                 if !out
                     .iter()
@@ -101,7 +112,17 @@ enum How {
     RunAs(String),
     /// A kubeconfig user or context user.
     Kubeconfig,
+    /// Windows integrated authentication in a connection string.
+    IntegratedAuth,
 }
+
+/// `Trusted_Connection=yes` / `Integrated Security=true|SSPI` in a connection string.
+static INTEGRATED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\b(?:trusted_connection\s*=\s*(?:yes|true)|integrated\s+security\s*=\s*(?:true|yes|sspi))\b",
+    )
+    .ok()
+});
 
 fn collect<'a>(kind: FileKind, doc: &'a Document, hits: &mut Vec<Hit<'a>>) {
     if kind == FileKind::Dotenv {
@@ -167,6 +188,18 @@ fn collect<'a>(kind: FileKind, doc: &'a Document, hits: &mut Vec<Hit<'a>>) {
                 login: text.to_owned(),
                 confidence,
                 how: How::RunAs(key.to_owned()),
+                path: path_string(path),
+            });
+        }
+        if let Some(text) = node.as_str()
+            && let Some(m) = INTEGRATED.as_ref().and_then(|re| re.find(text))
+        {
+            hits.push(Hit {
+                node,
+                raw: m.as_str().to_owned(),
+                login: m.as_str().to_owned(),
+                confidence: Confidence::Medium,
+                how: How::IntegratedAuth,
                 path: path_string(path),
             });
         }
@@ -382,17 +415,26 @@ fn finding(cx: &FileCx<'_>, hit: Hit<'_>) -> Finding {
         How::Kubeconfig => format!(
             "kubeconfig user `{login}` is a person's {kind}: whatever uses this kubeconfig acts in the cluster as them"
         ),
+        How::IntegratedAuth => format!(
+            "{subject} connects to SQL Server with Windows integrated authentication (`{login}`): it runs as whoever is logged in, with that person's database rights, and what it does is logged under their name"
+        ),
+    };
+    let integrated = matches!(hit.how, How::IntegratedAuth);
+    let label = if integrated {
+        "the logged-in user's Windows credentials".to_owned()
+    } else {
+        format!("a person's {kind}")
     };
     let mut b = cx
         .finding(&PersonalIdentity::META, span, message)
-        .label(format!("a person's {kind}"))
+        .label(label)
         .help(HELP)
         .confidence(hit.confidence)
         .evidence(Redacted::plain(login.clone()))
         .key(format!("{}:{login}", hit.path));
     if let Some(w) = workload {
         b = b.workload(&w.name);
-        if w.agent.is_some() {
+        if w.agent.is_some() && !integrated {
             b = b.severity(Severity::High);
         }
     }

@@ -295,6 +295,7 @@ fn finish(
             project.definitions.extend(f.definitions);
             project.aliases.extend(f.aliases);
             project.grants.merge(f.grants);
+            project.model_keys.extend(f.model_keys);
         }
         for (path, file) in out.retained {
             result.files.insert(path, file);

@@ -29,7 +29,12 @@ pub fn is_env_template(path: &str) -> bool {
 
 impl Extract<'_> {
     pub(super) fn asks(&self, kind: FileKind, doc: &Document, facts: &mut FileFacts) {
-        let name = self.path.rsplit('/').next().unwrap_or(self.path).to_ascii_lowercase();
+        let name = self
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(self.path)
+            .to_ascii_lowercase();
         let root = &doc.root;
         let before = facts.asks.len();
         match kind {
@@ -276,8 +281,7 @@ fn smithery(root: &Node, facts: &mut FileFacts) {
             text_of(e.value.get("title")),
             text_of(e.value.get("description"))
         );
-        a.secret =
-            flag(e.value.get("secret")) || text_of(e.value.get("format")) == "password";
+        a.secret = flag(e.value.get("secret")) || text_of(e.value.get("format")) == "password";
         a.server.clone_from(&server);
         a.aliases = passed
             .iter()

@@ -62,6 +62,16 @@ pub fn extract(
         cx.asks(kind, doc, &mut facts);
     }
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
+    for u in facts.workloads.iter().flat_map(|w| &w.identities) {
+        let model = match &u.identity {
+            Identity::GithubSecret(n) | Identity::EnvVar(n) => catalog.model_provider_name(n),
+            Identity::Credential { model_provider, .. } => *model_provider,
+            _ => false,
+        };
+        if model && !facts.model_keys.contains(&u.identity) {
+            facts.model_keys.push(u.identity.clone());
+        }
+    }
     facts
 }
 

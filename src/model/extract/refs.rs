@@ -92,7 +92,10 @@ mod tests {
         assert_eq!(refs("${GITHUB_PAT:-}"), vec![(RefKind::Env, "GITHUB_PAT")]);
         assert_eq!(refs("${env:GH_PAT}"), vec![(RefKind::Env, "GH_PAT")]);
         assert_eq!(refs("Bearer $TOKEN"), vec![(RefKind::Env, "TOKEN")]);
-        assert_eq!(refs("${{ env.USER_PAT }}"), vec![(RefKind::Env, "USER_PAT")]);
+        assert_eq!(
+            refs("${{ env.USER_PAT }}"),
+            vec![(RefKind::Env, "USER_PAT")]
+        );
         assert_eq!(
             refs("Bearer ${input:github_mcp_pat}"),
             vec![(RefKind::Input, "github_mcp_pat")]
