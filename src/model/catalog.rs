@@ -974,6 +974,23 @@ pub(crate) mod tests {
         assert!(!oauth.model_provider);
     }
 
+    /// Every password line of a file is its own match (a match must not run on into
+    /// the next line), and commented lines are not.
+    #[test]
+    fn password_lines_are_found_one_by_one() {
+        let cat = Catalog::builtin().unwrap();
+        let text = "REDIS_PASSWORD=k9Vx2Lq7Zp4Wm8\nSMTP_PWD=Qw7Zr2Lp9Tx4Vb\n# OLD_PASSWORD=Mn3Kd8Fs2Gh6Jq\nCONN=\"Server=db;Password=Hy6Tr4Ew2Qa9Zx;\"\n";
+        let found: Vec<&str> = cat
+            .scan(text.as_bytes())
+            .iter()
+            .map(|m| &text[m.span.range()])
+            .collect();
+        assert_eq!(
+            found,
+            ["k9Vx2Lq7Zp4Wm8", "Qw7Zr2Lp9Tx4Vb", "Hy6Tr4Ew2Qa9Zx"]
+        );
+    }
+
     #[test]
     fn github_checksum_raises_and_lowers_confidence() {
         let cat = Catalog::builtin().unwrap();

@@ -325,6 +325,106 @@ fn env_template(root: &Node, facts: &mut FileFacts) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    use crate::model::catalog::Catalog;
+    use crate::syntax::classify::{classify_path, refine};
+    use crate::syntax::source::SourceFile;
+
+    /// The asks of one file, as `(source, name, aliases, secret)`.
+    fn asks_of(path: &str, text: &str) -> Vec<(AskSource, String, Vec<String>, bool)> {
+        let kind = refine(classify_path(path), text);
+        let file = SourceFile::new(path, kind, text.as_bytes().to_vec());
+        let parsed = crate::syntax::parse::parse(&file)
+            .expect("parses")
+            .expect("a parsed kind");
+        let catalog = Catalog::builtin().unwrap();
+        let creds = catalog.scan(text.as_bytes());
+        let facts = super::super::extract(kind, &Arc::from(path), &parsed, &creds, catalog);
+        facts
+            .asks
+            .into_iter()
+            .map(|a| (a.source, a.name, a.aliases, a.secret))
+            .collect()
+    }
+
+    #[test]
+    fn registry_variables_arguments_and_headers() {
+        let asks = asks_of(
+            "server.json",
+            r#"{ "name": "x", "packages": [{ "identifier": "@acme/x",
+                 "environmentVariables": [{ "name": "SUPABASE_ACCESS_TOKEN", "isSecret": true }],
+                 "runtimeArguments": [
+                   { "type": "named", "name": "-e", "value": "GITHUB_PAT={t}", "variables": { "t": { "isSecret": true } } },
+                   { "type": "named", "name": "--access-token", "description": "token" }
+                 ] }],
+               "remotes": [{ "url": "https://x", "headers": [{ "name": "Authorization", "isSecret": true }] }] }"#,
+        );
+        let names: Vec<&str> = asks.iter().map(|a| a.1.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "SUPABASE_ACCESS_TOKEN",
+                "GITHUB_PAT",
+                "--access-token",
+                "Authorization"
+            ]
+        );
+        assert!(asks.iter().all(|a| a.0 == AskSource::Registry));
+        assert!(asks[0].3 && asks[1].3 && !asks[2].3 && asks[3].3);
+    }
+
+    #[test]
+    fn extension_user_config_knows_the_variables_it_fills() {
+        let asks = asks_of(
+            "manifest.json",
+            r#"{ "manifest_version": "0.3", "name": "x",
+                 "server": { "mcp_config": { "command": "node", "env": { "GITHUB_TOKEN": "${user_config.token}" } } },
+                 "user_config": { "token": { "title": "Token", "sensitive": true } } }"#,
+        );
+        assert_eq!(
+            asks,
+            [(
+                AskSource::Extension,
+                "token".to_owned(),
+                vec!["GITHUB_TOKEN".to_owned()],
+                true
+            )]
+        );
+    }
+
+    #[test]
+    fn smithery_schema_and_command_function() {
+        let asks = asks_of(
+            "smithery.yaml",
+            "startCommand:\n  type: stdio\n  configSchema:\n    type: object\n    properties:\n      roamToken:\n        type: string\n  commandFunction: |-\n    (config) => ({ command: 'node', env: { ROAM_API_TOKEN: config.roamToken } })\n",
+        );
+        assert_eq!(
+            asks,
+            [(
+                AskSource::Smithery,
+                "roamToken".to_owned(),
+                vec!["ROAM_API_TOKEN".to_owned()],
+                false
+            )]
+        );
+    }
+
+    #[test]
+    fn inputs_and_templates() {
+        let asks = asks_of(
+            ".vscode/mcp.json",
+            r#"{ "inputs": [{ "id": "pat", "type": "promptString", "password": true }], "servers": {} }"#,
+        );
+        assert_eq!(asks, [(AskSource::Input, "pat".to_owned(), vec![], true)]);
+        let asks = asks_of(
+            ".env.example",
+            "LINEAR_API_KEY=\nFIGMA_API_KEY=your_key_here\nPORT=3000\nREAL_TOKEN=k9Vx2Lq7Zp4Wm8Rt\n",
+        );
+        let names: Vec<&str> = asks.iter().map(|a| a.1.as_str()).collect();
+        assert_eq!(names, ["LINEAR_API_KEY", "FIGMA_API_KEY"]);
+        assert!(asks_of(".env", "LINEAR_API_KEY=\n").is_empty());
+    }
 
     #[test]
     fn env_templates() {

@@ -134,3 +134,55 @@ impl Extract<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::model::catalog::Catalog;
+    use crate::syntax::classify::FileKind;
+    use crate::syntax::source::SourceFile;
+
+    #[test]
+    fn values_passed_through_github_env_and_output_reach_later_steps() {
+        let text = "jobs:\n  a:\n    steps:\n      - id: s\n        run: |\n          echo \"TOK=${{ secrets.JANE_PAT }}\" >> \"$GITHUB_ENV\"\n          echo \"out=${{ secrets.X }}\" >> $GITHUB_OUTPUT\n      - run: gh pr list --token \"$TOK\"\n      - with:\n          t: ${{ steps.s.outputs.out }}\n";
+        let file = SourceFile::new(
+            ".github/workflows/a.yml",
+            FileKind::GithubWorkflow,
+            text.as_bytes().to_vec(),
+        );
+        let parsed = crate::syntax::parse::parse(&file).unwrap().unwrap();
+        let catalog = Catalog::builtin().unwrap();
+        let facts = super::super::extract(
+            FileKind::GithubWorkflow,
+            &Arc::from(".github/workflows/a.yml"),
+            &parsed,
+            &[],
+            catalog,
+        );
+        let flows: Vec<(&str, &str, &[String], usize)> = facts
+            .flows
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.via,
+                    f.value_refs.as_slice(),
+                    f.uses.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            flows,
+            [
+                ("TOK", "$GITHUB_ENV", &["JANE_PAT".to_owned()][..], 1),
+                (
+                    "steps.s.outputs.out",
+                    "$GITHUB_OUTPUT",
+                    &["X".to_owned()][..],
+                    1
+                ),
+            ]
+        );
+    }
+}
