@@ -4,9 +4,9 @@
 
 use lanyard::catalog::Catalog;
 use lanyard::classify::FileKind;
-use lanyard::doc::{Node, Parsed, Value};
+use lanyard::syntax::doc::{Node, Parsed, Value};
 use lanyard::scan::{NoticeKind, ScanResult};
-use lanyard::source::{SourceFile, Span};
+use lanyard::syntax::source::{SourceFile, Span};
 
 /// Assert a span lies inside `text` and both ends fall on character boundaries.
 /// `text` is the file as the pipeline sees it (the same-length lossy decoding), so a
@@ -50,7 +50,7 @@ pub fn assert_tree(text: &str, parsed: &Parsed) {
 /// One parser on arbitrary bytes, through the public entry point the pipeline uses.
 pub fn parse_one(path: &str, kind: FileKind, data: &[u8]) {
     let file = SourceFile::new(path, kind, data.to_vec());
-    let first = lanyard::parse::parse(&file);
+    let first = lanyard::syntax::parse::parse(&file);
     let text = file.text();
     assert_eq!(text.len(), data.len(), "the decoding changed the length");
     match &first {
@@ -62,7 +62,7 @@ pub fn parse_one(path: &str, kind: FileKind, data: &[u8]) {
             }
         }
     }
-    let again = lanyard::parse::parse(&SourceFile::new(path, kind, data.to_vec()));
+    let again = lanyard::syntax::parse::parse(&SourceFile::new(path, kind, data.to_vec()));
     assert_eq!(
         format!("{first:?}"),
         format!("{again:?}"),
@@ -136,23 +136,23 @@ fn rendering(result: &ScanResult) -> String {
     for f in &result.findings {
         out.push_str(&format!(
             "{} {} {:?} {:?} {:?} {:?} {:?} {:?} {} {:?}\n",
-            f.rule,
-            f.primary.path,
-            f.primary.span,
-            f.severity,
-            f.message,
-            f.help,
-            f.workload,
-            f.evidence,
-            f.fingerprint,
-            f.related
+            f.rule(),
+            f.primary().path,
+            f.primary().span,
+            f.severity(),
+            f.message(),
+            f.help(),
+            f.workload(),
+            f.evidence(),
+            f.fingerprint(),
+            f.related()
         ));
     }
     for n in &result.notices {
         out.push_str(&format!("{n:?}\n"));
     }
     for (f, s) in &result.suppressed {
-        out.push_str(&format!("suppressed {} {} {s:?}\n", f.rule, f.fingerprint));
+        out.push_str(&format!("suppressed {} {} {s:?}\n", f.rule(), f.fingerprint()));
     }
     out
 }
@@ -170,7 +170,7 @@ pub fn pipeline(data: &[u8]) {
         files
             .iter()
             .find(|(p, _)| p == path)
-            .map(|(_, b)| lanyard::source::lossy_same_length(b))
+            .map(|(_, b)| lanyard::syntax::source::lossy_same_length(b))
     };
     for n in &first.notices {
         assert_ne!(n.kind, NoticeKind::InternalError, "a check panicked: {n:?}");
@@ -183,13 +183,13 @@ pub fn pipeline(data: &[u8]) {
         .iter()
         .chain(first.suppressed.iter().map(|(f, _)| f))
     {
-        for label in std::iter::once(&f.primary).chain(&f.related) {
+        for label in std::iter::once(f.primary()).chain(f.related()) {
             let text = text_of(&label.path)
-                .unwrap_or_else(|| panic!("{}: a label in a file that does not exist", f.rule));
-            assert_span(&text, label.span, f.rule);
+                .unwrap_or_else(|| panic!("{}: a label in a file that does not exist", f.rule()));
+            assert_span(&text, label.span, f.rule());
         }
-        for (span, _) in &f.mask {
-            let text = text_of(&f.primary.path).unwrap_or_default();
+        for (span, _) in f.mask() {
+            let text = text_of(&f.primary().path).unwrap_or_default();
             assert_span(&text, *span, "mask");
         }
     }

@@ -7,9 +7,9 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 
 use crate::findings::Severity;
+pub use crate::model::grants::AccessLevel;
 pub use crate::model::scope::{
-    AccessLevel, AgentDecl, AgentMatch, AwsNeeds, GithubNeeds, K8sNeeds, McpNeeds, OauthNeeds,
-    RoleNeeds,
+    AgentDecl, AgentMatch, AwsNeeds, GithubNeeds, K8sNeeds, McpNeeds, OauthNeeds, RoleNeeds,
 };
 
 /// What `lanyard init` writes: every key, commented.

@@ -754,7 +754,7 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
     {
         return Ok(ExitCode::from(2));
     }
-    let failing = result.findings.iter().any(|f| f.severity >= fail_on);
+    let failing = result.findings.iter().any(|f| f.severity() >= fail_on);
     Ok(if failing {
         ExitCode::from(1)
     } else {

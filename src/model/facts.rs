@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use crate::model::grants::{Grant, Holder};
+use crate::model::identity::{Alias, Identity, IdentityUse};
 use crate::syntax::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,101 +50,12 @@ pub struct Workload {
     pub identities: Vec<IdentityUse>,
 }
 
-/// An identity a workload runs as or holds, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentityUse {
-    pub identity: Identity,
-    pub span: Span,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Identity {
-    /// A Kubernetes service account; `implicit` when the pod spec names none.
-    K8sServiceAccount {
-        namespace: String,
-        name: String,
-        implicit: bool,
-    },
-    /// A key of a Kubernetes Secret (`secretKeyRef`).
-    K8sSecretKey {
-        namespace: String,
-        secret: String,
-        key: String,
-    },
-    /// A GitHub Actions secret (`${{ secrets.NAME }}`).
-    GithubSecret(String),
-    /// An AWS role, by name when known (from an ARN or a definition), else by its
-    /// scoped Terraform address or CloudFormation logical id until resolved.
-    AwsRole(String),
-    /// A GCP service account, by account id when known.
-    GcpServiceAccount(String),
-    /// An Azure user-assigned managed identity.
-    AzureIdentity(String),
-    /// A literal credential, by hash; `label` is its redacted form and format name;
-    /// `model_provider` when the format is a model provider's API key.
-    Credential {
-        hash: String,
-        label: String,
-        model_provider: bool,
-    },
-    /// An environment variable of whoever runs the workload (`${GITHUB_TOKEN}` in an
-    /// MCP server's env), when its name is a credential's.
-    EnvVar(String),
-    /// A value the client prompts for (VS Code `${input:id}`, a desktop extension's
-    /// `${user_config.key}`).
-    Prompt(String),
-}
-
-impl Identity {
-    /// A stable text for fingerprints: the description, or the hash for a literal
-    /// credential (two credentials with the same redacted form stay apart).
-    pub fn key(&self) -> String {
-        match self {
-            Identity::Credential { hash, .. } => format!("credential:{hash}"),
-            other => other.describe(),
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Identity::K8sServiceAccount {
-                namespace,
-                name,
-                implicit,
-            } => {
-                if *implicit {
-                    format!("the default service account of namespace `{namespace}`")
-                } else {
-                    format!("service account `{namespace}/{name}`")
-                }
-            }
-            Identity::K8sSecretKey {
-                namespace,
-                secret,
-                key,
-            } => format!("secret `{namespace}/{secret}` key `{key}`"),
-            Identity::GithubSecret(name) => format!("GitHub secret `{name}`"),
-            Identity::AwsRole(name) => format!("AWS role `{}`", display_key(name)),
-            Identity::GcpServiceAccount(id) => format!("GCP service account `{}`", display_key(id)),
-            Identity::AzureIdentity(id) => format!("Azure managed identity `{}`", display_key(id)),
-            Identity::Credential { label, .. } => format!("literal credential ({label})"),
-            Identity::EnvVar(name) => format!("environment variable `{name}`"),
-            Identity::Prompt(id) => format!("prompted value `{id}`"),
-        }
-    }
-}
-
-/// An unresolved key reads `scope:address`; show the address only.
-fn display_key(key: &str) -> &str {
-    key.rsplit(':').next().unwrap_or(key)
-}
-
 /// Facts extracted from one file.
 #[derive(Debug, Default)]
 pub struct FileFacts {
     pub workloads: Vec<Workload>,
     /// Identities defined here (roles, service accounts), to resolve references.
-    pub definitions: Vec<crate::model::extract::iac::Definition>,
+    pub definitions: Vec<crate::model::identity::Definition>,
     /// Identities that stand for others (a Kubernetes service account annotated with
     /// an AWS role or a GCP service account).
     pub aliases: Vec<Alias>,
@@ -223,15 +136,6 @@ pub struct Flow {
     pub uses: Vec<Span>,
 }
 
-/// `from` acts as `to`: every workload running as `from` also holds `to`.
-#[derive(Debug, Clone)]
-pub struct Alias {
-    pub from: Identity,
-    pub to: Identity,
-    pub path: Arc<str>,
-    pub span: Span,
-}
-
 impl FileFacts {
     /// The innermost workload whose definition contains `span`.
     pub fn workload_at(&self, span: Span) -> Option<&Workload> {
@@ -246,7 +150,7 @@ impl FileFacts {
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
     pub workloads: Vec<Workload>,
-    pub definitions: Vec<crate::model::extract::iac::Definition>,
+    pub definitions: Vec<crate::model::identity::Definition>,
     pub aliases: Vec<Alias>,
     /// Grants of every file, joined across files by [`crate::model::grants::Grants::resolve`].
     pub grants: crate::model::grants::Grants,
@@ -254,10 +158,15 @@ pub struct ProjectFacts {
     pub model_keys: Vec<Identity>,
 }
 
-// Re-exported where rules and reports already look for them.
-pub use crate::model::agent::{AGENT_ACTIONS, agent_marker};
-pub use crate::model::extract::{
-    McpServer, PodSpec, binding_subjects, env_pairs, extract, github_secret_refs,
-    is_placeholder_value, mcp_servers, pod_spec,
-};
-pub use crate::model::people::{CredentialLocation, credential_location, personal_login};
+/// Every grant `w` holds: through the identities it runs as, or directly.
+pub fn held_by<'a>(project: &'a ProjectFacts, w: &Workload) -> Vec<&'a Grant> {
+    project
+        .grants
+        .grants
+        .iter()
+        .filter(|g| match &g.holder {
+            Holder::Workload { name, path } => *name == w.name && *path == w.path,
+            Holder::Identity(id) => w.identities.iter().any(|u| &u.identity == id),
+        })
+        .collect()
+}

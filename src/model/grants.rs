@@ -11,8 +11,9 @@
 
 use std::sync::Arc;
 
-use crate::model::facts::{Identity, ProjectFacts, Workload};
-use crate::model::scope::AccessLevel;
+use serde::Deserialize;
+
+use crate::model::identity::Identity;
 use crate::syntax::source::Span;
 
 /// Who holds a grant: an identity (joined across files), or one workload directly.
@@ -134,23 +135,37 @@ impl Grants {
     }
 }
 
-/// Every grant `w` holds: through the identities it runs as, or directly.
-pub fn held_by<'a>(project: &'a ProjectFacts, w: &Workload) -> Vec<&'a Grant> {
-    project
-        .grants
-        .grants
-        .iter()
-        .filter(|g| match &g.holder {
-            Holder::Workload { name, path } => *name == w.name && *path == w.path,
-            Holder::Identity(id) => w.identities.iter().any(|u| &u.identity == id),
-        })
-        .collect()
-}
-
 /// A name as written, with its span.
 pub(crate) fn written(text: &str, span: Span) -> Written {
     Written {
         text: text.to_owned(),
         span,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessLevel {
+    None,
+    Read,
+    Write,
+}
+
+impl AccessLevel {
+    pub fn parse(s: &str) -> Option<AccessLevel> {
+        match s {
+            "none" => Some(AccessLevel::None),
+            "read" => Some(AccessLevel::Read),
+            "write" => Some(AccessLevel::Write),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::None => "none",
+            AccessLevel::Read => "read",
+            AccessLevel::Write => "write",
+        }
     }
 }

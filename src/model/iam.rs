@@ -389,7 +389,7 @@ pub fn holder_agent(doc: &Document, path: &str) -> Option<String> {
 }
 
 fn marked(what: &str, name: &str) -> Option<String> {
-    crate::model::facts::agent_marker(name)
+    crate::model::agent::agent_marker(name)
         .map(|m| format!("{what} `{name}` is named like an AI agent (`{m}`)"))
 }
 
@@ -477,8 +477,8 @@ pub fn holder_identities(
     doc: &Document,
     path: &str,
     scope: &str,
-) -> Vec<crate::model::facts::Identity> {
-    use crate::model::facts::Identity;
+) -> Vec<crate::model::identity::Identity> {
+    use crate::model::identity::Identity;
     let mut segs = path.split('.');
     match (segs.next(), segs.next(), segs.next()) {
         (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
@@ -579,7 +579,7 @@ fn tf_holder_agent(doc: &Document, kind: &str, ty: &str, name: &str) -> Option<S
         } else {
             "the grant"
         };
-        crate::model::facts::agent_marker(b.name)
+        crate::model::agent::agent_marker(b.name)
             .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
             .or_else(|| {
                 ["name", "name_prefix"]

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod facts;
 pub mod grants;
 pub mod iam;
+pub mod identity;
 pub mod knowledge;
 pub mod names;
 pub mod people;

@@ -364,8 +364,8 @@ fn first_dot_last(login: &str) -> bool {
 /// `flast`, `first`: medium), or a bare `first.last` login (medium). Service
 /// identities, bots, role mailboxes, documentation domains and templated values are
 /// not people.
-pub fn personal_login(text: &str) -> Option<crate::findings::Confidence> {
-    use crate::findings::Confidence;
+pub fn personal_login(text: &str) -> Option<crate::model::rating::Confidence> {
+    use crate::model::rating::Confidence;
     let mut t = text.trim();
     // `Jane Doe <jane@example.org>`
     if let (Some(open), true) = (t.rfind('<'), t.ends_with('>')) {

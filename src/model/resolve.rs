@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use crate::model::extract::grants::builtin_cluster_role;
-use crate::model::extract::iac::Definition;
-use crate::model::facts::{Identity, IdentityUse, ProjectFacts};
+use crate::model::facts::ProjectFacts;
 use crate::model::grants::{Grant, Holder, What};
+use crate::model::identity::Definition;
+use crate::model::identity::{Identity, IdentityUse};
 use crate::syntax::source::Span;
 
 /// An RBAC rule reached through a binding: verbs, resources, where it is written.

@@ -4,8 +4,9 @@
 
 use serde::Deserialize;
 
-use crate::model::facts::{Identity, ProjectFacts, Workload, WorkloadKind};
-use crate::model::grants::{Grant, What, Written};
+use crate::model::facts::{ProjectFacts, Workload, WorkloadKind};
+use crate::model::grants::{AccessLevel, Grant, What, Written};
+use crate::model::identity::Identity;
 use crate::syntax::source::Span;
 
 /// An `[[agent]]` declaration: which workloads it names and what their task needs.
@@ -99,33 +100,6 @@ pub struct K8sNeeds {
     pub namespaces: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AccessLevel {
-    None,
-    Read,
-    Write,
-}
-
-impl AccessLevel {
-    pub fn parse(s: &str) -> Option<AccessLevel> {
-        match s {
-            "none" => Some(AccessLevel::None),
-            "read" => Some(AccessLevel::Read),
-            "write" => Some(AccessLevel::Write),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccessLevel::None => "none",
-            AccessLevel::Read => "read",
-            AccessLevel::Write => "write",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct GithubNeeds {
@@ -173,13 +147,13 @@ pub fn matches(decl: &AgentDecl, w: &Workload) -> bool {
         && (m.namespace.is_none() && m.service_account.is_none()
             || sa(m.namespace.as_deref(), m.service_account.as_deref()))
         && m.role.as_ref().is_none_or(|r| {
-            let want = crate::model::extract::iac::role_name_from_arn(r).unwrap_or(r);
+            let want = crate::model::identity::role_name_from_arn(r).unwrap_or(r);
             w.identities
                 .iter()
                 .any(|u| u.identity == Identity::AwsRole(want.to_owned()))
         })
         && m.gcp_service_account.as_ref().is_none_or(|s| {
-            let want = crate::model::extract::iac::gcp_account_id(s).unwrap_or(s);
+            let want = crate::model::identity::gcp_account_id(s).unwrap_or(s);
             w.identities
                 .iter()
                 .any(|u| u.identity == Identity::GcpServiceAccount(want.to_owned()))

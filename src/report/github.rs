@@ -43,11 +43,11 @@ fn write_finding(
     f: &Finding,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    let r = label_region(&input.result.files, &f.primary);
+    let r = label_region(&input.result.files, f.primary());
     let path = if prefix.is_empty() {
-        f.primary.path.to_string()
+        f.primary().path.to_string()
     } else {
-        format!("{prefix}/{}", f.primary.path)
+        format!("{prefix}/{}", f.primary().path)
     };
     let mut props = format!(
         "file={},line={},endLine={}",
@@ -60,14 +60,14 @@ fn write_finding(
         let end = r.end.column.max(r.start.column + 1);
         props.push_str(&format!(",col={},endColumn={end}", r.start.column));
     }
-    let title = format!("lanyard {} ({}, {})", f.rule, f.family, f.severity);
+    let title = format!("lanyard {} ({}, {})", f.rule(), f.family(), f.severity());
     props.push_str(&format!(",title={}", escape_property(&title)));
-    let mut message = f.message.clone();
-    if let Some(h) = &f.help {
+    let mut message = f.message().to_owned();
+    if let Some(h) = f.help() {
         message.push_str("\n\n");
         message.push_str(h);
     }
-    for related in &f.related {
+    for related in f.related() {
         let rr = label_region(&input.result.files, related);
         message.push_str(&format!(
             "\n- {}:{}: {}",
@@ -77,7 +77,7 @@ fn write_finding(
     writeln!(
         w,
         "::{} {props}::{}",
-        level(f.severity),
+        level(f.severity()),
         escape_data(&message)
     )
 }

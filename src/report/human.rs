@@ -125,48 +125,48 @@ fn write_finding(
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let labels: Vec<&crate::findings::Label> =
-        std::iter::once(&f.primary).chain(&f.related).collect();
+        std::iter::once(f.primary()).chain(f.related()).collect();
     let all_quotable = labels
         .iter()
         .all(|l| sources.ensure(&l.path) && sources.quotable(&l.path, l.span));
-    let mut details = format!("{} · confidence {}", f.family, f.confidence);
-    if let Some(wl) = &f.workload {
+    let mut details = format!("{} · confidence {}", f.family(), f.confidence());
+    if let Some(wl) = &f.workload() {
         details.push_str(&format!(" · {wl}"));
     }
-    if let Some(e) = &f.evidence {
+    if let Some(e) = f.evidence() {
         details.push_str(&format!(" · evidence {}", e.as_str()));
     }
-    details.push_str(&format!(" · fingerprint {}", f.fingerprint));
+    details.push_str(&format!(" · fingerprint {}", f.fingerprint()));
     if !all_quotable {
         // Plain form: location lines instead of snippets.
-        writeln!(w, "{}[{}]: {}", f.severity, f.rule, f.message)?;
+        writeln!(w, "{}[{}]: {}", f.severity(), f.rule(), f.message())?;
         for (i, l) in labels.iter().enumerate() {
             let (line, col) = position(sources.store, &l.path, l.span.start as usize);
             let role = if i == 0 { "-->" } else { "  ·" };
             writeln!(w, "  {role} {}:{line}:{col} {}", l.path, l.message)?;
         }
-        if let Some(h) = &f.help {
+        if let Some(h) = f.help() {
             writeln!(w, "  help: {h}")?;
         }
         writeln!(w, "  note: {details}")?;
         return writeln!(w);
     }
-    let kind_color = severity_color(f.severity);
+    let kind_color = severity_color(f.severity());
     let primary_color = if color { kind_color } else { Color::Primary };
     let mut report = Report::build(
-        ReportKind::Custom(f.severity.as_str(), kind_color),
-        (Arc::clone(&f.primary.path), f.primary.span.range()),
+        ReportKind::Custom(f.severity().as_str(), kind_color),
+        (Arc::clone(&f.primary().path), f.primary().span.range()),
     )
     .with_config(config)
-    .with_code(f.rule)
-    .with_message(&f.message)
+    .with_code(f.rule())
+    .with_message(f.message())
     .with_label(
-        Label::new((Arc::clone(&f.primary.path), f.primary.span.range()))
-            .with_message(&f.primary.message)
+        Label::new((Arc::clone(&f.primary().path), f.primary().span.range()))
+            .with_message(&f.primary().message)
             .with_color(primary_color)
             .with_order(0),
     );
-    for (i, r) in f.related.iter().enumerate() {
+    for (i, r) in f.related().iter().enumerate() {
         report = report.with_label(
             Label::new((Arc::clone(&r.path), r.span.range()))
                 .with_message(&r.message)
@@ -174,7 +174,7 @@ fn write_finding(
                 .with_order(i32::try_from(i + 1).unwrap_or(i32::MAX)),
         );
     }
-    if let Some(h) = &f.help {
+    if let Some(h) = f.help() {
         report = report.with_help(h);
     }
     report = report.with_note(details);
@@ -245,14 +245,22 @@ fn write_summary(result: &ScanResult, opts: &HumanOptions, w: &mut dyn Write) ->
         ]
         .iter()
         .filter_map(|s| {
-            let c = result.findings.iter().filter(|f| f.severity == *s).count();
+            let c = result
+                .findings
+                .iter()
+                .filter(|f| f.severity() == *s)
+                .count();
             (c > 0).then(|| format!("{c} {s}"))
         })
         .collect();
         let by_family: Vec<String> = Family::ALL
             .iter()
             .filter_map(|fam| {
-                let c = result.findings.iter().filter(|f| f.family == *fam).count();
+                let c = result
+                    .findings
+                    .iter()
+                    .filter(|f| f.family() == *fam)
+                    .count();
                 (c > 0).then(|| format!("{fam} {c}"))
             })
             .collect();

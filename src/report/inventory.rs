@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::findings::{Finding, sanitize};
-use crate::model::facts::{Identity, Workload};
+use crate::model::facts::Workload;
+use crate::model::identity::Identity;
 use crate::scan::ScanResult;
 
 #[derive(Debug, Serialize)]
@@ -50,8 +51,8 @@ pub struct FindingRef {
 }
 
 fn belongs(f: &Finding, w: &Workload) -> bool {
-    f.workload.as_deref() == Some(w.name.as_str())
-        && (f.primary.path == w.path || f.related.iter().any(|l| l.path == w.path))
+    f.workload() == Some(w.name.as_str())
+        && (f.primary().path == w.path || f.related().iter().any(|l| l.path == w.path))
 }
 
 impl Inventory {
@@ -89,7 +90,7 @@ impl Inventory {
                 line,
                 agent: w.agent.clone(),
                 identities: ids,
-                grants: crate::model::grants::held_by(&result.facts, w)
+                grants: crate::model::facts::held_by(&result.facts, w)
                     .into_iter()
                     .map(|g| short(&g.what))
                     .collect(),
@@ -98,9 +99,9 @@ impl Inventory {
                     .iter()
                     .filter(|f| belongs(f, w))
                     .map(|f| FindingRef {
-                        rule: f.rule,
-                        severity: f.severity.as_str(),
-                        fingerprint: f.fingerprint.clone(),
+                        rule: f.rule(),
+                        severity: f.severity().as_str(),
+                        fingerprint: f.fingerprint().to_owned(),
                     })
                     .collect(),
             });
@@ -358,7 +359,7 @@ struct Holdings {
     k8s_verbs: Vec<String>,
     k8s_resources: Vec<String>,
     k8s_namespaces: Vec<String>,
-    github: BTreeMap<String, crate::model::scope::AccessLevel>,
+    github: BTreeMap<String, crate::model::grants::AccessLevel>,
     oauth: Vec<String>,
     mcp_servers: Vec<String>,
     mcp_roots: Vec<String>,
@@ -492,7 +493,7 @@ pub fn suggest(result: &ScanResult) -> String {
         }
         names.push(name.clone());
         let mut held = Holdings::default();
-        for g in crate::model::grants::held_by(&result.facts, w) {
+        for g in crate::model::facts::held_by(&result.facts, w) {
             held.add(&g.what);
         }
         let why = w.agent.as_deref().unwrap_or("");

@@ -112,18 +112,18 @@ fn location<'a>(files: &FileStore, label: &'a Label) -> Location<'a> {
 
 fn finding<'a>(files: &FileStore, f: &'a Finding) -> JsonFinding<'a> {
     JsonFinding {
-        rule: f.rule,
-        family: f.family.as_str(),
-        severity: f.severity.as_str(),
-        confidence: f.confidence.as_str(),
-        message: &f.message,
-        help: f.help.as_deref(),
-        workload: f.workload.as_deref(),
+        rule: f.rule(),
+        family: f.family().as_str(),
+        severity: f.severity().as_str(),
+        confidence: f.confidence().as_str(),
+        message: f.message(),
+        help: f.help(),
+        workload: f.workload(),
         // Evidence is redacted when the finding is built; nothing raw reaches here.
-        evidence: f.evidence.as_ref().map(|e| e.as_str()),
-        fingerprint: &f.fingerprint,
-        location: location(files, &f.primary),
-        related: f.related.iter().map(|l| location(files, l)).collect(),
+        evidence: f.evidence().as_ref().map(|e| e.as_str()),
+        fingerprint: f.fingerprint(),
+        location: location(files, f.primary()),
+        related: f.related().iter().map(|l| location(files, l)).collect(),
     }
 }
 
@@ -150,14 +150,14 @@ fn summary(input: &ReportInput<'_>) -> Summary {
     let mut by_family: BTreeMap<&'static str, usize> =
         Family::ALL.iter().map(|f| (f.as_str(), 0)).collect();
     for f in findings {
-        let slot = match f.severity {
+        let slot = match f.severity() {
             Severity::Critical => &mut by_severity.critical,
             Severity::High => &mut by_severity.high,
             Severity::Medium => &mut by_severity.medium,
             Severity::Low => &mut by_severity.low,
         };
         *slot += 1;
-        *by_family.entry(f.family.as_str()).or_insert(0) += 1;
+        *by_family.entry(f.family().as_str()).or_insert(0) += 1;
     }
     Summary {
         files_scanned: input.result.stats.files_scanned,

@@ -68,7 +68,7 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
             .map(|s| {
                 findings
                     .iter()
-                    .filter(|f| f.family == family && f.severity == *s)
+                    .filter(|f| f.family() == family && f.severity() == *s)
                     .count()
                     .to_string()
             })
@@ -79,7 +79,7 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
     let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
         groups
-            .entry(f.workload.as_deref().unwrap_or(""))
+            .entry(f.workload().unwrap_or(""))
             .or_default()
             .push(f);
     }
@@ -91,24 +91,29 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
         };
         writeln!(w, "### {title}\n")?;
         for f in list {
-            let r = label_region(&input.result.files, &f.primary);
+            let r = label_region(&input.result.files, f.primary());
             writeln!(
                 w,
                 "<details><summary><b>{}</b> {} · {}:{} · {}</summary>\n",
-                f.severity,
-                code(f.rule),
-                md(&f.primary.path),
+                f.severity(),
+                code(f.rule()),
+                md(&f.primary().path),
                 r.start.line,
-                md(&f.message)
+                md(f.message())
             )?;
-            if let Some(h) = &f.help {
+            if let Some(h) = f.help() {
                 writeln!(w, "**What to do:** {}\n", md(h))?;
             }
-            writeln!(w, "- family: {} · confidence: {}", f.family, f.confidence)?;
-            if let Some(e) = &f.evidence {
+            writeln!(
+                w,
+                "- family: {} · confidence: {}",
+                f.family(),
+                f.confidence()
+            )?;
+            if let Some(e) = f.evidence() {
                 writeln!(w, "- evidence: {}", code(e.as_str()))?;
             }
-            for rel in &f.related {
+            for rel in f.related() {
                 let rr = label_region(&input.result.files, rel);
                 writeln!(
                     w,
@@ -118,7 +123,11 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
                     md(&rel.message)
                 )?;
             }
-            writeln!(w, "- fingerprint: {}\n\n</details>\n", code(&f.fingerprint))?;
+            writeln!(
+                w,
+                "- fingerprint: {}\n\n</details>\n",
+                code(f.fingerprint())
+            )?;
         }
     }
     Ok(())

@@ -99,7 +99,7 @@ pub(crate) mod test_support {
 
     use std::sync::Arc;
 
-    use crate::findings::{Confidence, Family, Finding, Label, Redacted, Severity};
+    use crate::findings::{Confidence, Family, FindingBuilder, Label, Redacted, Severity};
     use crate::rules::RuleMeta;
     use crate::scan::{Notice, NoticeKind, ScanResult, Stats};
     use crate::syntax::classify::FileKind;
@@ -144,68 +144,51 @@ pub(crate) mod test_support {
         let ids: Vec<&'static str> = rules().iter().map(|m| m.id).collect();
         let pick = |i: usize| ids[i.min(ids.len() - 1)];
         result.findings = vec![
-            Finding {
-                rule: pick(0),
-                family: Family::BorrowedCredential,
-                severity: Severity::Critical,
-                confidence: Confidence::High,
-                message: "A personal access token is committed in an agent config.".into(),
-                help: Some("Use a GitHub App installation token.".into()),
-                primary: Label::new(
+            FindingBuilder::raw(
+                pick(0),
+                Family::BorrowedCredential,
+                Severity::Critical,
+                Confidence::High,
+                Label::new(
                     &agent,
                     span_of(AGENT_YAML, "ghp_EXAMPLEEXAMPLE"),
                     "token here",
                 ),
-                related: vec![Label::new(
-                    &shared,
-                    span_of(SHARED_YAML, "shared-sa"),
-                    "also used here",
-                )],
-                workload: Some("naïve-bot".into()),
-                evidence: Some(Redacted::secret("ghp_EXAMPLEEXAMPLE", 4)),
-                fingerprint: "0123456789abcdef".into(),
-                fingerprint_key: String::new(),
-                mask: Vec::new(),
-                holders: Vec::new(),
-                agent_context: false,
-            },
-            Finding {
-                rule: pick(2),
-                family: Family::SharedIdentity,
-                severity: Severity::Medium,
-                confidence: Confidence::Medium,
-                message: "Two agents share one identity.".into(),
-                help: None,
-                primary: Label::new(&shared, span_of(SHARED_YAML, "agents: [a, b]"), ""),
-                related: vec![
-                    Label::new(&agent, span_of(AGENT_YAML, "name"), "agent a"),
-                    Label::new(&shared, span_of(SHARED_YAML, "b]"), ""),
-                ],
-                workload: None,
-                evidence: None,
-                fingerprint: "fedcba9876543210".into(),
-                fingerprint_key: String::new(),
-                mask: Vec::new(),
-                holders: Vec::new(),
-                agent_context: false,
-            },
-            Finding {
-                rule: pick(6),
-                family: Family::StaticSecret,
-                severity: Severity::Low,
-                confidence: Confidence::Low,
-                message: "A static secret.".into(),
-                help: None,
-                primary: Label::new(&gone, Span::new(4, 9), "value"),
-                related: Vec::new(),
-                workload: None,
-                evidence: Some(Redacted::plain("API_KEY")),
-                fingerprint: "00000000ffffffff".into(),
-                fingerprint_key: String::new(),
-                mask: Vec::new(),
-                holders: Vec::new(),
-                agent_context: false,
-            },
+                "A personal access token is committed in an agent config.",
+            )
+            .help("Use a GitHub App installation token.")
+            .related_label(Label::new(
+                &shared,
+                span_of(SHARED_YAML, "shared-sa"),
+                "also used here",
+            ))
+            .workload("naïve-bot")
+            .evidence(Redacted::secret("ghp_EXAMPLEEXAMPLE", 4))
+            .fingerprint("0123456789abcdef")
+            .build(),
+            FindingBuilder::raw(
+                pick(2),
+                Family::SharedIdentity,
+                Severity::Medium,
+                Confidence::Medium,
+                Label::new(&shared, span_of(SHARED_YAML, "agents: [a, b]"), ""),
+                "Two agents share one identity.",
+            )
+            .related_label(Label::new(&agent, span_of(AGENT_YAML, "name"), "agent a"))
+            .related_label(Label::new(&shared, span_of(SHARED_YAML, "b]"), ""))
+            .fingerprint("fedcba9876543210")
+            .build(),
+            FindingBuilder::raw(
+                pick(6),
+                Family::StaticSecret,
+                Severity::Low,
+                Confidence::Low,
+                Label::new(&gone, Span::new(4, 9), "value"),
+                "A static secret.",
+            )
+            .evidence(Redacted::plain("API_KEY"))
+            .fingerprint("00000000ffffffff")
+            .build(),
         ];
         result.notices = vec![
             Notice {

@@ -340,24 +340,24 @@ fn label_location<'a>(files: &FileStore, label: &'a Label, id: Option<usize>) ->
 }
 
 fn result<'a>(files: &FileStore, f: &'a Finding, rule_index: Option<usize>) -> SarifResult<'a> {
-    let text = match &f.help {
-        Some(help) if !help.is_empty() => format!("{} {}", f.message, help),
-        _ => f.message.clone(),
+    let text = match f.help() {
+        Some(help) if !help.is_empty() => format!("{} {}", f.message(), help),
+        _ => f.message().to_owned(),
     };
     let mut partial_fingerprints = BTreeMap::new();
-    if !f.fingerprint.is_empty() {
-        partial_fingerprints.insert(FINGERPRINT_KEY, f.fingerprint.as_str());
+    if !f.fingerprint().is_empty() {
+        partial_fingerprints.insert(FINGERPRINT_KEY, f.fingerprint());
     }
     SarifResult {
-        rule_id: f.rule,
+        rule_id: f.rule(),
         rule_index,
-        level: level(f.severity),
+        level: level(f.severity()),
         message: Text { text },
-        locations: vec![label_location(files, &f.primary, None)],
+        locations: vec![label_location(files, f.primary(), None)],
         // 1-based ids: SARIF only requires them to be unique within the result, and 0
         // reads like "unset" in some viewers.
         related_locations: f
-            .related
+            .related()
             .iter()
             .enumerate()
             .map(|(i, l)| label_location(files, l, Some(i + 1)))
@@ -365,9 +365,9 @@ fn result<'a>(files: &FileStore, f: &'a Finding, rule_index: Option<usize>) -> S
         partial_fingerprints,
         suppressions: Vec::new(),
         properties: ResultProperties {
-            confidence: f.confidence.as_str(),
-            family: f.family.as_str(),
-            workload: f.workload.as_deref(),
+            confidence: f.confidence().as_str(),
+            family: f.family().as_str(),
+            workload: f.workload(),
         },
     }
 }
@@ -404,7 +404,7 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
         .result
         .findings
         .iter()
-        .filter_map(|f| crate::rules::find(f.rule).map(|r| r.meta()));
+        .filter_map(|f| crate::rules::find(f.rule()).map(|r| r.meta()));
     for meta in input.rules.iter().copied().chain(extra) {
         if !metas.iter().any(|m| m.id == meta.id) {
             metas.push(meta);
@@ -416,10 +416,10 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
         .result
         .findings
         .iter()
-        .map(|f| result(files, f, index_of(f.rule)))
+        .map(|f| result(files, f, index_of(f.rule())))
         .collect();
     for (f, why) in &input.result.suppressed {
-        let mut r = result(files, f, index_of(f.rule));
+        let mut r = result(files, f, index_of(f.rule()));
         r.suppressions.push(match why {
             Suppression::InSource { reason } => SarifSuppression {
                 kind: "inSource",

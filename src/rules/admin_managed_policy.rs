@@ -1,7 +1,7 @@
 use crate::findings::{Confidence, Finding, Severity};
 use crate::model::iam::{self, TfBlock};
 use crate::model::knowledge::Knowledge;
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node, ScalarKind};
 
@@ -53,25 +53,18 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A broad built-in policy or role (administrator, owner, full access) is granted to an identity",
-    }
-}
-
-impl Rule for AdminManagedPolicy {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::Terraform
                 | FileKind::TerraformJson
                 | FileKind::CloudFormation
                 | FileKind::Json
                 | FileKind::Yaml
-        )
+        ),
     }
+}
 
+impl Rule for AdminManagedPolicy {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let Some(k) = Knowledge::builtin() else {
             return;

@@ -1,6 +1,7 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::facts::{agent_marker, personal_login};
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::model::agent::agent_marker;
+use crate::model::people::personal_login;
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::node_at;
 use crate::syntax::doc::{Node, PathSeg};
@@ -53,6 +54,18 @@ declare_rule! {
         severity: High,
         confidence: Medium,
         summary: "An agent commits, comments or calls APIs under a person's name",
+        applies_to: |kind| matches!(
+            kind,
+            FileKind::GithubWorkflow
+                | FileKind::GithubAction
+                | FileKind::GitlabCi
+                | FileKind::Kubernetes
+                | FileKind::HelmTemplate
+                | FileKind::Compose
+                | FileKind::McpConfig
+                | FileKind::Dockerfile
+                | FileKind::Dotenv
+        ),
     }
 }
 
@@ -98,25 +111,6 @@ struct Hit<'a> {
 }
 
 impl Rule for AgentActsAsPerson {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
-            kind,
-            FileKind::GithubWorkflow
-                | FileKind::GithubAction
-                | FileKind::GitlabCi
-                | FileKind::Kubernetes
-                | FileKind::HelmTemplate
-                | FileKind::Compose
-                | FileKind::McpConfig
-                | FileKind::Dockerfile
-                | FileKind::Dotenv
-        )
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut hits = Vec::new();
         for doc in cx.documents() {

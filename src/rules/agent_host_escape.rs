@@ -1,6 +1,6 @@
 use crate::findings::Finding;
-use crate::model::facts::{McpServer, mcp_servers, pod_spec};
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::model::extract::{McpServer, mcp_servers, pod_spec};
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Node;
 use crate::syntax::source::Span;
@@ -48,6 +48,10 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "An agent can reach its host: filesystem root, shell without allow-list, Docker socket, privileged mode, host mounts",
+        applies_to: |kind| matches!(
+            kind,
+            FileKind::McpConfig | FileKind::Compose | FileKind::Kubernetes | FileKind::HelmTemplate
+        ),
     }
 }
 
@@ -97,17 +101,6 @@ const SHELL_BINARIES: &[&str] = &[
 ];
 
 impl Rule for AgentHostEscape {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
-            kind,
-            FileKind::McpConfig | FileKind::Compose | FileKind::Kubernetes | FileKind::HelmTemplate
-        )
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         match cx.file.kind {
             FileKind::McpConfig => mcp(cx, out),

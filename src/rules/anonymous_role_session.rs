@@ -1,5 +1,5 @@
 use crate::findings::{Finding, Severity};
-use crate::rules::{FileCx, FindingBuilder, Rule, RuleMeta};
+use crate::rules::{FileCx, FindingBuilder, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Node;
 use crate::syntax::shell::shell_words;
@@ -45,25 +45,18 @@ declare_rule! {
         severity: Medium,
         confidence: High,
         summary: "An AWS role is assumed without a session name that identifies the agent",
-    }
-}
-
-impl Rule for AnonymousRoleSession {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::GithubWorkflow
                 | FileKind::GithubAction
                 | FileKind::Terraform
                 | FileKind::TerraformJson
                 | FileKind::AwsConfig
-        )
+        ),
     }
+}
 
+impl Rule for AnonymousRoleSession {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         match cx.file.kind {
             FileKind::Terraform | FileKind::TerraformJson => terraform(cx, out),

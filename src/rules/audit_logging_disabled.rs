@@ -1,7 +1,7 @@
 use crate::findings::{Finding, Severity};
+use crate::model::agent::agent_marker;
 use crate::model::extract::iac::tf_resources;
-use crate::model::facts::agent_marker;
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
@@ -51,24 +51,17 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "Audit logging is off, tamperable, or exempts what agents do",
-    }
-}
-
-impl Rule for AuditLoggingDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::Terraform
                 | FileKind::TerraformJson
                 | FileKind::CloudFormation
                 | FileKind::Kubernetes
-        )
+        ),
     }
+}
 
+impl Rule for AuditLoggingDisabled {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         for doc in cx.documents() {
             match cx.file.kind {

@@ -1,7 +1,7 @@
 use crate::findings::{Confidence, Finding, Severity};
-use crate::model::facts::mcp_servers;
+use crate::model::extract::mcp_servers;
 use crate::model::knowledge::Knowledge;
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Node, PathSeg, ScalarKind, path_string};
 use crate::syntax::source::Span;
@@ -44,21 +44,14 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A declared OAuth scope grants a whole account, tenant or cloud instead of what the task needs",
+        applies_to: |kind| !matches!(
+            kind,
+            FileKind::Text | FileKind::Netrc | FileKind::GitCredentials | FileKind::Dockerfile
+        ),
     }
 }
 
 impl Rule for BroadOauthScope {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        !matches!(
-            kind,
-            FileKind::Text | FileKind::Netrc | FileKind::GitCredentials | FileKind::Dockerfile
-        )
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let Some(k) = Knowledge::builtin() else {
             return;

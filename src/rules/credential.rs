@@ -4,7 +4,8 @@
 
 use crate::findings::{Confidence, Finding};
 use crate::model::catalog::{CredentialMatch, CredentialSpec, Principal};
-use crate::model::facts::{Identity, Workload};
+use crate::model::facts::Workload;
+use crate::model::identity::Identity;
 use crate::rules::{FileCx, RuleMeta};
 use crate::syntax::source::Span;
 
@@ -298,43 +299,43 @@ mod tests {
         let by = |path: &str, rule: &str| {
             found
                 .iter()
-                .find(|f| &*f.primary.path == path && f.rule == rule)
+                .find(|f| &*f.primary().path == path && f.rule() == rule)
                 .unwrap_or_else(|| panic!("no {rule} in {path}: {found:#?}"))
         };
         let slack = by(".mcp.json", "machine-secret-literal");
         assert_eq!(
-            slack.severity,
+            slack.severity(),
             Severity::Critical,
             "high raised to critical"
         );
         assert!(
             slack
-                .message
+                .message()
                 .contains("used by MCP server slack, an AI agent"),
             "{}",
-            slack.message
+            slack.message()
         );
-        assert_eq!(slack.workload.as_deref(), Some("MCP server slack"));
+        assert_eq!(slack.workload(), Some("MCP server slack"));
         let plain = by("docker-compose.yml", "machine-secret-literal");
-        assert_eq!(plain.severity, Severity::High, "no agent, no raise");
-        assert!(!plain.message.contains("AI agent"), "{}", plain.message);
-        assert_eq!(plain.workload.as_deref(), Some("compose service web"));
+        assert_eq!(plain.severity(), Severity::High, "no agent, no raise");
+        assert!(!plain.message().contains("AI agent"), "{}", plain.message());
+        assert_eq!(plain.workload(), Some("compose service web"));
         let github = by(".mcp.json", "human-token");
         assert_eq!(
-            github.severity,
+            github.severity(),
             Severity::Critical,
             "critical stays critical"
         );
         assert!(
-            github.message.starts_with(
+            github.message().starts_with(
                 "GitHub classic personal access token: acts as the person who created it"
             ),
             "{}",
-            github.message
+            github.message()
         );
         assert!(
             github
-                .message
+                .message()
                 .contains("used by MCP server github, an AI agent")
         );
     }
@@ -349,7 +350,7 @@ mod tests {
         let admin = token("anthropic-admin-key", 5);
         let env = format!("A={gho}\nB={glcbt}\nC={admin}\n");
         let found = scan_files(&[("agent.env", env)]);
-        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        let messages: Vec<&str> = found.iter().map(|f| f.message()).collect();
         let has = |prefix: &str| messages.iter().any(|m| m.starts_with(prefix));
         assert!(
             has(
@@ -370,14 +371,14 @@ mod tests {
         assert!(
             found
                 .iter()
-                .all(|f| f.rule == "human-token" && f.workload.is_none())
+                .all(|f| f.rule() == "human-token" && f.workload().is_none())
         );
         // Medium-severity formats outside an agent keep their catalog severity.
         let ci = found
             .iter()
-            .find(|f| f.message.starts_with("GitLab CI job token"))
+            .find(|f| f.message().starts_with("GitLab CI job token"))
             .unwrap();
-        assert_eq!(ci.severity, Severity::Medium);
+        assert_eq!(ci.severity(), Severity::Medium);
     }
 
     #[test]
@@ -388,7 +389,7 @@ mod tests {
         let pem = format!("-----BEGIN EC PRIVATE KEY-----\n{body}-----END EC PRIVATE KEY-----\n");
         let found = scan_files(&[("deploy/key.pem", pem)]);
         assert_eq!(found.len(), 1, "{found:#?}");
-        let span = found[0].primary.span;
+        let span = found[0].primary().span;
         assert_eq!(span.start, 0);
         assert_eq!(span.end as usize, "-----BEGIN EC PRIVATE KEY-----".len());
     }

@@ -1,6 +1,6 @@
 use crate::findings::{Finding, Severity};
-use crate::model::facts::pod_spec;
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::model::extract::pod_spec;
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Node;
 
@@ -38,18 +38,11 @@ declare_rule! {
         severity: Medium,
         confidence: High,
         summary: "A Kubernetes workload runs as the namespace's default service account",
+        applies_to: |kind| matches!(kind, FileKind::Kubernetes | FileKind::HelmTemplate),
     }
 }
 
 impl Rule for DefaultServiceAccount {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(kind, FileKind::Kubernetes | FileKind::HelmTemplate)
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         for doc in cx.documents() {
             let Some(pod) = pod_spec(doc) else { continue };

@@ -1,7 +1,7 @@
 use crate::findings::{Finding, Redacted};
-use crate::model::facts::Identity;
+use crate::model::identity::Identity;
 use crate::rules::personal_identity::dsn_logins;
-use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule, RuleMeta};
+use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Node, PathSeg};
 use crate::syntax::source::Span;
@@ -41,6 +41,14 @@ declare_rule! {
         severity: Medium,
         confidence: Medium,
         summary: "An agent uses an account whose name marks it as shared (admin, root, shared, team, ci)",
+        applies_to: |kind| matches!(
+            kind,
+            FileKind::Kubernetes
+                | FileKind::HelmTemplate
+                | FileKind::Compose
+                | FileKind::McpConfig
+                | FileKind::GithubWorkflow
+        ),
     }
 }
 
@@ -113,21 +121,6 @@ pub(crate) fn generic_account(name: &str) -> Option<&'static str> {
 }
 
 impl Rule for GenericSharedAccount {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
-            kind,
-            FileKind::Kubernetes
-                | FileKind::HelmTemplate
-                | FileKind::Compose
-                | FileKind::McpConfig
-                | FileKind::GithubWorkflow
-        )
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut hits: Vec<(Span, String, &'static str, String, String)> = Vec::new();
         for doc in cx.documents() {
@@ -156,7 +149,7 @@ impl Rule for GenericSharedAccount {
                     return;
                 };
                 let value = value.trim();
-                if let Some(role) = crate::model::extract::iac::role_name_from_arn(value) {
+                if let Some(role) = crate::model::identity::role_name_from_arn(value) {
                     if let Some(g) = generic_account(role) {
                         push(
                             role,
@@ -165,7 +158,7 @@ impl Rule for GenericSharedAccount {
                             format!("sets `{key}` to the AWS role"),
                         );
                     }
-                } else if let Some(id) = crate::model::extract::iac::gcp_account_id(value) {
+                } else if let Some(id) = crate::model::identity::gcp_account_id(value) {
                     if let Some(g) = generic_account(id) {
                         push(
                             id,

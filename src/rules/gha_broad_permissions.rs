@@ -1,6 +1,7 @@
 use crate::findings::{Confidence, Finding, Severity};
-use crate::model::facts::{WorkloadKind, github_secret_refs};
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::model::extract::github_secret_refs;
+use crate::model::facts::WorkloadKind;
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Entry, Node};
 
@@ -48,6 +49,7 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A GitHub workflow's token is write-all or left at the repository default for jobs that write",
+        applies_to: |kind| kind == FileKind::GithubWorkflow,
     }
 }
 
@@ -70,14 +72,6 @@ const TOKEN_WRITING_COMMANDS: &[&str] = &[
 const HELP: &str = "Set `permissions: contents: read` (or `{}`) at the top of the workflow and grant each job only the write scopes it uses, e.g. `pull-requests: write`.";
 
 impl Rule for GhaBroadPermissions {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        kind == FileKind::GithubWorkflow
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         for doc in cx.documents() {
             let Some(jobs) = doc.root.get("jobs") else {

@@ -1,7 +1,8 @@
 use crate::findings::{Confidence, Finding};
-use crate::model::grants::{Holder, What, held_by};
+use crate::model::facts::held_by;
+use crate::model::grants::{Holder, What};
 use crate::model::scope::{declarations_for, excess};
-use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
+use crate::rules::{FindingBuilder, ProjectCx, Rule};
 
 declare_rule! {
     /// ## What it finds
@@ -46,10 +47,6 @@ declare_rule! {
 }
 
 impl Rule for GrantExceedsTask {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
         for w in &cx.facts.workloads {
             let decls = declarations_for(cx.agents, w);

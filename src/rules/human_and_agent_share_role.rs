@@ -1,7 +1,8 @@
 use crate::findings::{Confidence, Finding};
-use crate::model::facts::{FileFacts, Identity};
+use crate::model::facts::FileFacts;
 use crate::model::iam::{Principal, policies};
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::model::identity::Identity;
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node};
 
@@ -42,16 +43,7 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "People and an agent or service can assume the same role",
-    }
-}
-
-impl Rule for HumanAndAgentShareRole {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::Terraform
                 | FileKind::TerraformJson
@@ -60,9 +52,11 @@ impl Rule for HumanAndAgentShareRole {
                 | FileKind::Json
                 | FileKind::Kubernetes
                 | FileKind::HelmTemplate
-        )
+        ),
     }
+}
 
+impl Rule for HumanAndAgentShareRole {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         for doc in cx.documents() {
             match cx.file.kind {

@@ -1,6 +1,7 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::facts::{CredentialLocation, credential_location, mcp_servers, pod_spec};
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::model::extract::{mcp_servers, pod_spec};
+use crate::model::people::{CredentialLocation, credential_location};
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node};
 
@@ -49,27 +50,20 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A host user's credential directory is mounted or copied into a container, pod or MCP server",
-    }
-}
-
-const HELP: &str = "Give the workload its own identity (IRSA or EKS Pod Identity, GKE Workload Identity, a per-agent role); for a local MCP server pass a narrowly scoped token through `env` from a secret manager; for builds use `RUN --mount=type=secret`.";
-
-impl Rule for HumanCredentialMount {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::Compose
                 | FileKind::Kubernetes
                 | FileKind::HelmTemplate
                 | FileKind::McpConfig
                 | FileKind::Dockerfile
-        )
+        ),
     }
+}
 
+const HELP: &str = "Give the workload its own identity (IRSA or EKS Pod Identity, GKE Workload Identity, a per-agent role); for a local MCP server pass a narrowly scoped token through `env` from a secret manager; for builds use `RUN --mount=type=secret`.";
+
+impl Rule for HumanCredentialMount {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut hits = Vec::new();
         for doc in cx.documents() {

@@ -1,8 +1,9 @@
 use std::collections::BTreeMap;
 
 use crate::findings::{Finding, Severity};
-use crate::model::facts::{Identity, Workload, WorkloadKind};
-use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
+use crate::model::facts::{Workload, WorkloadKind};
+use crate::model::identity::Identity;
+use crate::rules::{FindingBuilder, ProjectCx, Rule};
 use crate::syntax::source::Span;
 
 declare_rule! {
@@ -43,10 +44,6 @@ declare_rule! {
 }
 
 impl Rule for IdentitySharedByAgents {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
         // identity -> uses (workload, span), in deterministic order.
         let mut uses: BTreeMap<&Identity, Vec<(&Workload, Span)>> = BTreeMap::new();

@@ -1,7 +1,8 @@
 use crate::findings::{Finding, Severity};
-use crate::model::facts::{Identity, Workload};
+use crate::model::facts::Workload;
+use crate::model::identity::Identity;
 use crate::model::knowledge::Knowledge;
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
@@ -50,24 +51,17 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "Kubernetes RBAC grants admin roles, wildcards, Secret reads, escalation or exec",
-    }
-}
-
-impl Rule for K8sBroadRbac {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::Kubernetes
                 | FileKind::HelmTemplate
                 | FileKind::Terraform
                 | FileKind::TerraformJson
-        )
+        ),
     }
+}
 
+impl Rule for K8sBroadRbac {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let Some(k) = Knowledge::builtin() else {
             return;

@@ -1,5 +1,5 @@
 use crate::findings::{Finding, Redacted, Severity};
-use crate::model::facts::is_placeholder_value;
+use crate::model::extract::is_placeholder_value;
 use crate::rules::{FileCx, Rule, RuleMeta};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Node, Value};
@@ -41,18 +41,7 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A long-lived cloud key is minted or used where federation fits",
-    }
-}
-
-const META: &RuleMeta = &LongLivedCloudKey::META;
-
-impl Rule for LongLivedCloudKey {
-    fn meta(&self) -> &'static RuleMeta {
-        META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::Terraform
                 | FileKind::TerraformJson
@@ -60,9 +49,13 @@ impl Rule for LongLivedCloudKey {
                 | FileKind::GoogleCredentials
                 | FileKind::GithubWorkflow
                 | FileKind::GithubAction
-        )
+        ),
     }
+}
 
+const META: &RuleMeta = &LongLivedCloudKey::META;
+
+impl Rule for LongLivedCloudKey {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         match cx.file.kind {
             FileKind::Terraform | FileKind::TerraformJson => terraform(cx, out),

@@ -1,5 +1,5 @@
 use crate::findings::Finding;
-use crate::rules::{FileCx, Rule, RuleMeta, credential};
+use crate::rules::{FileCx, Rule, credential};
 
 declare_rule! {
     /// ## What it finds
@@ -51,10 +51,6 @@ declare_rule! {
 }
 
 impl Rule for MachineSecretLiteral {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         credential::check(&Self::META, cx, false, out);
     }

@@ -7,48 +7,13 @@
 
 use std::sync::Arc;
 
-use crate::findings::{Confidence, Family, Finding, Label, Redacted, Severity, sanitize};
+use crate::findings::Finding;
+pub(crate) use crate::findings::{FindingBuilder, RuleMeta};
 use crate::model::catalog::CredentialMatch;
 use crate::model::facts::{FileFacts, ProjectFacts};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Parsed;
 use crate::syntax::source::{SourceFile, Span};
-
-/// Static description of a rule: what `lanyard rules` lists and `explain` prints.
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// Stable kebab-case id.
-    pub id: &'static str,
-    pub family: Family,
-    pub severity: Severity,
-    pub confidence: Confidence,
-    /// One line: what the rule finds.
-    pub summary: &'static str,
-    /// The full documentation (Markdown), from the rule's doc comment.
-    pub docs: &'static str,
-    /// Off-by-default rules run only when selected by id (`--select`, `select`, or
-    /// `[rules.<id>] enabled = true`).
-    pub default_enabled: bool,
-}
-
-impl RuleMeta {
-    /// The documentation with the single leading space rustdoc keeps on each line removed.
-    pub fn docs_text(&self) -> String {
-        let mut out = String::with_capacity(self.docs.len());
-        for line in self.docs.lines() {
-            out.push_str(line.strip_prefix(' ').unwrap_or(line));
-            out.push('\n');
-        }
-        out.trim().to_owned()
-    }
-
-    pub fn help_uri(&self) -> String {
-        format!(
-            "https://github.com/lanyard-dev/lanyard/blob/main/docs/rules.md#{}",
-            self.id
-        )
-    }
-}
 
 /// A rule is on by default unless its declaration says `default_enabled: false`.
 pub(crate) const fn default_enabled(given: &[bool]) -> bool {
@@ -58,7 +23,9 @@ pub(crate) const fn default_enabled(given: &[bool]) -> bool {
     }
 }
 
-/// Declare a rule struct whose doc comment becomes its documentation.
+/// Declare a rule: its struct, its documentation (the doc comment), its metadata and
+/// the file kinds it applies to, in one place. Generates the [`Described`] impl, so a
+/// rule file only writes its checks (`impl Rule`).
 macro_rules! declare_rule {
     (
         $(#[doc = $doc:literal])*
@@ -68,7 +35,8 @@ macro_rules! declare_rule {
             severity: $severity:ident,
             confidence: $confidence:ident,
             summary: $summary:literal
-            $(, default_enabled: $enabled:literal)? $(,)?
+            $(, default_enabled: $enabled:literal)?
+            $(, applies_to: |$kind:ident| $applies:expr)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -84,6 +52,18 @@ macro_rules! declare_rule {
                 docs: concat!($($doc, "\n"),*),
                 default_enabled: $crate::rules::default_enabled(&[$($enabled)?]),
             };
+        }
+
+        impl $crate::rules::Described for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &Self::META
+            }
+
+            $(
+            fn applies_to(&self, $kind: $crate::syntax::classify::FileKind) -> bool {
+                $applies
+            }
+            )?
         }
     };
 }
@@ -113,22 +93,27 @@ mod long_lived_cloud_key;
 mod machine_secret_literal;
 mod personal_identity;
 mod privilege_escalation_action;
+pub(crate) mod run;
 mod short_log_retention;
 mod undeclared_agent;
 mod user_oauth_credentials;
 mod wildcard_iam_action;
 pub(crate) mod wildcard_iam_resource;
 
-/// A rule's checks. A rule overrides the pass it needs: per file, or over the facts of
-/// the whole project (cross-file rules).
-pub(crate) trait Rule: Send + Sync {
+/// What [`declare_rule!`] generates for every rule: its metadata and the file kinds
+/// it applies to.
+pub(crate) trait Described {
     fn meta(&self) -> &'static RuleMeta;
 
     /// Cheap filter on the file kind, so rules never see files they cannot apply to.
     fn applies_to(&self, _kind: FileKind) -> bool {
         true
     }
+}
 
+/// A rule's checks. A rule overrides the pass it needs: per file, or over the facts of
+/// the whole project (cross-file rules).
+pub(crate) trait Rule: Described + Send + Sync {
     fn check_file(&self, _cx: &FileCx<'_>, _out: &mut Vec<Finding>) {}
 
     fn check_project(&self, _cx: &ProjectCx<'_>, _out: &mut Vec<Finding>) {}
@@ -222,123 +207,10 @@ pub(crate) struct ProjectCx<'a> {
     pub(crate) config_path: Option<&'a Arc<str>>,
 }
 
-/// Builds a [`Finding`]; redaction happens here, before any reporter can see it.
-pub(crate) struct FindingBuilder {
-    finding: Finding,
-}
-
-impl FindingBuilder {
-    pub(crate) fn new(
-        meta: &'static RuleMeta,
-        path: &Arc<str>,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            finding: Finding {
-                rule: meta.id,
-                family: meta.family,
-                severity: meta.severity,
-                confidence: meta.confidence,
-                message: message.into(),
-                help: None,
-                primary: Label::new(path, span, String::new()),
-                related: Vec::new(),
-                workload: None,
-                evidence: None,
-                fingerprint: String::new(),
-                fingerprint_key: String::new(),
-                mask: Vec::new(),
-                holders: Vec::new(),
-                agent_context: false,
-            },
-        }
-    }
-
-    /// The annotation under the primary span.
-    pub(crate) fn label(mut self, text: impl Into<String>) -> Self {
-        self.finding.primary.message = text.into();
-        self
-    }
-
-    pub(crate) fn help(mut self, text: impl Into<String>) -> Self {
-        self.finding.help = Some(text.into());
-        self
-    }
-
-    pub(crate) fn related(mut self, path: &Arc<str>, span: Span, text: impl Into<String>) -> Self {
-        self.finding.related.push(Label::new(path, span, text));
-        self
-    }
-
-    /// The rule already tied the grant to an AI agent (and raised the severity), so the
-    /// project pass only adds locations.
-    pub(crate) fn agent_context(mut self, known: bool) -> Self {
-        self.finding.agent_context = known;
-        self
-    }
-
-    pub(crate) fn workload(mut self, name: impl Into<String>) -> Self {
-        self.finding.workload = Some(name.into());
-        self
-    }
-
-    pub(crate) fn severity(mut self, severity: Severity) -> Self {
-        self.finding.severity = severity;
-        self
-    }
-
-    pub(crate) fn confidence(mut self, confidence: Confidence) -> Self {
-        self.finding.confidence = confidence;
-        self
-    }
-
-    /// Evidence that is already safe to print.
-    pub(crate) fn evidence(mut self, evidence: Redacted) -> Self {
-        self.finding.evidence = Some(evidence);
-        self
-    }
-
-    /// What identifies this finding within its file across edits (a document path, a
-    /// redacted value, an identity name); never a line number.
-    pub(crate) fn key(mut self, key: impl Into<String>) -> Self {
-        self.finding.fingerprint_key = key.into();
-        self
-    }
-
-    /// A secret value at `span` in this file, of which the first `visible` bytes are
-    /// public: the quoted source shows it masked. Only rules that report values the
-    /// credential catalog does not match need this.
-    pub(crate) fn mask(mut self, span: Span, visible: usize) -> Self {
-        self.finding.mask.push((span, visible));
-        self
-    }
-
-    pub(crate) fn build(mut self) -> Finding {
-        // Messages and labels quote names and values from hostile files.
-        let f = &mut self.finding;
-        f.message = sanitize(&f.message).into_owned();
-        f.primary.message = sanitize(&f.primary.message).into_owned();
-        for r in &mut f.related {
-            r.message = sanitize(&r.message).into_owned();
-        }
-        f.help = f.help.as_deref().map(|h| sanitize(h).into_owned());
-        f.workload = f.workload.as_deref().map(|w| sanitize(w).into_owned());
-        if self.finding.fingerprint_key.is_empty() {
-            self.finding.fingerprint_key = self
-                .finding
-                .evidence
-                .as_ref()
-                .map(|e| e.as_str().to_owned())
-                .unwrap_or_else(|| self.finding.message.clone());
-        }
-        self.finding
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::Family;
     use std::collections::HashSet;
 
     #[test]

@@ -1,6 +1,6 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::facts::personal_login;
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::model::people::personal_login;
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node, PathSeg, path_string};
 
@@ -63,10 +63,6 @@ const ENV_CONTAINERS: &[&str] = &[
 ];
 
 impl Rule for PersonalIdentity {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut hits = Vec::new();
         for doc in cx.documents() {
@@ -82,7 +78,7 @@ impl Rule for PersonalIdentity {
                 let f = finding(cx, hit);
                 if !out
                     .iter()
-                    .any(|o: &Finding| o.rule == f.rule && o.primary.span == f.primary.span)
+                    .any(|o: &Finding| o.rule() == f.rule() && o.primary().span == f.primary().span)
                 {
                     out.push(f);
                 }
@@ -501,7 +497,7 @@ mod tests {
                         let t = format!("{a}{b}{c}{d}");
                         let _ = personal_login(&t);
                         let _ = dsn_logins(&t);
-                        let _ = crate::model::facts::credential_location(&t);
+                        let _ = crate::model::people::credential_location(&t);
                         n += 1;
                     }
                 }

@@ -1,8 +1,7 @@
 use crate::findings::{Confidence, Finding, Severity};
 use crate::model::iam::{self, Item, Policy, Statement, action_matches};
 use crate::model::knowledge::{Escalation, Knowledge};
-use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::syntax::classify::FileKind;
+use crate::rules::{FileCx, Rule};
 use crate::syntax::source::Span;
 
 declare_rule! {
@@ -43,18 +42,11 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "An IAM policy grants actions that let its holder raise its own rights",
+        applies_to: |kind| kind.may_hold_iam_policies(),
     }
 }
 
 impl Rule for PrivilegeEscalationAction {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        kind.may_hold_iam_policies()
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let Some(k) = Knowledge::builtin() else {
             return;
@@ -286,10 +278,10 @@ mod tests {
         let text = "{\n  \"Statement\": [{\n    \"Effect\": \"Allow\",\n    \"Action\": [\n      \"iam:GetRole\",\n      \"iam:AttachRolePolicy\",\n      \"iam:ListRoles\"\n    ],\n    \"Resource\": \"*\"\n  }]\n}\n";
         let found = run(&PrivilegeEscalationAction, "policy.json", text);
         assert_eq!(found.len(), 1);
-        let span = found[0].primary.span;
+        let span = found[0].primary().span;
         assert_eq!(&text[span.range()], "\"iam:AttachRolePolicy\"");
         assert_eq!(text[..span.range().start].lines().count(), 6, "line 6");
-        assert_eq!(found[0].severity, Severity::Critical, "IAM write on *");
+        assert_eq!(found[0].severity(), Severity::Critical, "IAM write on *");
 
         let found = run(
             &crate::rules::wildcard_iam_resource::WildcardIamResource,
@@ -297,9 +289,9 @@ mod tests {
             text,
         );
         assert_eq!(found.len(), 1);
-        assert_eq!(&text[found[0].primary.span.range()], "\"*\"");
+        assert_eq!(&text[found[0].primary().span.range()], "\"*\"");
         let related: Vec<&str> = found[0]
-            .related
+            .related()
             .iter()
             .map(|r| &text[r.span.range()])
             .collect();
@@ -317,9 +309,9 @@ mod tests {
 "#;
         let found = run(&PrivilegeEscalationAction, "main.tf", split);
         assert_eq!(found.len(), 1);
-        assert_eq!(&split[found[0].primary.span.range()], "\"iam:PassRole\"");
-        assert_eq!(found[0].related.len(), 1);
-        assert_eq!(found[0].severity, Severity::High);
+        assert_eq!(&split[found[0].primary().span.range()], "\"iam:PassRole\"");
+        assert_eq!(found[0].related().len(), 1);
+        assert_eq!(found[0].severity(), Severity::High);
 
         let pinned = split.replace(
             r#"Action = "iam:PassRole", Resource = "*""#,
@@ -334,6 +326,6 @@ mod tests {
         assert!(run(&PrivilegeEscalationAction, "policy.json", only_wildcards).is_empty());
         let conditional = r#"{"Statement": [{"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/team": "x"}}}]}"#;
         let found = run(&PrivilegeEscalationAction, "policy.json", conditional);
-        assert_eq!(found[0].confidence, Confidence::Medium);
+        assert_eq!(found[0].confidence(), Confidence::Medium);
     }
 }

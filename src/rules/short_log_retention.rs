@@ -1,8 +1,8 @@
 use crate::findings::Finding;
+use crate::model::agent::agent_marker;
 use crate::model::extract::iac::tf_resources;
-use crate::model::facts::agent_marker;
 use crate::model::knowledge::Knowledge;
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
@@ -42,21 +42,14 @@ declare_rule! {
         severity: Medium,
         confidence: Medium,
         summary: "Logs of agent workloads are kept less than 90 days",
+        applies_to: |kind| matches!(
+            kind,
+            FileKind::Terraform | FileKind::TerraformJson | FileKind::CloudFormation
+        ),
     }
 }
 
 impl Rule for ShortLogRetention {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
-            kind,
-            FileKind::Terraform | FileKind::TerraformJson | FileKind::CloudFormation
-        )
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let Some(k) = Knowledge::builtin() else {
             return;

@@ -1,6 +1,6 @@
 use crate::findings::Finding;
 use crate::model::scope::declarations_for;
-use crate::rules::{FindingBuilder, ProjectCx, Rule, RuleMeta};
+use crate::rules::{FindingBuilder, ProjectCx, Rule};
 
 declare_rule! {
     /// ## What it finds
@@ -34,10 +34,6 @@ declare_rule! {
 }
 
 impl Rule for UndeclaredAgent {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
         for w in &cx.facts.workloads {
             let Some(why) = &w.agent else { continue };

@@ -1,5 +1,5 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::facts::is_placeholder_value;
+use crate::model::extract::is_placeholder_value;
 use crate::rules::{FileCx, FindingBuilder, Rule, RuleMeta};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Node;
@@ -45,18 +45,7 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "A person's saved login (gcloud, kubeconfig, netrc, git, AWS, npm, PyPI, Docker) is committed",
-    }
-}
-
-const META: &RuleMeta = &UserOauthCredentials::META;
-
-impl Rule for UserOauthCredentials {
-    fn meta(&self) -> &'static RuleMeta {
-        META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        matches!(
+        applies_to: |kind| matches!(
             kind,
             FileKind::GoogleCredentials
                 | FileKind::Kubeconfig
@@ -67,9 +56,13 @@ impl Rule for UserOauthCredentials {
                 | FileKind::Npmrc
                 | FileKind::Pypirc
                 | FileKind::DockerConfig
-        )
+        ),
     }
+}
 
+const META: &RuleMeta = &UserOauthCredentials::META;
+
+impl Rule for UserOauthCredentials {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         match cx.file.kind {
             FileKind::GoogleCredentials => google(cx, out),

@@ -1,7 +1,6 @@
 use crate::findings::{Finding, Severity};
 use crate::model::iam::{self, Policy, Statement};
-use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::syntax::classify::FileKind;
+use crate::rules::{FileCx, Rule};
 
 declare_rule! {
     /// ## What it finds
@@ -31,18 +30,11 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "An IAM policy statement allows every action, or every action of a service",
+        applies_to: |kind| kind.may_hold_iam_policies(),
     }
 }
 
 impl Rule for WildcardIamAction {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        kind.may_hold_iam_policies()
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         for doc in cx.documents() {
             for policy in iam::policies(doc) {

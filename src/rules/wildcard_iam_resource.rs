@@ -1,8 +1,7 @@
 use crate::findings::{Confidence, Finding, Severity};
 use crate::model::iam::{self, Item, Policy, Statement};
 use crate::model::knowledge::Knowledge;
-use crate::rules::{FileCx, Rule, RuleMeta};
-use crate::syntax::classify::FileKind;
+use crate::rules::{FileCx, Rule};
 
 declare_rule! {
     /// ## What it finds
@@ -39,18 +38,11 @@ declare_rule! {
         severity: High,
         confidence: High,
         summary: "An IAM policy statement allows sensitive actions on every resource",
+        applies_to: |kind| kind.may_hold_iam_policies(),
     }
 }
 
 impl Rule for WildcardIamResource {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn applies_to(&self, kind: FileKind) -> bool {
-        kind.may_hold_iam_policies()
-    }
-
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let Some(k) = Knowledge::builtin() else {
             return;

@@ -62,6 +62,18 @@ pub enum Syntax {
 }
 
 impl FileKind {
+    /// Whether only the content can tell what the file is (generic YAML and JSON,
+    /// Helm values): [`refine`] looks.
+    pub fn needs_sniffing(self) -> bool {
+        matches!(self, FileKind::Yaml | FileKind::Json | FileKind::HelmValues)
+    }
+
+    /// Whether failing to parse the file is normal and not worth a notice: Helm
+    /// templates are Go templates, not YAML.
+    pub fn parse_errors_expected(self) -> bool {
+        self == FileKind::HelmTemplate
+    }
+
     pub fn syntax(self) -> Syntax {
         use FileKind::*;
         match self {

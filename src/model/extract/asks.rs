@@ -419,7 +419,7 @@ mod tests {
         assert_eq!(asks, [(AskSource::Input, "pat".to_owned(), vec![], true)]);
         let asks = asks_of(
             ".env.example",
-            "LINEAR_API_KEY=\nFIGMA_API_KEY=your_key_here\nPORT=3000\nREAL_TOKEN=k9Vx2Lq7Zp4Wm8Rt\n",
+            "LINEAR_API_KEY=\nFIGMA_API_KEY=your_key_here\nPORT=3000\nBUILD_NUMBER=42\n",
         );
         let names: Vec<&str> = asks.iter().map(|a| a.1.as_str()).collect();
         assert_eq!(names, ["LINEAR_API_KEY", "FIGMA_API_KEY"]);

@@ -8,9 +8,10 @@ use std::sync::{Arc, LazyLock};
 use regex::Regex;
 
 use crate::model::catalog::{Catalog, CredentialMatch, Principal};
-use crate::model::facts::{FileFacts, Identity, Workload};
+use crate::model::facts::{FileFacts, Workload};
+use crate::model::grants::AccessLevel;
 use crate::model::grants::*;
-use crate::model::scope::AccessLevel;
+use crate::model::identity::Identity;
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Document, Node, Parsed};
 use crate::syntax::source::Span;
@@ -134,7 +135,7 @@ fn literal_role_holders(doc: &Document, at: &str) -> Vec<Identity> {
         .and_then(Node::as_str)
         .map(|r| {
             vec![Identity::AwsRole(
-                crate::model::extract::iac::role_name_from_arn(r)
+                crate::model::identity::role_name_from_arn(r)
                     .unwrap_or(r)
                     .to_owned(),
             )]
@@ -231,7 +232,7 @@ fn gcp_member(text: &str, scope: &str) -> Option<Identity> {
     if !text.starts_with("serviceAccount:") {
         return None;
     }
-    crate::model::extract::iac::gcp_account_id(rest)
+    crate::model::identity::gcp_account_id(rest)
         .map(|id| Identity::GcpServiceAccount(id.to_owned()))
 }
 
@@ -515,7 +516,7 @@ fn github(doc: &Document, path: &Arc<str>, out: &mut Vec<Grant>) {
 
 /// Each MCP server, and the directories a filesystem server is rooted at.
 fn mcp(doc: &Document, path: &Arc<str>, out: &mut Vec<Grant>) {
-    for server in crate::model::facts::mcp_servers(doc) {
+    for server in crate::model::extract::mcp_servers(doc) {
         let holder = Holder::Workload {
             name: format!("MCP server {}", server.name),
             path: Arc::clone(path),

@@ -8,23 +8,13 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::model::facts::{Identity, IdentityUse, Workload, WorkloadKind, agent_marker};
+use crate::model::agent::agent_marker;
+use crate::model::facts::{Workload, WorkloadKind};
+use crate::model::identity::{
+    Definition, Identity, IdentityUse, gcp_account_id, role_name_from_arn,
+};
 use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
-
-/// A named identity defined in infrastructure code.
-#[derive(Debug, Clone)]
-pub struct Definition {
-    /// Terraform address (`aws_iam_role.agent`) or CloudFormation logical id.
-    pub address: String,
-    /// The directory of the file: a Terraform module or a CloudFormation template's
-    /// scope for resolving references.
-    pub scope: String,
-    /// The identity it defines, in canonical form when its name is literal.
-    pub identity: Identity,
-    pub path: Arc<str>,
-    pub span: Span,
-}
 
 /// Terraform resources: `(type, name, name span, body)`.
 pub fn tf_resources(doc: &Document) -> Vec<(&str, &str, Span, &Node)> {
@@ -43,20 +33,6 @@ pub fn tf_resources(doc: &Document) -> Vec<(&str, &str, Span, &Node)> {
         }
     }
     out
-}
-
-/// The role name in an IAM role ARN (`arn:aws:iam::123456789012:role/path/name`).
-pub fn role_name_from_arn(arn: &str) -> Option<&str> {
-    let rest = arn.strip_prefix("arn:")?;
-    let (_, role) = rest.split_once(":role/")?;
-    let name = role.rsplit('/').next()?;
-    (!name.is_empty() && !name.contains("${")).then_some(name)
-}
-
-/// The account id part of a GCP service account email.
-pub fn gcp_account_id(email: &str) -> Option<&str> {
-    let (id, domain) = email.split_once('@')?;
-    domain.ends_with(".gserviceaccount.com").then_some(id)
 }
 
 static TF_REF: LazyLock<Option<Regex>> = LazyLock::new(|| {

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::model::agent::{LLM_KEY_VARS, agent_marker};
-use crate::model::facts::{Alias, FileFacts, Identity, IdentityUse, Workload, WorkloadKind};
+use crate::model::facts::{FileFacts, Workload, WorkloadKind};
+use crate::model::identity::{Alias, Identity, IdentityUse};
 use crate::syntax::doc::{Document, Node};
 
 use super::Extract;
@@ -185,14 +186,10 @@ impl Extract<'_> {
             };
             let Some(text) = value.as_str() else { continue };
             let identity = match key {
-                "eks.amazonaws.com/role-arn" => {
-                    crate::model::extract::iac::role_name_from_arn(text)
-                        .map(|n| Identity::AwsRole(n.to_owned()))
-                }
-                "iam.gke.io/gcp-service-account" => {
-                    crate::model::extract::iac::gcp_account_id(text)
-                        .map(|n| Identity::GcpServiceAccount(n.to_owned()))
-                }
+                "eks.amazonaws.com/role-arn" => crate::model::identity::role_name_from_arn(text)
+                    .map(|n| Identity::AwsRole(n.to_owned())),
+                "iam.gke.io/gcp-service-account" => crate::model::identity::gcp_account_id(text)
+                    .map(|n| Identity::GcpServiceAccount(n.to_owned())),
                 _ => Some(Identity::AzureIdentity(text.to_owned())),
             };
             if let Some(identity) = identity {

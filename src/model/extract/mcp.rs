@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::model::facts::{FileFacts, Identity, IdentityUse, Workload, WorkloadKind};
+use crate::model::facts::{FileFacts, Workload, WorkloadKind};
+use crate::model::identity::{Identity, IdentityUse};
 use crate::model::names::credential_like;
 use crate::syntax::doc::PathSeg;
 use crate::syntax::doc::{Document, Node};

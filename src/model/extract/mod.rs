@@ -17,7 +17,8 @@ pub use mcp::{McpServer, mcp_servers};
 use std::sync::Arc;
 
 use crate::model::catalog::{Catalog, CredentialMatch};
-use crate::model::facts::{FileFacts, Identity, IdentityUse};
+use crate::model::facts::FileFacts;
+use crate::model::identity::{Identity, IdentityUse};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::{Node, Parsed};
 use crate::syntax::source::Span;

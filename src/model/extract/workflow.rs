@@ -5,7 +5,8 @@ use std::sync::{Arc, LazyLock};
 use regex::Regex;
 
 use crate::model::agent::AGENT_ACTIONS;
-use crate::model::facts::{FileFacts, Flow, Identity, IdentityUse, Workload, WorkloadKind};
+use crate::model::facts::{FileFacts, Flow, Workload, WorkloadKind};
+use crate::model::identity::{Identity, IdentityUse};
 use crate::syntax::doc::{Document, Node};
 
 use super::refs::{RefKind, references};
@@ -100,7 +101,7 @@ impl Extract<'_> {
                 {
                     identities.push(IdentityUse {
                         identity: Identity::AwsRole(
-                            crate::model::extract::iac::role_name_from_arn(arn)
+                            crate::model::identity::role_name_from_arn(arn)
                                 .unwrap_or(arn)
                                 .to_owned(),
                         ),

@@ -10,15 +10,12 @@
 //! instruction is a string of its arguments with line continuations joined. Parsing
 //! never fails: a line that is not an instruction is skipped.
 
-use super::ParseError;
-use crate::syntax::doc::{Document, Entry, Node, Parsed, ScalarKind, Value};
+use super::{LineLexer, ParseError, is_blank, line_end, next_line, parse_lines};
+use crate::syntax::doc::{Entry, Node, Parsed, ScalarKind, Value};
 use crate::syntax::source::Span;
 
-const BOM: &str = "\u{feff}";
-
 pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
-    let base = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let mut p = Parser {
+    Ok(parse_lines(text, |base| Parser {
         text,
         b: text.as_bytes(),
         i: base,
@@ -26,19 +23,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
         directives_open: true,
         entries: Vec::new(),
         comments: Vec::new(),
-    };
-    while p.i < p.b.len() {
-        p.line();
-    }
-    let root = Node::map(Span::new(base, text.len()), p.entries);
-    Ok(Parsed {
-        documents: vec![Document { root }],
-        comments: p.comments,
-    })
-}
-
-fn is_blank(c: u8) -> bool {
-    c == b' ' || c == b'\t'
+    }))
 }
 
 /// Instruction arguments with continuations removed, and for each byte of the joined
@@ -77,26 +62,27 @@ struct Parser<'a> {
     comments: Vec<Span>,
 }
 
-impl Parser<'_> {
-    /// End of the line containing `i`, before its `\r\n` or `\n`.
-    fn line_end(&self, i: usize) -> usize {
-        let nl = self.b[i..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(self.b.len(), |p| i + p);
-        if nl > i && self.b[nl - 1] == b'\r' {
-            nl - 1
-        } else {
-            nl
-        }
+impl LineLexer for Parser<'_> {
+    fn position(&self) -> usize {
+        self.i
     }
 
-    /// Start of the line after the one containing `i`.
+    fn line(&mut self) {
+        Parser::line(self);
+    }
+
+    fn finish(self) -> (Vec<Entry>, Vec<Span>) {
+        (self.entries, self.comments)
+    }
+}
+
+impl Parser<'_> {
+    fn line_end(&self, i: usize) -> usize {
+        line_end(self.b, i)
+    }
+
     fn next_line(&self, i: usize) -> usize {
-        self.b[i..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(self.b.len(), |p| i + p + 1)
+        next_line(self.b, i)
     }
 
     fn skip_blanks(&self, mut i: usize) -> usize {
@@ -676,16 +662,6 @@ mod tests {
             "é",
             "x",
         ];
-        for src in crate::syntax::parse::testutil::random_inputs(&pieces, 3000) {
-            let p = parse(&src).unwrap();
-            p.documents[0].root.walk(|_, n| {
-                assert!(n.span.start <= n.span.end);
-                assert!(src.is_char_boundary(n.span.start as usize));
-                assert!(src.is_char_boundary(n.span.end as usize));
-            });
-            for c in &p.comments {
-                assert!(src.is_char_boundary(c.end as usize));
-            }
-        }
+        crate::syntax::parse::testutil::assert_spans_on_char_boundaries(&pieces, parse);
     }
 }

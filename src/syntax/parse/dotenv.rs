@@ -3,29 +3,18 @@
 //! Files in the wild are sloppy, so a line that is not an assignment is skipped rather
 //! than failing the file; parsing never returns an error.
 
-use super::ParseError;
-use crate::syntax::doc::{Document, Entry, Node, Parsed, ScalarKind};
+use super::{LineLexer, ParseError, is_blank, line_end, next_line, parse_lines};
+use crate::syntax::doc::{Entry, Node, Parsed, ScalarKind};
 use crate::syntax::source::Span;
 
-const BOM: &str = "\u{feff}";
-
 pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
-    let base = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let mut lexer = Lexer {
+    Ok(parse_lines(text, |base| Lexer {
         b: text.as_bytes(),
         src: text,
         i: base,
         entries: Vec::new(),
         comments: Vec::new(),
-    };
-    while lexer.i < lexer.b.len() {
-        lexer.line();
-    }
-    let root = Node::map(Span::new(base, text.len()), lexer.entries);
-    Ok(Parsed {
-        documents: vec![Document { root }],
-        comments: lexer.comments,
-    })
+    }))
 }
 
 struct Lexer<'a> {
@@ -36,12 +25,22 @@ struct Lexer<'a> {
     comments: Vec<Span>,
 }
 
-fn is_blank(c: u8) -> bool {
-    c == b' ' || c == b'\t'
-}
-
 fn is_key_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')
+}
+
+impl LineLexer for Lexer<'_> {
+    fn position(&self) -> usize {
+        self.i
+    }
+
+    fn line(&mut self) {
+        Lexer::line(self);
+    }
+
+    fn finish(self) -> (Vec<Entry>, Vec<Span>) {
+        (self.entries, self.comments)
+    }
 }
 
 impl Lexer<'_> {
@@ -57,23 +56,12 @@ impl Lexer<'_> {
 
     /// End of the current line, before its `\r\n` or `\n`.
     fn line_end(&self) -> usize {
-        let nl = self.b[self.i..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(self.b.len(), |p| self.i + p);
-        if nl > self.i && self.b[nl - 1] == b'\r' {
-            nl - 1
-        } else {
-            nl
-        }
+        line_end(self.b, self.i)
     }
 
     /// Move past the current line's terminator.
     fn next_line(&mut self) {
-        self.i = self.b[self.i..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(self.b.len(), |p| self.i + p + 1);
+        self.i = next_line(self.b, self.i);
     }
 
     /// Record a `#` comment at the cursor running to the end of the line.
@@ -377,16 +365,6 @@ mod tests {
             "export ", "A", "=", "\"", "\'", "`", "\\", "\\n", "\n", "\r\n", " ", "\t", "#",
             "${X}", "é", "x", "\u{feff}",
         ];
-        for src in crate::syntax::parse::testutil::random_inputs(&pieces, 3000) {
-            let p = parse(&src).unwrap();
-            p.documents[0].root.walk(|_, n| {
-                assert!(n.span.start <= n.span.end);
-                assert!(src.is_char_boundary(n.span.start as usize));
-                assert!(src.is_char_boundary(n.span.end as usize));
-            });
-            for c in &p.comments {
-                assert!(src.is_char_boundary(c.end as usize));
-            }
-        }
+        crate::syntax::parse::testutil::assert_spans_on_char_boundaries(&pieces, parse);
     }
 }

@@ -81,6 +81,68 @@ fn adapt(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
     Ok(Some(parsed))
 }
 
+/// The byte order mark some editors write at the start of a file; spans skip it.
+pub(crate) const BOM: &str = "\u{feff}";
+
+/// Where a file's content starts: after a byte order mark, if there is one.
+pub(crate) fn content_start(text: &str) -> usize {
+    if text.starts_with(BOM) { BOM.len() } else { 0 }
+}
+
+/// A space or a tab.
+pub(crate) fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// End of the line containing `i`, before its `\r\n` or `\n`.
+pub(crate) fn line_end(b: &[u8], i: usize) -> usize {
+    let nl = b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| i + p);
+    if nl > i && b[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    }
+}
+
+/// Start of the line after the one containing `i`.
+pub(crate) fn next_line(b: &[u8], i: usize) -> usize {
+    b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| i + p + 1)
+}
+
+/// A lexer of a line-oriented format (`.env`, Dockerfile): it reads one logical line
+/// at a time, collecting the mapping's entries and the comments.
+pub(crate) trait LineLexer {
+    /// The offset the next line starts at.
+    fn position(&self) -> usize;
+    /// Read one logical line; must move [`LineLexer::position`] forward.
+    fn line(&mut self);
+    fn finish(self) -> (Vec<crate::syntax::doc::Entry>, Vec<Span>);
+}
+
+/// The skeleton every line-oriented adapter shares: start after a BOM, read line by
+/// line to the end, and wrap the entries in one mapping document.
+pub(crate) fn parse_lines<L: LineLexer>(text: &str, lexer: impl FnOnce(usize) -> L) -> Parsed {
+    use crate::syntax::doc::{Document, Node};
+    let base = content_start(text);
+    let mut lexer = lexer(base);
+    while lexer.position() < text.len() {
+        lexer.line();
+    }
+    let (entries, comments) = lexer.finish();
+    Parsed {
+        documents: vec![Document {
+            root: Node::map(Span::new(base, text.len()), entries),
+        }],
+        comments,
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testutil {
     //! Helpers for span tests shared by the adapters.
@@ -103,6 +165,25 @@ pub(crate) mod testutil {
             }
             src
         })
+    }
+
+    /// Parse every random input built from `pieces` with `parse`, which must never fail,
+    /// and check that every node span and comment lies on character boundaries.
+    pub(crate) fn assert_spans_on_char_boundaries(
+        pieces: &[&str],
+        parse: impl Fn(&str) -> Result<crate::syntax::doc::Parsed, super::ParseError>,
+    ) {
+        for src in random_inputs(pieces, 3000) {
+            let p = parse(&src).unwrap();
+            p.documents[0].root.walk(|_, n: &Node| {
+                assert!(n.span.start <= n.span.end);
+                assert!(src.is_char_boundary(n.span.start as usize));
+                assert!(src.is_char_boundary(n.span.end as usize));
+            });
+            for c in &p.comments {
+                assert!(src.is_char_boundary(c.end as usize));
+            }
+        }
     }
 
     /// (key as written, value as written, decoded value) for every entry of the first

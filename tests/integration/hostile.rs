@@ -3,15 +3,13 @@
 //! file was skipped or not parsed, and without reading through symbolic links.
 //!
 //! Big inputs are generated here, never committed. Discovery basics (symlinks, a FIFO,
-//! binary and Latin-1 files at the library level) are in `tests/discovery.rs`.
-
-mod common;
+//! binary and Latin-1 files at the library level) are in `discovery.rs`.
 
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lanyard::catalog::github_token_with_checksum;
+use crate::common::{self, fake_pat, write};
 
 /// A hang guard, not a speed test: debug builds on a shared two-core runner are slow,
 /// but a parser that loops or blows up exponentially blows far past this.
@@ -20,15 +18,6 @@ const HANG_GUARD: Duration = Duration::from_secs(20);
 /// Address-space limit for the child (`ulimit -v`, KiB): an alias bomb or a
 /// quadratic copy dies against it instead of exhausting the runner.
 const MEMORY_LIMIT_KIB: u64 = 3 * 1024 * 1024;
-
-/// A fake token generated at test time (valid checksum), so nothing secret-shaped is
-/// committed.
-fn fake_pat(seed: u8) -> String {
-    let payload: String = (0..30)
-        .map(|i| (b'a' + ((i * 11 + seed as usize) % 26) as u8) as char)
-        .collect();
-    github_token_with_checksum("ghp_", &payload)
-}
 
 struct Outcome {
     code: i32,
@@ -72,11 +61,7 @@ fn check(dir: &Path, args: &[&str]) -> Outcome {
         .arg(dir)
         .args(["--format", "json", "--color", "never"])
         .args(args);
-    for (key, _) in std::env::vars() {
-        if key == "CI" || key.starts_with("GITHUB_") || key.starts_with("LANYARD_") {
-            cmd.env_remove(key);
-        }
-    }
+    common::scrub_env(&mut cmd);
     let out = cmd.output().expect("lanyard runs");
     let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -99,12 +84,6 @@ fn check(dir: &Path, args: &[&str]) -> Outcome {
         stderr,
         json,
     }
-}
-
-fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-    fs::write(path, bytes).expect("write a test file");
 }
 
 #[test]
@@ -668,21 +647,10 @@ fn diff_base_runs_nothing_the_repository_configures() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let marker = root.join("ran");
-    let git = |args: &[&str]| {
-        let status = std::process::Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "-q", "-b", "main"]);
+    common::git(root, &["init", "-q", "-b", "main"]);
     write(root, "a.env", "A=1\n");
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "base"]);
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-q", "-m", "base"]);
     let hook = root.join("hook.sh");
     fs::write(&hook, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
     fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
@@ -693,7 +661,7 @@ fn diff_base_runs_nothing_the_repository_configures() {
         ("core.pager", hook.as_str()),
         ("diff.env.textconv", hook.as_str()),
     ] {
-        git(&["config", key, value]);
+        common::git(root, &["config", key, value]);
     }
     write(root, ".gitattributes", "*.env diff=env\n");
     write(root, "a.env", format!("GH_TOKEN={}\n", fake_pat(16)));

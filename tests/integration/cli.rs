@@ -1,9 +1,8 @@
 //! Command-line behaviour: exit codes, rule selection, configuration errors.
 
-mod common;
-
-use common::{check, fixture, lanyard};
 use predicates::prelude::*;
+
+use crate::common::{self, check, fixture, lanyard, pod};
 
 #[test]
 fn clean_directory_exits_zero() {
@@ -209,12 +208,6 @@ fn rules_reference_is_up_to_date() {
         String::from_utf8_lossy(&out.stdout) == committed,
         "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
     );
-}
-
-fn pod(name: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers: [{{name: x, image: nginx}}]\n"
-    )
 }
 
 #[test]

@@ -3,42 +3,15 @@
 //! only through `env:`, never through `${{ }}` inside `run:`).
 #![cfg(unix)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use lanyard::catalog::github_token_with_checksum;
-
-/// A fake classic PAT, generated here so no token-shaped string is committed.
-fn pat() -> String {
-    let payload: String = (0..30)
-        .map(|i| (b'a' + ((i * 7 + 3) % 26) as u8) as char)
-        .collect();
-    github_token_with_checksum("ghp_", &payload)
-}
+use crate::common;
 
 fn action_yml() -> String {
     fs::read_to_string(common::root().join("action.yml")).expect("action.yml exists")
-}
-
-fn lanyard_bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_lanyard"))
-        .parent()
-        .expect("the binary is in a directory")
-        .to_path_buf()
-}
-
-/// `PATH` with `first` in front, for scripts that look lanyard and cargo up by name.
-fn path_with(first: &[&Path], rest: &[PathBuf]) -> std::ffi::OsString {
-    std::env::join_paths(first.iter().map(|p| p.to_path_buf()).chain(rest.to_vec()))
-        .expect("PATH entries have no separator")
-}
-
-fn inherited_path() -> Vec<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect()
 }
 
 /// The inputs of action.yml with their defaults, as the runner passes them when a
@@ -94,10 +67,7 @@ impl Runner {
         let dir = tempfile::tempdir().expect("temp dir");
         let workspace = dir.path().join("workspace");
         for (path, text) in files {
-            let path = workspace.join(path);
-            fs::create_dir_all(path.parent().expect("a relative path with a directory"))
-                .expect("writable temp dir");
-            fs::write(path, text).expect("writable temp dir");
+            common::write(&workspace, path, text);
         }
         fs::create_dir_all(&workspace).expect("writable temp dir");
         let temp = dir.path().join("runner-temp");
@@ -127,7 +97,10 @@ impl Runner {
         let mut cmd = Command::new("bash");
         cmd.arg(common::root().join("scripts/action.sh"))
             .env_clear()
-            .env("PATH", path_with(&[&lanyard_bin_dir()], &inherited_path()))
+            .env(
+                "PATH",
+                common::path_with(&[&common::lanyard_bin_dir()], &common::inherited_path()),
+            )
             .env("HOME", &self.temp)
             .env("CI", "true")
             .env("GITHUB_ACTIONS", "true")
@@ -163,18 +136,15 @@ impl Run {
 fn mcp_with_pat() -> String {
     format!(
         "{{\n  \"mcpServers\": {{\n    \"github\": {{\n      \"command\": \"npx\",\n      \"args\": [\"-y\", \"@modelcontextprotocol/server-github\"],\n      \"env\": {{ \"GITHUB_PERSONAL_ACCESS_TOKEN\": \"{}\" }}\n    }}\n  }}\n}}\n",
-        pat()
+        common::fake_pat(3)
     )
 }
 
 const CLEAN_MCP: &str = "{\n  \"mcpServers\": {\n    \"github\": {\n      \"command\": \"npx\",\n      \"args\": [\"-y\", \"@modelcontextprotocol/server-github\"],\n      \"env\": { \"GITHUB_PERSONAL_ACCESS_TOKEN\": \"${GITHUB_APP_INSTALLATION_TOKEN}\" }\n    }\n  }\n}\n";
 
 fn sarif_results(path: &Path) -> Vec<serde_json::Value> {
-    common::validate_schema(
-        &common::root().join("tests/fixtures/sarif-schema-2.1.0.json"),
-        path,
-    )
-    .unwrap_or_else(|e| panic!("{} is not valid SARIF: {e}", path.display()));
+    common::validate_sarif(path)
+        .unwrap_or_else(|e| panic!("{} is not valid SARIF: {e}", path.display()));
     let doc: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(path).expect("the SARIF file exists"))
             .expect("a JSON document");
@@ -220,7 +190,7 @@ fn a_violation_is_annotated_summarised_uploaded_and_fails_the_step() {
     assert_eq!(results[0]["ruleId"], "human-token");
 
     // The token's secret part appears nowhere the action writes.
-    let secret = &pat()[8..];
+    let secret = &common::fake_pat(3)[8..];
     for (what, text) in [
         ("stdout", run.stdout.as_str()),
         ("stderr", run.stderr.as_str()),
@@ -338,7 +308,7 @@ fn bad_inputs_fail_with_exit_2_and_no_outputs() {
 
 /// `PATH` entries that hold no `lanyard`, so the install script cannot find one.
 fn path_without_lanyard() -> Vec<PathBuf> {
-    inherited_path()
+    common::inherited_path()
         .into_iter()
         .filter(|d| !d.join("lanyard").exists())
         .collect()
@@ -360,7 +330,7 @@ fn install(tool_cache: &Path, fake_bin: &Path, rest: &[PathBuf]) -> (Output, Str
     let out = Command::new("bash")
         .arg(common::root().join("scripts/install.sh"))
         .env_clear()
-        .env("PATH", path_with(&[fake_bin], rest))
+        .env("PATH", common::path_with(&[fake_bin], rest))
         .env("HOME", tool_cache)
         .env("GITHUB_ACTION_PATH", common::root())
         .env("GITHUB_PATH", &github_path)
@@ -387,7 +357,7 @@ fn install_skips_the_build_when_the_same_version_is_there() {
     let fake = dir.path().join("fake-bin");
 
     // On PATH already: nothing to do.
-    let mut rest = vec![lanyard_bin_dir()];
+    let mut rest = vec![common::lanyard_bin_dir()];
     rest.extend(path_without_lanyard());
     let (out, github_path, cargo) = install(dir.path(), &fake, &rest);
     assert!(out.status.success(), "{out:?}");

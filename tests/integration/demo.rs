@@ -1,9 +1,9 @@
 //! The bundled demo repository fires every family, and its report is stable.
 
-mod common;
-
 use lanyard::finding::Family;
 use lanyard::scan::{ScanOptions, scan};
+
+use crate::common;
 
 #[test]
 fn demo_fires_every_family() {
@@ -14,7 +14,7 @@ fn demo_fires_every_family() {
     .expect("scan runs");
     for family in Family::ALL {
         assert!(
-            result.findings.iter().any(|f| f.family == family),
+            result.findings.iter().any(|f| f.family() == family),
             "no {family} finding in fixtures/demo"
         );
     }
@@ -32,7 +32,8 @@ fn demo_human_report() {
         code, 1,
         "findings at or above high fail the run; stderr: {stderr}"
     );
-    insta::assert_snapshot!("demo-human", stdout);
+    let _snapshots = common::snapshot_settings().bind_to_scope();
+    insta::assert_snapshot!("demo__demo-human", stdout);
 }
 
 #[test]
@@ -47,7 +48,7 @@ fn demo_sarif_and_json_validate_against_their_schemas() {
     .findings
     .len();
     for (format, schema) in [
-        ("sarif", "tests/fixtures/sarif-schema-2.1.0.json"),
+        ("sarif", common::SARIF_SCHEMA),
         ("json", "docs/json-output.schema.json"),
     ] {
         let out = dir.path().join(format!("demo.{format}"));
@@ -110,14 +111,15 @@ fn demo_inventory_draws_agents_and_shared_identities() {
     );
     assert!(mermaid.contains("aws_bedrockagent_agent support-agent"));
     assert!(!mermaid.contains("LanyardDemo"), "no secret in the graph");
-    insta::assert_snapshot!("demo-inventory-mermaid", mermaid);
+    let _snapshots = common::snapshot_settings().bind_to_scope();
+    insta::assert_snapshot!("demo__demo-inventory-mermaid", mermaid);
 
     let out = common::lanyard()
         .args(["inventory", "fixtures/demo"])
         .output()
         .unwrap();
     insta::assert_snapshot!(
-        "demo-inventory-table",
+        "demo__demo-inventory-table",
         String::from_utf8(out.stdout).unwrap()
     );
 

@@ -1,21 +1,11 @@
 //! Discovery: hidden files in, `.git` out, `.gitignore` honoured without git, symlinks
 //! and special files skipped with a notice, nothing read outside the root.
 
-mod common;
-
 use std::fs;
 
-use lanyard::catalog::github_token_with_checksum;
 use lanyard::scan::{NoticeKind, ScanOptions, scan};
 
-/// A realistic fake token generated at test time (valid checksum), so no
-/// secret-shaped string is committed.
-fn fake_pat(seed: u8) -> String {
-    let payload: String = (0..30)
-        .map(|i| (b'a' + ((i * 7 + seed as usize) % 26) as u8) as char)
-        .collect();
-    github_token_with_checksum("ghp_", &payload)
-}
+use crate::common::{self, fake_pat};
 
 fn run(dir: &std::path::Path, respect_ignore_files: bool) -> lanyard::scan::ScanResult {
     scan(&ScanOptions {
@@ -30,7 +20,7 @@ fn paths(result: &lanyard::scan::ScanResult) -> Vec<String> {
     result
         .findings
         .iter()
-        .map(|f| f.primary.path.to_string())
+        .map(|f| f.primary().path.to_string())
         .collect()
 }
 
@@ -150,7 +140,7 @@ fn invalid_utf8_still_yields_findings_at_the_right_place() {
     fs::write(dir.path().join("latin1.env"), &bytes).unwrap();
     let result = run(dir.path(), true);
     assert_eq!(result.findings.len(), 1);
-    assert_eq!(result.findings[0].primary.span.start as usize, start);
+    assert_eq!(result.findings[0].primary().span.start as usize, start);
 }
 
 #[test]
@@ -190,7 +180,7 @@ fn output_is_identical_across_thread_counts() {
     let key = |r: &lanyard::scan::ScanResult| -> Vec<String> {
         r.findings
             .iter()
-            .map(|f| format!("{} {} {}", f.rule, f.primary.path, f.fingerprint))
+            .map(|f| format!("{} {} {}", f.rule(), f.primary().path, f.fingerprint()))
             .collect()
     };
     assert_eq!(key(&one), key(&many));

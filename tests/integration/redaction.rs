@@ -19,12 +19,12 @@
 //! GitHub, Markdown, extra `--report` files), every inventory format, the baseline
 //! command and its file, and the errors for a config, a baseline and `--diff-base`.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use lanyard::catalog::{Catalog, expand_template};
+
+use crate::common;
 
 const WINDOW: usize = 8;
 
@@ -181,9 +181,7 @@ fn plant(canaries: &[Canary]) -> Vec<Planted> {
 
 fn write(dir: &Path, files: &[Planted]) {
     for f in files {
-        let path = dir.join(f.path);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(path, &f.text).expect("write canary file");
+        common::write(dir, f.path, &f.text);
     }
 }
 

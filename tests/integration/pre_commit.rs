@@ -3,20 +3,11 @@
 //! finding that needs another, unchanged file is still reported.
 #![cfg(unix)]
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use lanyard::catalog::github_token_with_checksum;
-
-fn pat() -> String {
-    let payload: String = (0..30)
-        .map(|i| (b'a' + ((i * 5 + 11) % 26) as u8) as char)
-        .collect();
-    github_token_with_checksum("ghp_", &payload)
-}
+use crate::common;
 
 /// A git repository with pre-commit installed as its commit hook, isolated from the
 /// user's git configuration, hooks and pre-commit cache.
@@ -89,13 +80,6 @@ fn commits(repo: &Repo) -> usize {
         .unwrap_or(0)
 }
 
-fn write(repo: &Repo, path: &str, text: &str) {
-    let path = repo.root().join(path);
-    fs::create_dir_all(path.parent().expect("a relative path with a directory"))
-        .expect("writable temp dir");
-    fs::write(path, text).expect("writable temp dir");
-}
-
 /// Quote for pre-commit's `entry:`, which it splits like a POSIX shell.
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -125,10 +109,10 @@ fn setup() -> Repo {
     git(&repo, &["init", "-q"]);
     // The hook as a project using the `lanyard-system` hook would configure it, with the
     // entry pointing at the binary under test so no network or PATH lookup is needed.
-    write(
-        &repo,
+    common::write(
+        repo.root(),
         ".pre-commit-config.yaml",
-        &format!(
+        format!(
             "repos:\n  - repo: local\n    hooks:\n      - id: lanyard\n        name: lanyard\n        entry: {}\n        language: system\n        pass_filenames: true\n        require_serial: true\n        types: [text]\n",
             // A JSON string is a YAML double-quoted scalar.
             serde_json::to_string(&format!(
@@ -155,11 +139,11 @@ fn pre_commit_blocks_staged_violations_with_whole_repo_context() {
     let repo = setup();
 
     // A clean first commit passes the hook.
-    write(&repo, "README.md", "# service\n");
-    write(
-        &repo,
+    common::write(repo.root(), "README.md", "# service\n");
+    common::write(
+        repo.root(),
         "k8s/triage.yaml",
-        &DEPLOYMENT.replace("NAME", "triage"),
+        DEPLOYMENT.replace("NAME", "triage"),
     );
     git(&repo, &["add", "."]);
     let (ok, out) = commit(&repo, "clean start");
@@ -168,8 +152,8 @@ fn pre_commit_blocks_staged_violations_with_whole_repo_context() {
     assert_eq!(commits(&repo), 1);
 
     // A staged personal access token fails the commit; the token is not printed.
-    let token = pat();
-    write(&repo, "agent.env", &format!("GITHUB_TOKEN={token}\n"));
+    let token = common::fake_pat(11);
+    common::write(repo.root(), "agent.env", format!("GITHUB_TOKEN={token}\n"));
     git(&repo, &["add", "agent.env"]);
     let (ok, out) = commit(&repo, "add a token");
     assert!(!ok, "the commit with a PAT passed:\n{out}");
@@ -182,10 +166,10 @@ fn pre_commit_blocks_staged_violations_with_whole_repo_context() {
 
     // A second agent on the same service account: only the new file is staged, and the
     // finding names the unchanged file too, so lanyard read the whole repository.
-    write(
-        &repo,
+    common::write(
+        repo.root(),
         "k8s/deploy.yaml",
-        &DEPLOYMENT.replace("NAME", "deploy"),
+        DEPLOYMENT.replace("NAME", "deploy"),
     );
     git(&repo, &["add", "k8s/deploy.yaml"]);
     let (ok, out) = commit(&repo, "add the deploy agent");
@@ -203,7 +187,11 @@ fn pre_commit_blocks_staged_violations_with_whole_repo_context() {
         &["commit", "-q", "--no-verify", "-m", "accepted for now"],
     );
     assert!(out.status.success());
-    write(&repo, "README.md", "# service\n\nNow with two agents.\n");
+    common::write(
+        repo.root(),
+        "README.md",
+        "# service\n\nNow with two agents.\n",
+    );
     git(&repo, &["add", "README.md"]);
     let (ok, out) = commit(&repo, "docs");
     assert!(ok, "a clean change failed because of another file:\n{out}");
@@ -251,16 +239,10 @@ fn the_published_hooks_validate_and_the_system_hook_runs() {
     in_hooks(&["add", "."]);
     in_hooks(&["commit", "-q", "-m", "hooks"]);
 
-    let token = pat();
-    write(&repo, "agent.env", &format!("GITHUB_TOKEN={token}\n"));
+    let token = common::fake_pat(11);
+    common::write(repo.root(), "agent.env", format!("GITHUB_TOKEN={token}\n"));
     git(&repo, &["add", "agent.env"]);
-    let bin = Path::new(env!("CARGO_BIN_EXE_lanyard"))
-        .parent()
-        .expect("the binary is in a directory");
-    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
-    .expect("PATH entries have no separator");
+    let path = common::path_with(&[&common::lanyard_bin_dir()], &common::inherited_path());
     let out = command(&repo, "python3")
         .env("PATH", path)
         .args(["-m", "pre_commit", "try-repo", hooks_arg, "lanyard-system"])

@@ -1,26 +1,9 @@
 //! The developer workflow: inline ignores, baselines, diff mode and file lists from
 //! pre-commit.
 
-mod common;
-
 use std::fs;
-use std::process::Command;
 
-use common::{check, lanyard};
-use lanyard::catalog::github_token_with_checksum;
-
-fn pat(seed: usize) -> String {
-    let payload: String = (0..30)
-        .map(|i| (b'a' + ((i * 11 + seed * 7) % 26) as u8) as char)
-        .collect();
-    github_token_with_checksum("ghp_", &payload)
-}
-
-fn pod(name: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers: [{{name: x, image: nginx}}]\n"
-    )
-}
+use crate::common::{self, check, fake_pat, git, lanyard, pod};
 
 #[test]
 fn inline_ignores_need_a_reason_and_name_the_rule() {
@@ -30,9 +13,9 @@ fn inline_ignores_need_a_reason_and_name_the_rule() {
         root.join("a.env"),
         format!(
             "# lanyard: ignore[human-token] rotated test token kept for the parser fixtures\nT1={}\nT2={} # lanyard: ignore[human-token]\n# lanyard: ignore[static-secret] wrong family\nT3={}\n",
-            pat(1),
-            pat(2),
-            pat(3)
+            fake_pat(1),
+            fake_pat(2),
+            fake_pat(3)
         ),
     )
     .unwrap();
@@ -71,11 +54,7 @@ fn inline_ignores_need_a_reason_and_name_the_rule() {
     // SARIF keeps suppressed results, marked as such, and still validates.
     let sarif = root.join("out.sarif");
     check(root, &["--format", "sarif", "-o", sarif.to_str().unwrap()]);
-    common::validate_schema(
-        &common::root().join("tests/fixtures/sarif-schema-2.1.0.json"),
-        &sarif,
-    )
-    .unwrap();
+    common::validate_sarif(&sarif).unwrap();
     let doc: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&sarif).unwrap()).unwrap();
     let results = doc["runs"][0]["results"].as_array().unwrap();
@@ -97,7 +76,7 @@ fn inline_ignores_need_a_reason_and_name_the_rule() {
 fn baseline_hides_known_findings_and_survives_moved_lines() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    fs::write(root.join("a.env"), format!("T={}\n", pat(4))).unwrap();
+    fs::write(root.join("a.env"), format!("T={}\n", fake_pat(4))).unwrap();
     let baseline = root.join("baseline.json");
     let out = lanyard()
         .arg("baseline")
@@ -116,36 +95,22 @@ fn baseline_hides_known_findings_and_survives_moved_lines() {
         0
     );
     // The same token two lines lower keeps its fingerprint.
-    fs::write(root.join("a.env"), format!("# moved\n\nT={}\n", pat(4))).unwrap();
+    fs::write(
+        root.join("a.env"),
+        format!("# moved\n\nT={}\n", fake_pat(4)),
+    )
+    .unwrap();
     assert_eq!(
         check(root, &["--baseline", baseline.to_str().unwrap()]).0,
         0
     );
     // A different token is a new finding.
-    fs::write(root.join("a.env"), format!("T={}\n", pat(5))).unwrap();
+    fs::write(root.join("a.env"), format!("T={}\n", fake_pat(5))).unwrap();
     let (code, stdout, _) = check(root, &["--baseline", baseline.to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
     // The baseline holds no secret.
     let text = fs::read_to_string(&baseline).unwrap();
-    assert!(!text.contains(&pat(4)[4..]), "{text}");
-}
-
-fn git(root: &std::path::Path, args: &[&str]) {
-    let status = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args([
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=ci",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
+    assert!(!text.contains(&fake_pat(4)[4..]), "{text}");
 }
 
 #[test]
@@ -153,11 +118,11 @@ fn diff_base_reports_only_changed_files_with_whole_repo_context() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     git(root, &["init", "-q", "-b", "main"]);
-    fs::write(root.join("old.env"), format!("T={}\n", pat(6))).unwrap();
+    fs::write(root.join("old.env"), format!("T={}\n", fake_pat(6))).unwrap();
     fs::write(root.join("a.yaml"), pod("web")).unwrap();
     git(root, &["add", "."]);
     git(root, &["commit", "-q", "-m", "base"]);
-    fs::write(root.join("new.env"), format!("T={}\n", pat(7))).unwrap();
+    fs::write(root.join("new.env"), format!("T={}\n", fake_pat(7))).unwrap();
     git(root, &["add", "."]);
     git(root, &["commit", "-q", "-m", "change"]);
     let (code, stdout, stderr) = check(root, &["--diff-base", "HEAD~1", "--format", "json"]);
@@ -178,8 +143,8 @@ fn diff_base_reports_only_changed_files_with_whole_repo_context() {
 fn file_arguments_report_only_those_files() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    fs::write(root.join("one.env"), format!("T={}\n", pat(8))).unwrap();
-    fs::write(root.join("two.env"), format!("T={}\n", pat(9))).unwrap();
+    fs::write(root.join("one.env"), format!("T={}\n", fake_pat(8))).unwrap();
+    fs::write(root.join("two.env"), format!("T={}\n", fake_pat(9))).unwrap();
     let out = lanyard()
         .current_dir(root)
         .args(["check", "--format", "json", "two.env"])
@@ -206,7 +171,7 @@ fn sarif_with_suppressed_baselined_and_cross_file_findings_validates() {
         )
         .unwrap();
     }
-    fs::write(root.join("old.env"), format!("T={}\n", pat(10))).unwrap();
+    fs::write(root.join("old.env"), format!("T={}\n", fake_pat(10))).unwrap();
     let baseline = root.join("baseline.json");
     assert!(
         lanyard()
@@ -224,7 +189,7 @@ fn sarif_with_suppressed_baselined_and_cross_file_findings_validates() {
         root.join("new.env"),
         format!(
             "# lanyard: ignore[human-token] fixture for the parser tests\nT={}\n",
-            pat(11)
+            fake_pat(11)
         ),
     )
     .unwrap();
@@ -244,11 +209,7 @@ fn sarif_with_suppressed_baselined_and_cross_file_findings_validates() {
         code, 0,
         "everything left is suppressed or baselined: {stderr}"
     );
-    common::validate_schema(
-        &common::root().join("tests/fixtures/sarif-schema-2.1.0.json"),
-        &sarif,
-    )
-    .unwrap();
+    common::validate_sarif(&sarif).unwrap();
     let doc: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&sarif).unwrap()).unwrap();
     let results = doc["runs"][0]["results"].as_array().unwrap();

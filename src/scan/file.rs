@@ -1,0 +1,218 @@
+//! One file: read it (capped, no symlinks), skip binaries, then classify, parse,
+//! extract its model facts and run the rules on it, contained by `catch_unwind`.
+
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::findings::Finding;
+use crate::findings::suppress::{self, Directive};
+use crate::model::catalog::Catalog;
+use crate::model::facts::FileFacts;
+use crate::rules::{self, FileCx, Rule};
+use crate::syntax::classify::{Syntax, classify_path, refine};
+use crate::syntax::parse;
+use crate::syntax::source::SourceFile;
+
+use super::{Candidate, Notice, NoticeKind, ScanOptions, WorkerOutput, notice};
+
+/// Read at most `cap + 1` bytes, never following a symlink swapped in after discovery.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.file_type().is_file() {
+        return Ok(None);
+    }
+    if meta.len() > cap {
+        return Ok(None);
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)?
+        .take(cap + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        return Ok(None);
+    }
+    Ok(Some(buf))
+}
+
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes.iter().take(8192).any(|b| *b == 0)
+}
+
+pub(super) fn process(
+    c: &Candidate,
+    opts: &ScanOptions,
+    catalog: &Catalog,
+    rules: &[&'static dyn Rule],
+    out: &mut WorkerOutput,
+) {
+    let bytes = match read_capped(&c.abs, opts.max_file_size) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            out.notices.push(notice(
+                NoticeKind::Skipped,
+                &c.display,
+                None,
+                format!(
+                    "larger than the {} byte limit (--max-file-size) or not a regular file",
+                    opts.max_file_size
+                ),
+            ));
+            return;
+        }
+        Err(e) => {
+            out.notices.push(notice(
+                NoticeKind::Io,
+                &c.display,
+                None,
+                format!("could not read: {}", e.kind()),
+            ));
+            return;
+        }
+    };
+    process_bytes(c, bytes, catalog, rules, out);
+}
+
+/// Everything after reading: the binary check, then the file's check inside
+/// `catch_unwind`.
+pub(super) fn process_bytes(
+    c: &Candidate,
+    bytes: Vec<u8>,
+    catalog: &Catalog,
+    rules: &[&'static dyn Rule],
+    out: &mut WorkerOutput,
+) {
+    if looks_binary(&bytes) {
+        out.notices
+            .push(notice(NoticeKind::Skipped, &c.display, None, "binary file"));
+        return;
+    }
+    out.stats.files_scanned += 1;
+    out.stats.bytes_scanned += bytes.len() as u64;
+
+    let caught = catch_unwind(AssertUnwindSafe(|| check_file(c, bytes, catalog, rules)));
+    match caught {
+        Ok(checked) => {
+            if checked.parsed {
+                out.stats.files_parsed += 1;
+            }
+            // Files that facts point into are kept too: cross-file findings quote them.
+            if !checked.findings.is_empty()
+                || !checked.facts.workloads.is_empty()
+                || !checked.facts.definitions.is_empty()
+                || !checked.facts.aliases.is_empty()
+                || !checked.facts.grants.is_empty()
+            {
+                out.retained.push((Arc::clone(&c.display), checked.file));
+            }
+            out.findings.extend(checked.findings);
+            out.directives.extend(checked.directives);
+            out.notices.extend(checked.notices);
+            out.facts.push(checked.facts);
+        }
+        Err(_) => out.notices.push(notice(
+            NoticeKind::InternalError,
+            &c.display,
+            None,
+            "lanyard hit an internal error while checking this file; other files were checked (please report this)",
+        )),
+    }
+}
+
+pub(super) struct Checked {
+    pub(super) directives: Vec<Directive>,
+    pub(super) file: Arc<SourceFile>,
+    pub(super) findings: Vec<Finding>,
+    pub(super) notices: Vec<Notice>,
+    pub(super) facts: FileFacts,
+    pub(super) parsed: bool,
+}
+
+/// Classify, parse, extract facts and run the per-file rules on one file.
+pub(super) fn check_file(
+    c: &Candidate,
+    bytes: Vec<u8>,
+    catalog: &Catalog,
+    rules: &[&'static dyn Rule],
+) -> Checked {
+    let mut kind = classify_path(&c.display);
+    let mut file = SourceFile::new(c.display.to_string(), kind, bytes);
+    if kind.needs_sniffing() {
+        kind = refine(kind, file.text());
+        file.kind = kind;
+    }
+    let credentials = catalog.scan(&file.bytes);
+    let mut notices = Vec::new();
+    // Most files of a repository are source code that no rule parses: skip even the
+    // UTF-8 pass `parse` starts with.
+    let parsed = match if kind.syntax() == Syntax::None {
+        Ok(None)
+    } else {
+        parse::parse(&file)
+    } {
+        Ok(p) => p,
+        Err(e) => {
+            if !kind.parse_errors_expected() {
+                notices.push(notice(
+                    NoticeKind::ParseError,
+                    &c.display,
+                    e.span,
+                    e.message,
+                ));
+            }
+            None
+        }
+    };
+    let facts = parsed
+        .as_ref()
+        .map(|p| crate::model::extract::extract(kind, &c.display, p, &credentials, catalog))
+        .unwrap_or_default();
+    let cx = FileCx {
+        file: &file,
+        path: &c.display,
+        parsed: parsed.as_ref(),
+        credentials: &credentials,
+        facts: &facts,
+        catalog,
+    };
+    // Test builds only (the `test-panic` feature, which `cargo test` turns on through
+    // the self dev-dependency): lets tests/hostile.rs prove through the binary that a
+    // crash on one file is contained. Release builds hold no such trigger.
+    #[cfg(feature = "test-panic")]
+    if c.display.rsplit('/').next() == Some("lanyard-test-panic") {
+        panic!("test-panic: PANIC-PAYLOAD-7f3a");
+    }
+    let rules::run::FileRun {
+        findings,
+        masks: rule_masks,
+    } = rules::run::check_file(&cx, rules);
+    let directives = suppress::directives(&file, &c.display, parsed.as_ref());
+    // Only the masked copy outlives this function: reporters quote it, so no snippet
+    // can show a secret. A file with nothing to mask is its own masked copy, which
+    // spares a copy of every file.
+    let masked = if credentials.is_empty() && rule_masks.is_empty() {
+        file
+    } else {
+        file.masked(
+            credentials
+                .iter()
+                .map(|m| {
+                    let visible = catalog
+                        .specs
+                        .get(m.spec)
+                        .map_or(0, |s| s.prefix.len().max(4));
+                    (m.span, visible)
+                })
+                .chain(rule_masks),
+        )
+    };
+    Checked {
+        directives,
+        parsed: parsed.is_some(),
+        file: Arc::new(masked),
+        findings,
+        notices,
+        facts,
+    }
+}
