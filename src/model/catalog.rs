@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
@@ -211,14 +211,32 @@ pub enum CatalogError {
 #[derive(Debug)]
 pub struct Catalog {
     pub specs: Vec<CredentialSpec>,
-    prefilter: AhoCorasick,
-    /// For each prefilter pattern, the specs it enables.
-    keyword_specs: Vec<Vec<usize>>,
+    /// Keyword automata (one unless the catalog grows past
+    /// [`KEYWORDS_PER_AUTOMATON`] keywords), built as DFAs: an overlapping search runs
+    /// the automaton byte by byte, and the default choice for this many keywords (an
+    /// NFA) made the scan twice as slow. A format's keywords are all in one automaton,
+    /// so its hits arrive in order.
+    prefilters: Vec<Prefilter>,
     allow_secrets: HashSet<String>,
     allow_regexes: Vec<Regex>,
     /// The `[[person_name]]` table of every catalog file.
     pub names: Vec<NameRule>,
+    /// Lower-case parts one of which every name the table can match contains: a cheap
+    /// test that rules out most keys of a large file before splitting them into parts.
+    name_anchors: Vec<String>,
 }
+
+/// One keyword automaton and, for each of its patterns, the specs it enables.
+#[derive(Debug)]
+struct Prefilter {
+    automaton: AhoCorasick,
+    keyword_specs: Vec<Vec<usize>>,
+}
+
+/// The most keywords one automaton holds. Overlapping searches run the automaton
+/// itself (no SIMD prefilter), so each automaton is built as a DFA; past a few hundred
+/// keywords a DFA grows large, and the keywords split into several.
+const KEYWORDS_PER_AUTOMATON: usize = 400;
 
 /// How far around a keyword hit the format regexes look. Credentials are short; a
 /// bounded window keeps a 60 MB single-line file linear.
@@ -359,34 +377,17 @@ impl Catalog {
             }
             names.push(rule);
         }
-        let mut keywords: Vec<String> = Vec::new();
-        let mut keyword_specs: Vec<Vec<usize>> = Vec::new();
-        for (i, spec) in specs.iter().enumerate() {
-            for k in &spec.keywords {
-                match keywords.iter().position(|x| x == k) {
-                    Some(p) => keyword_specs[p].push(i),
-                    None => {
-                        keywords.push(k.clone());
-                        keyword_specs.push(vec![i]);
-                    }
-                }
-            }
-        }
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&keywords)
-            .map_err(|e| CatalogError::Invalid {
-                file: "catalog".into(),
-                id: "keywords".into(),
-                message: e.to_string(),
-            })?;
+        let prefilters = prefilters(&specs).map_err(|message| CatalogError::Invalid {
+            file: "catalog".into(),
+            id: "keywords".into(),
+            message,
+        })?;
         Ok(Catalog {
             specs,
-            prefilter,
-            keyword_specs,
+            prefilters,
             allow_secrets,
             allow_regexes,
+            name_anchors: anchors(&names),
             names,
         })
     }
@@ -394,6 +395,9 @@ impl Catalog {
     /// The entry that marks a variable, secret, input or field name as carrying a
     /// person's credential (pair entries aside: see [`Catalog::paired_names`]).
     pub fn personal_name(&self, name: &str) -> Option<&NameRule> {
+        if !self.may_name(name) {
+            return None;
+        }
         let parts = name_parts(name);
         self.names.iter().find(|n| {
             n.kind == NameKind::Personal && n.with_email.is_empty() && n.matches_name(&parts)
@@ -403,7 +407,11 @@ impl Catalog {
     /// Pair entries that match `name`: a person's credential when their companion
     /// holds an email ([`NameRule::companion_is_email`]).
     pub fn paired_names<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a NameRule> + 'a {
-        let parts = name_parts(name);
+        let parts = if self.may_name(name) {
+            name_parts(name)
+        } else {
+            Vec::new()
+        };
         self.names.iter().filter(move |n| {
             n.kind == NameKind::Personal && !n.with_email.is_empty() && n.matches_name(&parts)
         })
@@ -432,8 +440,17 @@ impl Catalog {
             .find(|n| n.kind == NameKind::Personal && n.matches_phrase(&w))
     }
 
+    /// Whether any name entry could match `name` (see `name_anchors`).
+    fn may_name(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        self.name_anchors.iter().any(|a| lower.contains(a.as_str()))
+    }
+
     /// Whether a name is a model provider's API key (`ANTHROPIC_API_KEY`).
     pub fn model_provider_name(&self, name: &str) -> bool {
+        if !self.may_name(name) {
+            return false;
+        }
         let parts = name_parts(name);
         self.names
             .iter()
@@ -460,11 +477,15 @@ impl Catalog {
         // Allocated at the first keyword hit: most files have none.
         let mut searched_until: Vec<usize> = Vec::new();
         let mut seen: HashSet<(usize, Span)> = HashSet::new();
-        for hit in self.prefilter.find_overlapping_iter(bytes) {
+        for (pf, hit) in self.prefilters.iter().flat_map(|pf| {
+            pf.automaton
+                .find_overlapping_iter(bytes)
+                .map(move |h| (pf, h))
+        }) {
             if searched_until.is_empty() {
                 searched_until.resize(self.specs.len(), 0);
             }
-            for &spec_idx in &self.keyword_specs[hit.pattern().as_usize()] {
+            for &spec_idx in &pf.keyword_specs[hit.pattern().as_usize()] {
                 if hit.end() + MAX_TAIL <= searched_until[spec_idx] {
                     continue;
                 }
@@ -525,6 +546,97 @@ impl Catalog {
         }
         spec.entropy > 0.0 && shannon_entropy(body) < spec.entropy
     }
+}
+
+/// Keyword automata: formats that share a keyword stay together, groups are packed
+/// into automata of at most [`KEYWORDS_PER_AUTOMATON`] keywords.
+fn prefilters(specs: &[CredentialSpec]) -> Result<Vec<Prefilter>, String> {
+    // Groups of formats joined by shared keywords (a keyword belongs to one group).
+    let mut group_of: Vec<usize> = (0..specs.len()).collect();
+    fn root(g: &mut [usize], mut i: usize) -> usize {
+        while g[i] != i {
+            g[i] = g[g[i]];
+            i = g[i];
+        }
+        i
+    }
+    for i in 0..specs.len() {
+        for j in 0..i {
+            if specs[i]
+                .keywords
+                .iter()
+                .any(|k| specs[j].keywords.contains(k))
+            {
+                let (a, b) = (root(&mut group_of, i), root(&mut group_of, j));
+                group_of[a] = b;
+            }
+        }
+    }
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for i in 0..specs.len() {
+        let r = root(&mut group_of, i);
+        match groups.iter_mut().find(|(g, _)| *g == r) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((r, vec![i])),
+        }
+    }
+    let mut out = Vec::new();
+    let mut keywords: Vec<String> = Vec::new();
+    let mut keyword_specs: Vec<Vec<usize>> = Vec::new();
+    let mut flush = |keywords: &mut Vec<String>, keyword_specs: &mut Vec<Vec<usize>>| {
+        if keywords.is_empty() {
+            return Ok(());
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(keywords.iter())
+            .map_err(|e| e.to_string())?;
+        out.push(Prefilter {
+            automaton,
+            keyword_specs: std::mem::take(keyword_specs),
+        });
+        keywords.clear();
+        Ok::<(), String>(())
+    };
+    for (_, members) in groups {
+        let mut group_keywords: Vec<&String> =
+            members.iter().flat_map(|&i| &specs[i].keywords).collect();
+        group_keywords.sort();
+        group_keywords.dedup();
+        if !keywords.is_empty() && keywords.len() + group_keywords.len() > KEYWORDS_PER_AUTOMATON {
+            flush(&mut keywords, &mut keyword_specs)?;
+        }
+        for k in group_keywords {
+            keywords.push(k.clone());
+            keyword_specs.push(
+                members
+                    .iter()
+                    .copied()
+                    .filter(|&i| specs[i].keywords.contains(k))
+                    .collect(),
+            );
+        }
+    }
+    flush(&mut keywords, &mut keyword_specs)?;
+    Ok(out)
+}
+
+/// For every name or part entry, its last part (lower-cased): a name it matches holds
+/// that part, so a name holding none of them matches nothing.
+fn anchors(names: &[NameRule]) -> Vec<String> {
+    use crate::model::names::NameMatch;
+    let mut out: Vec<String> = names
+        .iter()
+        .filter_map(|n| match &n.how {
+            NameMatch::Part(p) | NameMatch::Name(p) => p.last().map(|l| l.to_ascii_lowercase()),
+            NameMatch::Flag(_) | NameMatch::Phrase(_) => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn compile(pattern: &str) -> Result<Regex, String> {

@@ -42,6 +42,9 @@ static REF: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Every reference in `text`, in order.
 pub fn references(text: &str) -> Vec<Reference<'_>> {
+    if !text.contains('$') {
+        return Vec::new();
+    }
     let mut out: Vec<Reference<'_>> = super::github_secret_refs(text)
         .map(|name| Reference {
             kind: RefKind::Secret,
