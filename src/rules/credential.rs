@@ -42,6 +42,14 @@ pub(crate) fn check(
         if spec.provider == "generic" && spec.prefix.is_empty() && credential_file(cx.file.kind) {
             continue;
         }
+        // A `.env` template's passwords are samples for the reader to replace; a token of
+        // a known format there is still a leak.
+        if spec.provider == "generic"
+            && spec.prefix.is_empty()
+            && crate::model::extract::asks::is_env_template(cx.path)
+        {
+            continue;
+        }
         // A format that does not tell its owner, held under a name that marks a
         // person's credential (`GITLAB_PERSONAL_ACCESS_TOKEN=glpat-…`), is a person's.
         let by_name = (!spec.personal && spec.principal == Principal::Ambiguous)

@@ -342,12 +342,13 @@ fn entry<'c>(
         return;
     };
     let text = value.and_then(Node::as_text);
-    // `NAME=` with no value inherits the variable from whoever runs it.
+    // `NAME:` with no value (compose, Kubernetes) inherits the variable from whoever
+    // runs it; an empty string is a blank for each user to fill in.
     if value.is_none_or(Node::is_null) || text == Some("") {
-        let how = if cx.file.kind == FileKind::Dotenv {
-            How::Placeholder
-        } else {
+        let how = if value.is_none_or(Node::is_null) && cx.file.kind != FileKind::Dotenv {
             How::Inherited
+        } else {
+            How::Placeholder
         };
         let detail = if how == How::Inherited {
             format!("inherits `{name}` from the environment of whoever runs it")
