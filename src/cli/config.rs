@@ -186,6 +186,21 @@ impl Config {
             } else {
                 None
             };
+            if let Some(mode) = &decl.mode
+                && crate::model::harness::HarnessKnowledge::builtin()
+                    .and_then(|k| k.declared_level(mode.get_ref()))
+                    .is_none()
+            {
+                let r = mode.span();
+                return Err(ConfigError::Invalid {
+                    message: format!(
+                        "unknown harness mode `{}`: use a mode of the agent's harness (`default`, `acceptEdits`, `auto_edit`, ...), a Codex `approval/sandbox` pair, or one of `plan`, `ask`, `edits`, `unattended`, `bypass`",
+                        mode.get_ref()
+                    ),
+                    span: Some(SourceSpan::from(r.start..r.end)),
+                    src: NamedSource::new(name, text.to_owned()),
+                });
+            }
             if let Some(message) = problem {
                 let r = decl.name.span();
                 return Err(ConfigError::Invalid {
@@ -317,6 +332,10 @@ mcp = { servers = ["github"], filesystem = ["./workspace"] }
             (
                 "[[agent]]\nname = \"a\"\n[[agent]]\nname = \"a\"\n",
                 "\"a\"",
+            ),
+            (
+                "[[agent]]\nname = \"a\"\nmode = \"warp-speed\"\n",
+                "\"warp-speed\"",
             ),
         ] {
             let Err(ConfigError::Invalid {

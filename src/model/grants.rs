@@ -78,6 +78,19 @@ pub enum What {
     HumanCredential {
         label: String,
     },
+    /// The mode an agent harness runs in (`bypassPermissions`, `never/danger-full-access`),
+    /// on the scale of [`crate::model::harness`].
+    HarnessMode {
+        harness: String,
+        mode: String,
+        level: u8,
+    },
+    /// A tool an agent harness runs without asking: an allow rule no deny covers, in the
+    /// harness's own syntax, or an auto-approved MCP tool as `mcp__<server>__<tool>`.
+    HarnessTool {
+        harness: String,
+        rule: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -168,4 +181,93 @@ impl AccessLevel {
             AccessLevel::Write => "write",
         }
     }
+}
+
+/// A scalar as written in a file, as the grant views keep it: its text (for a
+/// reference or expression, its source text; empty for a mapping or list), whether it
+/// is a literal string, number or bool, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Value {
+    pub(crate) text: String,
+    pub(crate) literal: bool,
+    pub(crate) span: Span,
+}
+
+impl Value {
+    /// Any node: its scalar text, literal when it is a string, number or bool (tags
+    /// are not looked at).
+    pub(crate) fn of(node: &crate::syntax::doc::Node) -> Value {
+        Value {
+            text: node.as_text().unwrap_or("").to_owned(),
+            literal: node.as_str().is_some(),
+            span: node.span,
+        }
+    }
+
+    /// The text, when the value is a literal.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        self.literal.then_some(self.text.as_str())
+    }
+
+    pub(crate) fn is_star(&self) -> bool {
+        self.as_str() == Some("*")
+    }
+}
+
+/// A GCP or Azure role granted by a Terraform block: the view `admin-managed-policy`
+/// and the grants model read instead of walking the blocks.
+#[derive(Debug, Clone)]
+pub(crate) struct RoleBinding {
+    /// Index of the document in its file.
+    pub(crate) doc: usize,
+    /// Document path of the granting block (`resource.google_project_iam_member.agent`):
+    /// a stable key, and where the holder is looked up.
+    pub(crate) path: String,
+    /// The role as written (`roles/owner`, `Owner`, a role definition id).
+    pub(crate) role: Value,
+    pub(crate) on: RoleTarget,
+    /// Who it is granted to: the GCP members that are service accounts, the Azure
+    /// principal; scoped references until the project pass resolves them.
+    pub(crate) holders: Vec<crate::model::identity::Identity>,
+    /// Why the holder visibly belongs to an AI agent, from this file alone
+    /// ([`crate::model::iam::holder_agent`]).
+    pub(crate) agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RoleTarget {
+    /// A `google_*_iam_member` or `google_*_iam_binding` resource: the level its type
+    /// names (`None` when it names none) and the resource it is on (`projects/p`).
+    GcpResource {
+        level: Option<GcpLevel>,
+        scope: String,
+    },
+    /// A `binding` of a `data "google_iam_policy"`, at the level of the `*_iam_policy`
+    /// resource of this file that uses it, if any.
+    GcpPolicyDocument { level: Option<GcpLevel> },
+    /// An `azurerm_role_assignment`: whether the role is given by name (not by
+    /// definition id), its `scope` as written, and which broad scope that is.
+    Azure {
+        by_name: bool,
+        scope: Option<String>,
+        level: Option<AzureScope>,
+    },
+}
+
+/// Where a GCP IAM resource type binds roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum GcpLevel {
+    /// `project`, `folder`, `organization`.
+    Hierarchy(String),
+    /// A single resource (`storage_bucket`, `service_account`).
+    Resource(String),
+}
+
+/// The broad Azure scopes a role assignment can target; a single resource is none of
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AzureScope {
+    ManagementGroup,
+    Subscription,
+    ResourceGroup,
 }

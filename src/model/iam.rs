@@ -4,7 +4,8 @@
 //! `aws_iam_policy_document` blocks, CloudFormation YAML/JSON with intrinsic tags).
 //! Rules read statements from here and never look at the syntax.
 
-use crate::syntax::doc::{Document, Node, PathSeg, path_string};
+use crate::model::grants::Value;
+use crate::syntax::doc::{Document, Entry, Node, PathSeg, path_string};
 use crate::syntax::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,12 +23,6 @@ pub struct Item<'a> {
     pub span: Span,
     /// Whether the value is a literal (as opposed to a reference or intrinsic function).
     pub literal: bool,
-}
-
-impl Item<'_> {
-    pub fn is_star(&self) -> bool {
-        self.literal && self.text == "*"
-    }
 }
 
 /// A principal of a trust policy statement.
@@ -55,22 +50,6 @@ pub struct Statement<'a> {
 impl Statement<'_> {
     pub fn allows(&self) -> bool {
         self.effect == Effect::Allow
-    }
-
-    /// Whether the statement applies to every resource (`Resource: "*"`, or
-    /// `NotResource`, which is everything but a list).
-    pub fn on_every_resource(&self) -> bool {
-        self.not_resources.is_some() || self.resources.iter().any(Item::is_star)
-    }
-
-    /// The span of the resource field (for findings about the resource), falling back
-    /// to the statement.
-    pub fn resource_span(&self) -> Span {
-        self.resources
-            .iter()
-            .find(|r| r.is_star())
-            .or(self.resources.first())
-            .map_or(self.node.span, |r| r.span)
     }
 }
 
@@ -346,6 +325,17 @@ pub fn tf_blocks(doc: &Document) -> Vec<TfBlock<'_>> {
     out
 }
 
+/// The resources of a CloudFormation template, each with its logical id (entries
+/// whose id is not text are passed over).
+pub fn cfn_resources(doc: &Document) -> impl Iterator<Item = (&str, &Entry)> {
+    doc.root
+        .get("Resources")
+        .map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| Some((e.key_str()?, e)))
+}
+
 /// Terraform identities that hold grants.
 const TF_IDENTITIES: &[&str] = &[
     "aws_iam_role",
@@ -376,16 +366,7 @@ const CFN_AGENT_RESOURCES: &[&str] = &["AWS::Bedrock::Agent"];
 /// agent in the document runs as the role. Cross-file context belongs to the identity
 /// graph; rules call this one function so it can be swapped for it.
 pub fn holder_agent(doc: &Document, path: &str) -> Option<String> {
-    let mut segs = path.split('.');
-    match (segs.next(), segs.next(), segs.next()) {
-        (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
-            tf_holder_agent(doc, kind, ty, name.split('[').next().unwrap_or(name))
-        }
-        (Some("Resources"), Some(logical), _) => {
-            cfn_holder_agent(doc, logical.split('[').next().unwrap_or(logical))
-        }
-        _ => None,
-    }
+    Holders::new(doc).agent(path)
 }
 
 fn marked(what: &str, name: &str) -> Option<String> {
@@ -396,18 +377,14 @@ fn marked(what: &str, name: &str) -> Option<String> {
 /// The blocks a grant flows through, from where it is written to the identities that
 /// hold it: a policy document is used by a policy resource, which is attached to a
 /// role; every hop is a reference to the previous one. Bounded by the number of blocks.
-/// Returns the blocks and the indexes of the carriers, plus a name-based agent reason
-/// found on the way (a holder written as a literal name).
-fn tf_carriers<'a>(
-    doc: &'a Document,
-    kind: &str,
-    ty: &str,
-    name: &str,
-) -> Option<(Vec<TfBlock<'a>>, Vec<usize>, Option<String>)> {
-    let blocks = tf_blocks(doc);
-    let start = blocks
-        .iter()
-        .position(|b| b.kind == kind && b.ty == ty && b.name == name)?;
+struct Carriers {
+    /// Indexes into the document's blocks, the block the grant is written in first.
+    indexes: Vec<usize>,
+    /// A name-based agent reason found on the way (a holder written as a literal name).
+    literal_reason: Option<String>,
+}
+
+fn tf_carriers(blocks: &[TfBlock<'_>], start: usize) -> Carriers {
     let mut carriers = vec![start];
     let mut literal_reason = None;
     let mut i = 0;
@@ -449,15 +426,107 @@ fn tf_carriers<'a>(
         }
         i += 1;
     }
-    Some((blocks, carriers, literal_reason))
+    Carriers {
+        indexes: carriers,
+        literal_reason,
+    }
+}
+
+/// Who holds the grants written in one document, for asking about many of them (the
+/// extractors ask about every policy and attachment): the Terraform blocks are listed
+/// once, and the carriers of each block, quadratic in the number of blocks, are
+/// followed once.
+pub(crate) struct Holders<'a> {
+    doc: &'a Document,
+    blocks: Vec<TfBlock<'a>>,
+    /// Per block, its carriers once followed.
+    carriers: Vec<Option<Carriers>>,
+}
+
+impl<'a> Holders<'a> {
+    pub(crate) fn new(doc: &'a Document) -> Self {
+        let blocks = tf_blocks(doc);
+        let carriers = blocks.iter().map(|_| None).collect();
+        Holders {
+            doc,
+            blocks,
+            carriers,
+        }
+    }
+
+    /// The index of the Terraform block at `resource.type.name` (or `data...`), with its
+    /// carriers followed.
+    fn followed(&mut self, kind: &str, ty: &str, name: &str) -> Option<usize> {
+        let start = self
+            .blocks
+            .iter()
+            .position(|b| b.kind == kind && b.ty == ty && b.name == name)?;
+        if self.carriers.get(start).is_some_and(Option::is_none) {
+            let found = tf_carriers(&self.blocks, start);
+            if let Some(slot) = self.carriers.get_mut(start) {
+                *slot = Some(found);
+            }
+        }
+        Some(start)
+    }
+
+    /// [`enclosing_grant`], with the blocks listed once.
+    pub(crate) fn enclosing(&self, span: Span) -> Option<String> {
+        enclosing_in(self.doc, &self.blocks, span)
+    }
+
+    /// The identities that hold the grant written at `path`, as scoped references
+    /// for the identity graph to resolve (`scope:aws_iam_role.x`, `scope:cfn:Role`).
+    pub(crate) fn identities(
+        &mut self,
+        path: &str,
+        scope: &str,
+    ) -> Vec<crate::model::identity::Identity> {
+        let mut segs = path.split('.');
+        match (segs.next(), segs.next(), segs.next()) {
+            (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
+                let name = name.split('[').next().unwrap_or(name);
+                match self.followed(kind, ty, name) {
+                    Some(start) => self.tf_identities(start, scope),
+                    None => Vec::new(),
+                }
+            }
+            (Some("Resources"), Some(logical), _) => cfn_holder_identities(
+                self.doc,
+                logical.split('[').next().unwrap_or(logical),
+                scope,
+            ),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Why the identity that holds the grant written at `path` visibly belongs to an
+    /// AI agent ([`holder_agent`]).
+    pub(crate) fn agent(&mut self, path: &str) -> Option<String> {
+        let mut segs = path.split('.');
+        match (segs.next(), segs.next(), segs.next()) {
+            (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
+                let start = self.followed(kind, ty, name.split('[').next().unwrap_or(name))?;
+                self.tf_agent(start)
+            }
+            (Some("Resources"), Some(logical), _) => {
+                cfn_holder_agent(self.doc, logical.split('[').next().unwrap_or(logical))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The document path (`resource.type.name`, `Resources.Logical`) of the Terraform block
 /// or CloudFormation resource whose text contains `span`.
 pub fn enclosing_grant(doc: &Document, span: Span) -> Option<String> {
+    enclosing_in(doc, &tf_blocks(doc), span)
+}
+
+fn enclosing_in(doc: &Document, blocks: &[TfBlock<'_>], span: Span) -> Option<String> {
     let inside = |outer: Span| outer.start <= span.start && span.end <= outer.end;
-    if let Some(b) = tf_blocks(doc)
-        .into_iter()
+    if let Some(b) = blocks
+        .iter()
         .find(|b| inside(b.name_span.join(b.body.span)))
     {
         return Some(b.path());
@@ -478,116 +547,124 @@ pub fn holder_identities(
     path: &str,
     scope: &str,
 ) -> Vec<crate::model::identity::Identity> {
-    use crate::model::identity::Identity;
-    let mut segs = path.split('.');
-    match (segs.next(), segs.next(), segs.next()) {
-        (Some(kind @ ("resource" | "data")), Some(ty), Some(name)) => {
-            let name = name.split('[').next().unwrap_or(name);
-            let Some((blocks, carriers, _)) = tf_carriers(doc, kind, ty, name) else {
-                return Vec::new();
-            };
-            let mut out: Vec<Identity> = Vec::new();
-            for b in carriers.iter().map(|&c| &blocks[c]) {
-                if b.ty == "aws_iam_role" {
-                    out.push(Identity::AwsRole(format!("{scope}:{}", b.address())));
-                    continue;
-                }
-                // A role defined in another file of the module: keep the reference for
-                // the identity graph to resolve.
-                for attr in TF_HOLDER_ATTRS {
-                    for value in b.body.get(attr).map(Node::one_or_many).unwrap_or_default() {
-                        let Some(text) = value.as_text() else {
-                            continue;
-                        };
-                        for (i, _) in text.match_indices("aws_iam_role.") {
-                            let rest = &text[i + "aws_iam_role.".len()..];
-                            let end = rest
-                                .find(|c: char| {
-                                    !(c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                                })
-                                .unwrap_or(rest.len());
-                            if end > 0 && refers_to(text, &format!("aws_iam_role.{}", &rest[..end]))
-                            {
-                                out.push(Identity::AwsRole(format!(
-                                    "{scope}:aws_iam_role.{}",
-                                    &rest[..end]
-                                )));
-                            }
+    Holders::new(doc).identities(path, scope)
+}
+
+impl Holders<'_> {
+    fn tf_identities(&self, start: usize, scope: &str) -> Vec<crate::model::identity::Identity> {
+        use crate::model::identity::Identity;
+        let Some(Some(carriers)) = self.carriers.get(start) else {
+            return Vec::new();
+        };
+        let blocks = &self.blocks;
+        let mut out: Vec<Identity> = Vec::new();
+        for b in carriers.indexes.iter().map(|&c| &blocks[c]) {
+            if b.ty == "aws_iam_role" {
+                out.push(Identity::AwsRole(format!("{scope}:{}", b.address())));
+                continue;
+            }
+            // A role defined in another file of the module: keep the reference for the
+            // identity graph to resolve.
+            for attr in TF_HOLDER_ATTRS {
+                for value in b.body.get(attr).map(Node::one_or_many).unwrap_or_default() {
+                    let Some(text) = value.as_text() else {
+                        continue;
+                    };
+                    for (i, _) in text.match_indices("aws_iam_role.") {
+                        let rest = &text[i + "aws_iam_role.".len()..];
+                        let end = rest
+                            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                            .unwrap_or(rest.len());
+                        if end > 0 && refers_to(text, &format!("aws_iam_role.{}", &rest[..end])) {
+                            out.push(Identity::AwsRole(format!(
+                                "{scope}:aws_iam_role.{}",
+                                &rest[..end]
+                            )));
                         }
                     }
                 }
             }
-            out.dedup();
-            out
         }
-        (Some("Resources"), Some(logical), _) => {
-            let logical = logical.split('[').next().unwrap_or(logical);
-            let Some(resource) = doc.root.get("Resources").and_then(|r| r.get(logical)) else {
-                return Vec::new();
-            };
-            let ty = resource.get("Type").and_then(Node::as_str).unwrap_or("");
-            let mut out = Vec::new();
-            if ty == "AWS::IAM::Role" {
-                out.push(Identity::AwsRole(format!("{scope}:cfn:{logical}")));
-            }
-            for item in resource
-                .get_path(&["Properties", "Roles"])
-                .map(Node::items)
-                .unwrap_or_default()
-            {
-                if let Some(r) = item
-                    .as_text()
-                    .or_else(|| item.get("Ref").and_then(Node::as_text))
+        out.dedup();
+        out
+    }
+
+    fn tf_agent(&self, start: usize) -> Option<String> {
+        let Some(Some(carriers)) = self.carriers.get(start) else {
+            return None;
+        };
+        let blocks = &self.blocks;
+        if carriers.literal_reason.is_some() {
+            return carriers.literal_reason.clone();
+        }
+        for &c in &carriers.indexes {
+            let b = &blocks[c];
+            if TF_IDENTITIES.contains(&b.ty) {
+                let address = b.address();
+                if let Some(agent) = blocks
+                    .iter()
+                    .find(|a| TF_AGENT_RESOURCES.contains(&a.ty) && a.references(&address))
                 {
-                    out.push(Identity::AwsRole(format!("{scope}:cfn:{r}")));
+                    return Some(format!(
+                        "Bedrock agent `{}` runs as `{address}`",
+                        agent.name
+                    ));
                 }
             }
-            out
         }
-        _ => Vec::new(),
+        // The holder's own name says most; the policy's or attachment's name comes second.
+        let (identities, grants): (Vec<usize>, Vec<usize>) = carriers
+            .indexes
+            .iter()
+            .partition(|&&c| TF_IDENTITIES.contains(&blocks[c].ty));
+        identities.iter().chain(&grants).find_map(|&c| {
+            let b = &blocks[c];
+            let what = if TF_IDENTITIES.contains(&b.ty) {
+                "the grant's holder"
+            } else {
+                "the grant"
+            };
+            crate::model::agent::agent_marker(b.name)
+                .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
+                .or_else(|| {
+                    ["name", "name_prefix"]
+                        .iter()
+                        .filter_map(|k| b.body.get(k).and_then(Node::as_str))
+                        .find_map(|n| marked(what, n))
+                })
+        })
     }
 }
 
-fn tf_holder_agent(doc: &Document, kind: &str, ty: &str, name: &str) -> Option<String> {
-    let (blocks, carriers, literal_reason) = tf_carriers(doc, kind, ty, name)?;
-    if literal_reason.is_some() {
-        return literal_reason;
+/// The roles a CloudFormation resource grants to: itself if it is a role, and the
+/// roles it names in `Roles`.
+fn cfn_holder_identities(
+    doc: &Document,
+    logical: &str,
+    scope: &str,
+) -> Vec<crate::model::identity::Identity> {
+    use crate::model::identity::Identity;
+    let Some(resource) = doc.root.get("Resources").and_then(|r| r.get(logical)) else {
+        return Vec::new();
+    };
+    let ty = resource.get("Type").and_then(Node::as_str).unwrap_or("");
+    let mut out = Vec::new();
+    if ty == "AWS::IAM::Role" {
+        out.push(Identity::AwsRole(format!("{scope}:cfn:{logical}")));
     }
-    for &c in &carriers {
-        let b = &blocks[c];
-        if TF_IDENTITIES.contains(&b.ty) {
-            let address = b.address();
-            if let Some(agent) = blocks
-                .iter()
-                .find(|a| TF_AGENT_RESOURCES.contains(&a.ty) && a.references(&address))
-            {
-                return Some(format!(
-                    "Bedrock agent `{}` runs as `{address}`",
-                    agent.name
-                ));
-            }
+    for item in resource
+        .get_path(&["Properties", "Roles"])
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        if let Some(r) = item
+            .as_text()
+            .or_else(|| item.get("Ref").and_then(Node::as_text))
+        {
+            out.push(Identity::AwsRole(format!("{scope}:cfn:{r}")));
         }
     }
-    // The holder's own name says most; the policy's or attachment's name comes second.
-    let (identities, grants): (Vec<usize>, Vec<usize>) = carriers
-        .iter()
-        .partition(|&&c| TF_IDENTITIES.contains(&blocks[c].ty));
-    identities.iter().chain(&grants).find_map(|&c| {
-        let b = &blocks[c];
-        let what = if TF_IDENTITIES.contains(&b.ty) {
-            "the grant's holder"
-        } else {
-            "the grant"
-        };
-        crate::model::agent::agent_marker(b.name)
-            .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
-            .or_else(|| {
-                ["name", "name_prefix"]
-                    .iter()
-                    .filter_map(|k| b.body.get(k).and_then(Node::as_str))
-                    .find_map(|n| marked(what, n))
-            })
-    })
+    out
 }
 
 fn cfn_holder_agent(doc: &Document, logical: &str) -> Option<String> {
@@ -721,7 +798,7 @@ data "aws_iam_policy_document" "d" {
         let st = &pols[0].statements[0];
         assert_eq!(st.actions.len(), 2);
         assert_eq!(&tf[st.actions[1].span.range()], "\"s3:*\"");
-        assert!(st.on_every_resource());
+        assert!(IamStatement::from(st).on_every_resource());
         assert_eq!(pols[0].path, "resource.aws_iam_role_policy.p.policy");
         let d = &pols[1].statements[0];
         assert_eq!(d.actions[0].text, "iam:PassRole");
@@ -778,4 +855,126 @@ resource "aws_iam_role_policy" "q" {
             "{why}"
         );
     }
+}
+
+/// An IAM policy document of a file with its statements, who holds it and whether an
+/// AI agent visibly does: the view the IAM rules and the grants model read, filled once
+/// per file by [`crate::model::extract`].
+#[derive(Debug, Clone)]
+pub(crate) struct IamPolicy {
+    /// Index of the document in its file.
+    pub(crate) doc: usize,
+    /// Where the document sits in its file ([`Policy::path`]): a stable key.
+    pub(crate) path: String,
+    pub(crate) statements: Vec<IamStatement>,
+    /// The identities it is granted to, as scoped references: Terraform and
+    /// CloudFormation only, none for a trust policy (it says who may assume a role,
+    /// not what the role may do).
+    pub(crate) holders: Vec<crate::model::identity::Identity>,
+    /// Why its holder visibly belongs to an AI agent ([`holder_agent`]).
+    pub(crate) agent: Option<String>,
+}
+
+/// One statement of an [`IamPolicy`], owned.
+#[derive(Debug, Clone)]
+pub(crate) struct IamStatement {
+    pub(crate) span: Span,
+    pub(crate) sid: Option<String>,
+    pub(crate) effect: Effect,
+    /// Values of `Action`; literal unless a reference or intrinsic function.
+    pub(crate) actions: Vec<Value>,
+    /// `Some` when the statement uses `NotAction`.
+    pub(crate) not_actions: Option<Vec<Value>>,
+    pub(crate) resources: Vec<Value>,
+    pub(crate) not_resources: Option<Vec<Value>>,
+    /// It names a `Principal`: a trust or resource policy statement, which grants
+    /// nothing to an identity holding the policy.
+    pub(crate) has_principal: bool,
+    pub(crate) conditional: bool,
+}
+
+impl IamStatement {
+    pub(crate) fn allows(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+
+    /// Whether the statement applies to every resource (`Resource: "*"`, or
+    /// `NotResource`, which is everything but a list).
+    pub(crate) fn on_every_resource(&self) -> bool {
+        self.not_resources.is_some() || self.resources.iter().any(Value::is_star)
+    }
+
+    /// The span of the resource field (for findings about the resource), falling back
+    /// to the statement.
+    pub(crate) fn resource_span(&self) -> Span {
+        self.resources
+            .iter()
+            .find(|r| r.is_star())
+            .or(self.resources.first())
+            .map_or(self.span, |r| r.span)
+    }
+}
+
+impl From<&Statement<'_>> for IamStatement {
+    fn from(st: &Statement<'_>) -> Self {
+        let values = |items: &[Item<'_>]| {
+            items
+                .iter()
+                .map(|i| Value {
+                    text: i.text.to_owned(),
+                    literal: i.literal,
+                    span: i.span,
+                })
+                .collect::<Vec<_>>()
+        };
+        IamStatement {
+            span: st.node.span,
+            sid: st.sid.map(str::to_owned),
+            effect: st.effect,
+            actions: values(&st.actions),
+            not_actions: st.not_actions.as_deref().map(values),
+            resources: values(&st.resources),
+            not_resources: st.not_resources.as_deref().map(values),
+            has_principal: !st.principals.is_empty(),
+            conditional: st.condition.is_some(),
+        }
+    }
+}
+
+/// A managed policy attached by ARN or name (AWS-managed, or defined elsewhere), whose
+/// statements are not in the file: Terraform `*_policy_attachment.policy_arn`,
+/// `aws_iam_role.managed_policy_arns`, `aws_iam_role_policy_attachments_exclusive`,
+/// CloudFormation `ManagedPolicyArns`.
+#[derive(Debug, Clone)]
+pub(crate) struct ManagedPolicy {
+    /// Index of the document in its file.
+    pub(crate) doc: usize,
+    /// Document path of the attaching resource (`resource.aws_iam_role.agent`,
+    /// `Resources.AgentRole`): a stable key, and where the holder is looked up.
+    pub(crate) path: String,
+    /// Its Terraform address (`aws_iam_role.agent`) or CloudFormation logical id.
+    pub(crate) name: String,
+    pub(crate) by: Attacher,
+    /// The value as written (for an expression, its source text).
+    pub(crate) written: Option<String>,
+    /// The policy ARN or name the value stands for, as far as the file tells: a
+    /// Terraform template without its quotes or the `data "aws_iam_policy"` it refers
+    /// to, a CloudFormation `!Sub`/`!Join` evaluated (`AWS::Partition` is `aws`).
+    pub(crate) policy: Option<String>,
+    pub(crate) span: Span,
+    /// The identities it is attached to, as scoped references (Terraform and
+    /// CloudFormation files only).
+    pub(crate) holders: Vec<crate::model::identity::Identity>,
+    /// Why its holder visibly belongs to an AI agent ([`holder_agent`]).
+    pub(crate) agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Attacher {
+    /// A Terraform resource of type `ty`, and the holder it names in text
+    /// (`role = aws_iam_role.agent.name`), if any.
+    Terraform { ty: String, holder: Option<String> },
+    /// A CloudFormation resource; `principal` is `role`, `user` or `group` for
+    /// `AWS::IAM::Role`, `User` or `Group`.
+    CloudFormation { principal: Option<&'static str> },
 }

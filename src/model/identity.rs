@@ -131,3 +131,12 @@ pub fn gcp_account_id(email: &str) -> Option<&str> {
     let (id, domain) = email.split_once('@')?;
     domain.ends_with(".gserviceaccount.com").then_some(id)
 }
+
+/// How Kubernetes names a service account as a user:
+/// `system:serviceaccount:<namespace>:<name>`.
+pub const K8S_SERVICE_ACCOUNT_USER: &str = "system:serviceaccount:";
+/// The service account `(namespace, name)` a Kubernetes user name stands for:
+/// `system:serviceaccount:<namespace>:<name>` is how the API server names it.
+pub(crate) fn service_account_user(user: &str) -> Option<(&str, &str)> {
+    user.strip_prefix(K8S_SERVICE_ACCOUNT_USER)?.split_once(':')
+}

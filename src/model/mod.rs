@@ -4,16 +4,25 @@
 //! from documents and the resolution that joins them across files. Imports only
 //! [`crate::syntax`].
 
+pub mod accounts;
 pub mod agent;
+pub mod audit;
 pub mod catalog;
 pub mod extract;
 pub mod facts;
+pub(crate) mod github;
 pub mod grants;
+pub mod harness;
 pub mod iam;
 pub mod identity;
 pub mod knowledge;
 pub mod names;
+pub(crate) mod oauth;
 pub mod people;
 pub mod rating;
+pub(crate) mod rbac;
 pub mod resolve;
+pub mod runtime;
 pub mod scope;
+pub mod settings;
+pub mod trust;

@@ -156,8 +156,79 @@ pub fn identity(identity: &mut Identity, defs: &[Definition]) {
     }
 }
 
+/// Harness settings as grants of the workloads holding them: each agent's mode, and
+/// every allow rule and auto-approval that no deny rule of its settings folder covers.
+pub(crate) fn harness(project: &mut ProjectFacts) {
+    project.harness.agents.sort_by(|a, b| {
+        (&*a.path, a.span.start, &a.group).cmp(&(&*b.path, b.span.start, &b.group))
+    });
+    let mut out = Vec::new();
+    for a in &project.harness.agents {
+        let holder = Holder::Workload {
+            name: a.workload.clone(),
+            path: Arc::clone(&a.path),
+        };
+        for m in &a.modes {
+            out.push(Grant {
+                holder: holder.clone(),
+                what: What::HarnessMode {
+                    harness: a.harness.clone(),
+                    mode: m.name.clone(),
+                    level: m.level,
+                },
+                path: Arc::clone(&a.path),
+                span: m.span,
+                key: format!("{}:mode:{}", a.group, m.name),
+            });
+        }
+        for ap in &a.approvals {
+            let rule = format!("mcp__{}__{}", ap.server, ap.tool);
+            out.push(Grant {
+                holder: holder.clone(),
+                what: What::HarnessTool {
+                    harness: a.harness.clone(),
+                    rule: rule.clone(),
+                },
+                path: Arc::clone(&a.path),
+                span: ap.span,
+                key: format!("{}:approve:{rule}", a.group),
+            });
+        }
+    }
+    let groups: Vec<String> = {
+        let mut g: Vec<String> = project
+            .harness
+            .agents
+            .iter()
+            .map(|a| a.group.clone())
+            .collect();
+        g.sort();
+        g.dedup();
+        g
+    };
+    for group in &groups {
+        for (a, r) in project.harness.effective_allows(group) {
+            out.push(Grant {
+                holder: Holder::Workload {
+                    name: a.workload.clone(),
+                    path: Arc::clone(&a.path),
+                },
+                what: What::HarnessTool {
+                    harness: a.harness.clone(),
+                    rule: r.text.clone(),
+                },
+                path: Arc::clone(&a.path),
+                span: r.span,
+                key: format!("{}:allow:{}", a.group, r.text),
+            });
+        }
+    }
+    project.grants.grants.extend(out);
+}
+
 /// The whole project pass: identities first, since grants are resolved against them.
 pub fn project(project: &mut ProjectFacts) {
     identities(project);
     grants(project);
+    harness(project);
 }

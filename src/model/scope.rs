@@ -4,8 +4,9 @@
 
 use serde::Deserialize;
 
-use crate::model::facts::{ProjectFacts, Workload, WorkloadKind};
+use crate::model::facts::{ProjectFacts, Workload, WorkloadKey};
 use crate::model::grants::{AccessLevel, Grant, What, Written};
+use crate::model::harness::{HarnessKnowledge, rule_covers};
 use crate::model::identity::Identity;
 use crate::syntax::source::Span;
 
@@ -29,6 +30,14 @@ pub struct AgentDecl {
     /// Whether the agent may hold a person's credential (never, by default).
     #[serde(default)]
     pub human_credentials: bool,
+    /// Tools the agent's harness may run without asking, as allow rules in the
+    /// harness's own syntax (`Bash(npm test:*)`, `mcp__github__get_issue`). Left out:
+    /// none.
+    pub tools: Option<Vec<String>>,
+    /// The most permissive mode the harness may run in: a mode name of the harness
+    /// (`acceptEdits`, `auto_edit`), a Codex `approval/sandbox` pair, or a level
+    /// (`plan`, `ask`, `edits`, `unattended`, `bypass`). Left out: `ask`.
+    pub mode: Option<toml::Spanned<String>>,
 }
 
 /// Every key given must match (a workload named by two keys is that workload only).
@@ -48,6 +57,9 @@ pub struct AgentMatch {
     pub mcp_server: Option<String>,
     /// Workflow job id.
     pub job: Option<String>,
+    /// Agent harness id (`claude-code`, `codex`, `gemini-cli`, ...): every workload
+    /// that runs it.
+    pub harness: Option<String>,
 }
 
 impl AgentMatch {
@@ -60,6 +72,7 @@ impl AgentMatch {
             && self.gcp_service_account.is_none()
             && self.mcp_server.is_none()
             && self.job.is_none()
+            && self.harness.is_none()
     }
 }
 
@@ -158,12 +171,15 @@ pub fn matches(decl: &AgentDecl, w: &Workload) -> bool {
                 .iter()
                 .any(|u| u.identity == Identity::GcpServiceAccount(want.to_owned()))
         })
-        && m.mcp_server.as_ref().is_none_or(|s| {
-            w.kind == WorkloadKind::McpServer && w.name == format!("MCP server {s}")
-        })
-        && m.job.as_ref().is_none_or(|j| {
-            w.kind == WorkloadKind::WorkflowJob && w.name == format!("workflow job {j}")
-        })
+        && m.mcp_server
+            .as_ref()
+            .is_none_or(|s| matches!(&w.key, WorkloadKey::McpServer(n) if n == s))
+        && m.job
+            .as_ref()
+            .is_none_or(|j| matches!(&w.key, WorkloadKey::WorkflowJob(id) if id == j))
+        && m.harness
+            .as_ref()
+            .is_none_or(|h| w.harness.as_deref() == Some(h.as_str()))
 }
 
 /// The declarations that name `w`.
@@ -417,6 +433,44 @@ pub fn excess_of(g: &Grant, decl: &AgentDecl) -> Option<Excess> {
             declared: "`human-credentials = false`".to_owned(),
             what: "human-credential".to_owned(),
         }),
+        What::HarnessMode { mode, level, .. } => {
+            let k = HarnessKnowledge::builtin()?;
+            let declared = decl.mode.as_ref().map(|m| m.get_ref().as_str());
+            let allowed = declared.and_then(|m| k.declared_level(m)).unwrap_or(1);
+            (*level > allowed).then(|| Excess {
+                span: g.span,
+                granted: format!("runs in the mode `{mode}` ({})", level_name(*level)),
+                declared: match declared {
+                    Some(m) => format!("the mode `{m}` ({})", level_name(allowed)),
+                    None => "the harness's asking mode (no `mode` declared)".to_owned(),
+                },
+                what: format!("mode {mode}"),
+            })
+        }
+        What::HarnessTool { harness, rule } => {
+            let declared = decl.tools.as_deref().unwrap_or_default();
+            (!declared.iter().any(|d| rule_covers(d, rule))).then(|| Excess {
+                span: g.span,
+                granted: format!("runs `{rule}` without asking ({harness})"),
+                declared: if decl.tools.is_none() {
+                    "no tools run without asking".to_owned()
+                } else {
+                    format!("the tools {}", quoted(declared))
+                },
+                what: rule.clone(),
+            })
+        }
+    }
+}
+
+/// The name of a level of the harness mode scale.
+pub fn level_name(level: u8) -> &'static str {
+    match level {
+        0 => "plan: reads only",
+        1 => "ask: asks before edits and commands",
+        2 => "edits: edits without asking",
+        3 => "unattended: acts without asking within limits",
+        _ => "bypass: acts without asking, with no limit",
     }
 }
 

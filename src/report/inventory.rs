@@ -32,7 +32,65 @@ pub struct WorkloadEntry {
     /// What its identities can do, in short (`s3:GetObject on arn:…`, `get,list
     /// secrets in agents`, `contents: write`).
     pub grants: Vec<String>,
+    /// What its agent harness lets it do without asking, when lanyard read its
+    /// settings or command line.
+    pub harness: Option<HarnessEntry>,
     pub findings: Vec<FindingRef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HarnessEntry {
+    /// `Claude Code`, `Codex`, ...
+    pub name: String,
+    /// Its most permissive mode, in the harness's own words (`bypassPermissions`,
+    /// `never/danger-full-access`), and that mode's level (`plan`, `ask`, `edits`,
+    /// `unattended`, `bypass`).
+    pub mode: Option<String>,
+    pub level: Option<&'static str>,
+    /// The tools it runs without asking, broadest first: those that run anything, with
+    /// what they let through, then the others.
+    pub tools: Vec<String>,
+}
+
+/// The harness view of a workload: mode and broadest tools.
+fn harness_entry(result: &ScanResult, w: &Workload) -> Option<HarnessEntry> {
+    use crate::model::grants::What;
+    let h = w.harness.as_deref()?;
+    let k = crate::model::harness::HarnessKnowledge::builtin()?;
+    let mut mode: Option<(&str, u8)> = None;
+    let mut broad = Vec::new();
+    let mut narrow = Vec::new();
+    for g in crate::model::facts::held_by(&result.facts, w) {
+        match &g.what {
+            What::HarnessMode { mode: m, level, .. } if mode.is_none_or(|(_, l)| *level > l) => {
+                mode = Some((m.as_str(), *level));
+            }
+            What::HarnessTool { harness, rule } => {
+                match crate::model::harness::unrestricted_rule(
+                    k,
+                    harness,
+                    rule,
+                    &result.facts.harness,
+                ) {
+                    Some(u) => broad.push(format!("{rule} ({})", u.what)),
+                    None => narrow.push(rule.clone()),
+                }
+            }
+            _ => {}
+        }
+    }
+    broad.extend(narrow);
+    Some(HarnessEntry {
+        name: k.harness_name(h).to_owned(),
+        mode: mode.map(|(m, _)| m.to_owned()),
+        level: mode.map(|(_, l)| {
+            crate::model::scope::level_name(l)
+                .split(':')
+                .next()
+                .unwrap_or("")
+        }),
+        tools: broad,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -92,8 +150,16 @@ impl Inventory {
                 identities: ids,
                 grants: crate::model::facts::held_by(&result.facts, w)
                     .into_iter()
+                    .filter(|g| {
+                        !matches!(
+                            g.what,
+                            crate::model::grants::What::HarnessMode { .. }
+                                | crate::model::grants::What::HarnessTool { .. }
+                        )
+                    })
                     .map(|g| short(&g.what))
                     .collect(),
+                harness: harness_entry(result, w),
                 findings: result
                     .findings
                     .iter()
@@ -163,6 +229,31 @@ impl Inventory {
                 };
                 list.dedup();
                 let _ = writeln!(out, "    can: {}{tail}", list.join("; "));
+            }
+            if let Some(h) = &w.harness {
+                let mode = match (&h.mode, h.level) {
+                    (Some(m), Some(l)) => format!("mode {m} ({l})"),
+                    _ => "default mode".to_owned(),
+                };
+                const SHOWN_TOOLS: usize = 4;
+                let tools = if h.tools.is_empty() {
+                    String::new()
+                } else {
+                    let more = h.tools.len().saturating_sub(SHOWN_TOOLS);
+                    let list: Vec<&str> = h
+                        .tools
+                        .iter()
+                        .take(SHOWN_TOOLS)
+                        .map(String::as_str)
+                        .collect();
+                    let tail = if more > 0 {
+                        format!(" (+{more} more)")
+                    } else {
+                        String::new()
+                    };
+                    format!("; unasked: {}{tail}", list.join(", "))
+                };
+                let _ = writeln!(out, "    harness: {}, {mode}{tools}", h.name);
             }
             if !w.findings.is_empty() {
                 let rules: Vec<String> = w
@@ -294,6 +385,14 @@ fn short(what: &crate::model::grants::What) -> String {
         What::McpServer { server } => format!("MCP server {server}"),
         What::McpRoot { server, root } => format!("files under {root} ({server})"),
         What::HumanCredential { label } => format!("a person's credential ({label})"),
+        What::HarnessMode { mode, level, .. } => format!(
+            "harness mode {mode} ({})",
+            crate::model::scope::level_name(*level)
+                .split(':')
+                .next()
+                .unwrap_or("")
+        ),
+        What::HarnessTool { rule, .. } => format!("runs {rule} unasked"),
     }
 }
 
@@ -364,6 +463,9 @@ struct Holdings {
     mcp_servers: Vec<String>,
     mcp_roots: Vec<String>,
     human: bool,
+    tools: Vec<String>,
+    /// The most permissive harness mode: its name and level.
+    mode: Option<(String, u8)>,
 }
 
 impl Holdings {
@@ -412,6 +514,12 @@ impl Holdings {
             What::McpServer { server } => push_unique(&mut self.mcp_servers, server),
             What::McpRoot { root, .. } => push_unique(&mut self.mcp_roots, root),
             What::HumanCredential { .. } => self.human = true,
+            What::HarnessTool { rule, .. } => push_unique(&mut self.tools, rule),
+            What::HarnessMode { mode, level, .. } => {
+                if self.mode.as_ref().is_none_or(|(_, l)| level > l) {
+                    self.mode = Some((mode.clone(), *level));
+                }
+            }
         }
     }
 
@@ -470,6 +578,26 @@ impl Holdings {
                 "github = {{ permissions = {{ {} }} }}",
                 perms.join(", ")
             );
+        }
+        if !self.tools.is_empty() {
+            let _ = writeln!(out, "tools = {}", toml_list(&self.tools));
+        }
+        if let Some((mode, level)) = &self.mode {
+            // The harness's own name when it means the same level to the settings
+            // layer, else the level's name.
+            let known = crate::model::harness::HarnessKnowledge::builtin()
+                .and_then(|k| k.declared_level(mode))
+                == Some(*level);
+            let name = if known {
+                mode.clone()
+            } else {
+                ["plan", "ask", "edits", "unattended", "bypass"]
+                    .get(usize::from(*level))
+                    .copied()
+                    .unwrap_or("bypass")
+                    .to_owned()
+            };
+            let _ = writeln!(out, "mode = {}", toml_str(&name));
         }
         if self.human {
             out.push_str(

@@ -28,6 +28,12 @@ declare_rule! {
     /// `claude[bot]`), service accounts and `${{ ... }}` expressions are not people.
     /// The finding is high when the job or workload runs an AI agent.
     ///
+    /// Agent harness settings count too: Claude Code settings whose `env` sets the git
+    /// author to a person, shell scripts and Makefiles that set `git config user.email`
+    /// to a person and start an agent, and, at low severity, settings that turn off the
+    /// attribution the harness adds to the agent's commits (`includeCoAuthoredBy:
+    /// false`, `attribution.commit: ""`).
+    ///
     /// ## Why it matters
     /// The history says a person did what the agent did: commits, reviews and API calls
     /// carry their name, audit logs and blame point at them, and nobody can later tell
@@ -65,6 +71,8 @@ declare_rule! {
                 | FileKind::McpConfig
                 | FileKind::Dockerfile
                 | FileKind::Dotenv
+                | FileKind::ClaudeSettings
+                | FileKind::Script
         ),
     }
 }
@@ -112,11 +120,32 @@ struct Hit<'a> {
 
 impl Rule for AgentActsAsPerson {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
+        attribution_off(cx, out);
         let mut hits = Vec::new();
         for doc in cx.documents() {
             doc.root
                 .walk(|path, node| collect(&doc.root, path, node, &mut hits));
         }
+        // A script is read as text: only one that starts an agent is the agent's.
+        let script = (cx.file.kind == FileKind::Script && !cx.facts.harness.agents.is_empty())
+            .then(|| {
+                let text = cx.file.text();
+                Node::scalar(
+                    crate::syntax::source::Span::new(0, text.len()),
+                    text,
+                    crate::syntax::doc::ScalarKind::Str,
+                )
+            });
+        if let Some(node) = &script {
+            if let Some(text) = node.as_str() {
+                scan_words(node, &words_of(text), &mut hits);
+            }
+        }
+        let script_agent = cx.facts.harness.agents.first().map(|a| {
+            let name = crate::model::harness::HarnessKnowledge::builtin()
+                .map_or(a.harness.as_str(), |k| k.harness_name(&a.harness));
+            format!("the script starts {name}")
+        });
         let agent_image = cx.file.kind == FileKind::Dockerfile && agent_image(cx);
         let mut seen = Vec::new();
         for hit in hits {
@@ -128,10 +157,12 @@ impl Rule for AgentActsAsPerson {
             let workload = cx.facts.workload_at(span);
             let agent = workload
                 .and_then(|w| w.agent.clone())
-                .or_else(|| agent_image.then(|| "it builds an agent image".to_owned()));
+                .or_else(|| agent_image.then(|| "it builds an agent image".to_owned()))
+                .or_else(|| script_agent.clone());
             let subject = match (workload, cx.file.kind) {
                 (Some(w), _) => w.name.clone(),
                 (None, FileKind::Dockerfile) => "this image".to_owned(),
+                (None, FileKind::Script) => "this script".to_owned(),
                 (None, FileKind::Dotenv) => "whatever loads this environment".to_owned(),
                 (None, _) => "this configuration".to_owned(),
             };
@@ -168,6 +199,37 @@ impl Rule for AgentActsAsPerson {
                 b = b.severity(Severity::Medium);
             }
             out.push(b.build());
+        }
+    }
+}
+
+/// Harness settings that remove the agent's name from its commits.
+fn attribution_off(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
+    for a in cx
+        .facts
+        .harness
+        .agents
+        .iter()
+        .filter(|a| *a.path == **cx.path)
+    {
+        for s in &a.attribution_off {
+            out.push(
+                cx.finding(
+                    &AgentActsAsPerson::META,
+                    s.span,
+                    format!(
+                        "{} turns off the attribution its harness adds to commits ({}): the agent's commits carry only the name of the person who runs it, and nobody can tell its changes from theirs",
+                        a.workload, s.text
+                    ),
+                )
+                .label("attribution off")
+                .help("Keep the harness's commit attribution on (`includeCoAuthoredBy: true`, or an `attribution.commit` trailer naming the agent), so the history tells the agent's commits from the person's.")
+                .severity(Severity::Low)
+                .confidence(Confidence::High)
+                .workload(&a.workload)
+                .key(format!("{}:attribution:{}", a.group, s.text))
+                .build(),
+            );
         }
     }
 }

@@ -1,5 +1,6 @@
 use crate::findings::Finding;
 use crate::model::extract::{McpServer, mcp_servers, pod_spec};
+use crate::model::harness::{HarnessKnowledge, ToolClass};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::Node;
@@ -76,30 +77,6 @@ const SENSITIVE_HOST_PATHS: &[&str] = &[
     "/run",
 ];
 
-/// MCP servers whose tool is "run this shell command".
-const SHELL_MCP_PACKAGES: &[&str] = &[
-    "mcp-server-commands",
-    "@mako10k/mcp-shell-server",
-    "mcp-shell-server",
-    "mcp-shell",
-    "shell-mcp",
-    "desktop-commander",
-];
-
-const SHELL_SERVER_NAMES: &[&str] = &["shell", "terminal", "exec", "bash", "cmd", "commands"];
-
-const SHELL_BINARIES: &[&str] = &[
-    "sh",
-    "bash",
-    "zsh",
-    "fish",
-    "dash",
-    "ksh",
-    "pwsh",
-    "powershell",
-    "cmd",
-];
-
 impl Rule for AgentHostEscape {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         match cx.file.kind {
@@ -116,6 +93,8 @@ fn is_host_root(arg: &str) -> bool {
         a,
         "" | "~" | "$HOME" | "${HOME}" | "%USERPROFILE%" | "/home" | "/Users" | "/root"
     ) || (a.len() == 2 && a.ends_with(':') && a.as_bytes()[0].is_ascii_alphabetic())
+        // A home directory by its absolute path: `/Users/jane`, `C:\Users\jane`.
+        || crate::model::people::credential_location(a).is_some_and(|l| l.whole_home)
 }
 
 /// `..`, `../..`, `..\..`: a directory above the one the client starts in (the
@@ -199,7 +178,7 @@ fn mcp(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
             if matches!(basename(command), "docker" | "podman") {
                 docker_run(cx, out, server.name, &workload, args);
             }
-            shell_server(cx, out, &server, command_node, &workload);
+            command_server(cx, out, &server, &workload);
         }
     }
 }
@@ -257,61 +236,72 @@ fn docker_run(
     }
 }
 
-/// A shell MCP server without an allow-list of commands.
-fn shell_server(
-    cx: &FileCx<'_>,
-    out: &mut Vec<Finding>,
-    server: &McpServer<'_>,
-    command: Option<&Node>,
-    workload: &str,
-) {
-    let args = server.node.get("args").map(Node::items).unwrap_or_default();
-    let package = command.into_iter().chain(args).find_map(|n| {
-        let text = n.as_str()?.to_ascii_lowercase();
-        let pkg = SHELL_MCP_PACKAGES.iter().find(|p| text.contains(*p))?;
-        Some((n.span, *pkg))
-    });
-    let named = || {
-        let cmd = command?;
-        let bin = basename(cmd.as_str()?);
-        (SHELL_SERVER_NAMES.contains(&server.name.to_ascii_lowercase().as_str())
-            && SHELL_BINARIES.contains(&bin))
-        .then_some((cmd.span, bin))
-    };
-    let Some((span, what)) = package.or_else(named) else {
+/// An MCP server that runs commands on the host, a cluster or a cloud account for
+/// whoever asks (a table in `rules/harness.toml`), without an allow-list or a
+/// read-only switch.
+fn command_server(cx: &FileCx<'_>, out: &mut Vec<Finding>, server: &McpServer<'_>, workload: &str) {
+    let Some(k) = HarnessKnowledge::builtin() else {
         return;
     };
-    let allow_arg = args.iter().filter_map(Node::as_str).any(|a| {
-        let flag = a.split('=').next().unwrap_or(a);
-        matches!(
-            flag,
-            "--allow" | "--allowed-commands" | "--allow-commands" | "--allowlist" | "--allowed"
+    let launch = server.launch();
+    let command_node = launch.command;
+    let Some(m) = k.mcp_server(
+        server.name,
+        launch.command_text(),
+        &launch.arg_texts(),
+        &launch.env,
+    ) else {
+        return;
+    };
+    if m.restricted
+        || !matches!(
+            m.def.class,
+            ToolClass::Shell | ToolClass::Kubernetes | ToolClass::Cloud
         )
-    });
-    let allow_env = server.node.get("env").is_some_and(|env| {
-        env.entries().iter().any(|e| {
-            e.key_str().is_some_and(|k| {
-                let k = k.to_ascii_uppercase();
-                k.contains("ALLOWED_COMMANDS")
-                    || k.contains("ALLOWLIST")
-                    || k.contains("ALLOW_COMMANDS")
-            })
-        })
-    });
-    if allow_arg || allow_env {
+    {
         return;
     }
+    // Point at the word that names the server: its package, else the command.
+    let names_server = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        m.def
+            .matches
+            .iter()
+            .any(|p| t.contains(&p.to_ascii_lowercase()))
+    };
+    let command_word = command_node.and_then(|n| n.as_str().map(|t| (t, n.span)));
+    let span = launch
+        .args
+        .iter()
+        .chain(command_word.as_ref())
+        .find(|(t, _)| names_server(t))
+        .map(|(_, span)| *span)
+        .or(command_node.map(|n| n.span))
+        .unwrap_or(server.name_span);
+    let reach = match m.def.class {
+        ToolClass::Kubernetes => "a prompt injection changes the cluster with your kubeconfig",
+        ToolClass::Cloud => "a prompt injection changes the cloud account with your credentials",
+        _ => "a prompt injection runs arbitrary commands as you",
+    };
+    let help = if m.def.restricted_by.is_empty() {
+        "Use a purpose-built MCP server with narrow tools instead of one that runs anything, or run this one in a sandbox without your credentials.".to_owned()
+    } else {
+        format!(
+            "Restrict the server (`{}`), or use a purpose-built MCP server instead of one that runs anything.",
+            m.def.restricted_by.join("`, `")
+        )
+    };
     mcp_finding(
         cx,
         out,
         span,
         workload,
         format!(
-            "MCP server `{}` runs `{what}`, which executes any command the agent asks for, and no allow-list limits it: a prompt injection runs arbitrary commands as you",
-            server.name
+            "MCP server `{}` {}, and nothing restricts it: {reach}",
+            server.name, m.def.what
         ),
         "shell",
-        "Pass an allow-list of the commands the task runs (`--allowed-commands`, `ALLOWED_COMMANDS`), or use a purpose-built MCP server instead of a shell.",
+        &help,
     );
 }
 
@@ -394,6 +384,29 @@ fn compose(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                 .filter(|u| host_mount && u.as_str().is_some_and(is_root_user))
             {
                 push(cx, out, u.span, workload, "runs as root with host mounts");
+            }
+            // `volumes_from: [tools]`: the agent gets every volume of that service, the
+            // Docker socket included, whatever that service is called.
+            let services = doc.root.get("services");
+            for from in svc.get("volumes_from").map(Node::items).unwrap_or_default() {
+                let Some(text) = from.as_str() else { continue };
+                let other = text.split(':').next().unwrap_or(text);
+                let socket = services
+                    .and_then(|s| s.get(other))
+                    .and_then(|o| o.get("volumes"))
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|v| v.as_str().is_some_and(|s| s.starts_with(DOCKER_SOCKET)));
+                if socket {
+                    push(
+                        cx,
+                        out,
+                        from.span,
+                        workload,
+                        &format!("gets the Docker socket through `volumes_from: {other}`"),
+                    );
+                }
             }
         }
     }

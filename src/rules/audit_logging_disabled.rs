@@ -1,9 +1,10 @@
 use crate::findings::{Finding, Severity};
 use crate::model::agent::agent_marker;
-use crate::model::extract::iac::tf_resources;
+use crate::model::audit::{AuditPolicy, GcpAuditConfig, Trail};
+use crate::model::identity::K8S_SERVICE_ACCOUNT_USER;
+use crate::model::settings::Field;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
 
 declare_rule! {
@@ -63,12 +64,15 @@ declare_rule! {
 
 impl Rule for AuditLoggingDisabled {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        for doc in cx.documents() {
-            match cx.file.kind {
-                FileKind::Terraform | FileKind::TerraformJson => terraform(cx, doc, out),
-                FileKind::CloudFormation => cloudformation(cx, doc, out),
-                _ => k8s_policy(cx, doc, out),
-            }
+        let audit = &cx.facts.audit();
+        for t in &audit.trails {
+            trail(cx, t, out);
+        }
+        for config in &audit.gcp_configs {
+            gcp_audit_config(cx, config, out);
+        }
+        for policy in &audit.policies {
+            k8s_policy(cx, policy, out);
         }
     }
 }
@@ -95,74 +99,63 @@ fn push(cx: &FileCx<'_>, out: &mut Vec<Finding>, hit: Hit) {
 
 const TRAIL_HELP: &str = "Keep the trail logging in every region with log file validation on (`enable_logging = true`, `enable_log_file_validation = true`, `is_multi_region_trail = true`).";
 
-/// The settings of one trail, however its format spells them.
-struct Trail<'a> {
-    what: String,
-    /// Where to point when a setting is missing.
-    span: Span,
-    logging: Option<&'a Node>,
-    validation: Option<&'a Node>,
-    multi_region: Option<&'a Node>,
-    names: [&'static str; 3],
-}
-
-fn off(n: Option<&Node>) -> Option<&Node> {
+fn off(n: Option<&Field>) -> Option<&Field> {
     n.filter(|n| n.as_bool() == Some(false))
 }
 
-fn trail(cx: &FileCx<'_>, t: Trail<'_>, out: &mut Vec<Finding>) {
-    let [logging, validation, regions] = t.names;
-    if let Some(n) = off(t.logging) {
-        push(
-            cx,
-            out,
-            Hit {
-                span: n.span,
-                severity: Severity::High,
-                message: format!(
-                    "{} has `{logging}` off: nothing any identity does in the account, agents included, is recorded",
-                    t.what
-                ),
-                label: "audit logging stopped",
-                help: TRAIL_HELP,
-                key: format!("{}:{logging}", t.what),
-            },
-        );
-    }
-    match (t.validation, off(t.validation)) {
-        (_, Some(n)) => push(
-            cx,
-            out,
-            Hit {
-                span: n.span,
-                severity: Severity::High,
-                message: format!(
-                    "{} has `{validation}` off: whoever can write its bucket can alter or delete records of what an agent did without it being detectable",
-                    t.what
-                ),
-                label: "log file validation off",
-                help: TRAIL_HELP,
-                key: format!("{}:{validation}", t.what),
-            },
+fn trail(cx: &FileCx<'_>, t: &Trail, out: &mut Vec<Finding>) {
+    let what = format!("CloudTrail trail `{}`", t.address);
+    let [logging, validation, regions] = t.setting_names();
+    // A setting turned off, at its value: (setting, severity, label, what it means).
+    let offs = [
+        (
+            logging,
+            off(t.logging.as_ref()),
+            Severity::High,
+            "audit logging stopped",
+            "nothing any identity does in the account, agents included, is recorded",
         ),
-        (None, _) => push(
+        (
+            validation,
+            off(t.validation.as_ref()),
+            Severity::High,
+            "log file validation off",
+            "whoever can write its bucket can alter or delete records of what an agent did without it being detectable",
+        ),
+    ];
+    for (setting, node, severity, label, meaning) in offs {
+        if let Some(n) = node {
+            push(
+                cx,
+                out,
+                Hit {
+                    span: n.span,
+                    severity,
+                    message: format!("{what} has `{setting}` off: {meaning}"),
+                    label,
+                    help: TRAIL_HELP,
+                    key: format!("{what}:{setting}"),
+                },
+            );
+        }
+    }
+    if t.validation.is_none() {
+        push(
             cx,
             out,
             Hit {
                 span: t.span,
                 severity: Severity::Medium,
                 message: format!(
-                    "{} does not set `{validation}`, which defaults to off: tampering with its log files cannot be detected",
-                    t.what
+                    "{what} does not set `{validation}`, which defaults to off: tampering with its log files cannot be detected"
                 ),
                 label: "no log file validation",
                 help: TRAIL_HELP,
-                key: format!("{}:{validation}:missing", t.what),
+                key: format!("{what}:{validation}:missing"),
             },
-        ),
-        _ => {}
+        );
     }
-    if let Some(n) = off(t.multi_region) {
+    if let Some(n) = off(t.multi_region.as_ref()) {
         push(
             cx,
             out,
@@ -170,72 +163,28 @@ fn trail(cx: &FileCx<'_>, t: Trail<'_>, out: &mut Vec<Finding>) {
                 span: n.span,
                 severity: Severity::Low,
                 message: format!(
-                    "{} records one region only: an agent acting in any other region leaves no trace in it",
-                    t.what
+                    "{what} records one region only: an agent acting in any other region leaves no trace in it"
                 ),
                 label: "single-region trail",
                 help: TRAIL_HELP,
-                key: format!("{}:{regions}", t.what),
+                key: format!("{what}:{regions}"),
             },
         );
     }
 }
 
-fn terraform(cx: &FileCx<'_>, doc: &Document, out: &mut Vec<Finding>) {
-    for (ty, name, name_span, body) in tf_resources(doc) {
-        match ty {
-            "aws_cloudtrail" => trail(
-                cx,
-                Trail {
-                    what: format!("CloudTrail trail `aws_cloudtrail.{name}`"),
-                    span: name_span,
-                    logging: body.get("enable_logging"),
-                    validation: body.get("enable_log_file_validation"),
-                    multi_region: body.get("is_multi_region_trail"),
-                    names: [
-                        "enable_logging",
-                        "enable_log_file_validation",
-                        "is_multi_region_trail",
-                    ],
-                },
-                out,
-            ),
-            "google_project_iam_audit_config"
-            | "google_folder_iam_audit_config"
-            | "google_organization_iam_audit_config" => {
-                gcp_audit_config(cx, &format!("{ty}.{name}"), name_span, body, out)
-            }
-            _ => {}
-        }
-    }
-}
-
-fn gcp_audit_config(
-    cx: &FileCx<'_>,
-    address: &str,
-    name_span: Span,
-    body: &Node,
-    out: &mut Vec<Finding>,
-) {
-    let service_node = body.get("service");
-    let service = service_node.and_then(Node::as_str).unwrap_or("");
+fn gcp_audit_config(cx: &FileCx<'_>, config: &GcpAuditConfig, out: &mut Vec<Finding>) {
+    let address = &config.address;
+    let service = config
+        .service
+        .as_ref()
+        .and_then(Field::as_str)
+        .unwrap_or("");
     let mut types = Vec::new();
-    // HCL repeats `audit_log_config` blocks; Terraform JSON writes a list of them.
-    let configs = body.get_all("audit_log_config").flat_map(|c| {
-        if c.is_seq() {
-            c.items().iter().collect()
-        } else {
-            vec![c]
-        }
-    });
-    for config in configs {
-        let log_type = config.get("log_type").and_then(Node::as_str).unwrap_or("");
+    for log_config in &config.log_configs {
+        let log_type = log_config.log_type.as_str();
         types.push(log_type);
-        for member in config
-            .get("exempted_members")
-            .map(Node::one_or_many)
-            .unwrap_or_default()
-        {
+        for member in &log_config.exempted_members {
             let Some(m) = member.as_text() else { continue };
             let whom = if m.starts_with("serviceAccount:") {
                 match agent_marker(m) {
@@ -273,7 +222,7 @@ fn gcp_audit_config(
                 cx,
                 out,
                 Hit {
-                    span: service_node.map_or(name_span, |n| n.span),
+                    span: config.service.as_ref().map_or(config.span, |n| n.span),
                     severity: Severity::Medium,
                     message: format!(
                         "`{address}` audits `allServices` without {} logs: what agents read and change in data (buckets, secrets, tables) is not recorded",
@@ -288,33 +237,6 @@ fn gcp_audit_config(
     }
 }
 
-fn cloudformation(cx: &FileCx<'_>, doc: &Document, out: &mut Vec<Finding>) {
-    for res in doc
-        .root
-        .get("Resources")
-        .map(Node::entries)
-        .unwrap_or_default()
-    {
-        if res.value.get("Type").and_then(Node::as_str) != Some("AWS::CloudTrail::Trail") {
-            continue;
-        }
-        let logical = res.key_str().unwrap_or("");
-        let props = res.value.get("Properties");
-        trail(
-            cx,
-            Trail {
-                what: format!("CloudTrail trail `{logical}`"),
-                span: res.key.span,
-                logging: props.and_then(|p| p.get("IsLogging")),
-                validation: props.and_then(|p| p.get("EnableLogFileValidation")),
-                multi_region: props.and_then(|p| p.get("IsMultiRegionTrail")),
-                names: ["IsLogging", "EnableLogFileValidation", "IsMultiRegionTrail"],
-            },
-            out,
-        );
-    }
-}
-
 /// Users and groups that are Kubernetes' own components, not workloads.
 fn system_component(name: &str) -> bool {
     name.starts_with("system:")
@@ -323,62 +245,36 @@ fn system_component(name: &str) -> bool {
         && name != "system:unauthenticated"
 }
 
-fn k8s_policy(cx: &FileCx<'_>, doc: &Document, out: &mut Vec<Finding>) {
-    let root = &doc.root;
-    if !root
-        .get("apiVersion")
-        .and_then(Node::as_str)
-        .is_some_and(|v| v.starts_with("audit.k8s.io/"))
-        || root.get("kind").and_then(Node::as_str) != Some("Policy")
-    {
-        return;
-    }
-    let list = |rule: &'_ Node, key: &str| -> Vec<(String, Span)> {
-        rule.get(key)
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
+fn k8s_policy(cx: &FileCx<'_>, policy: &AuditPolicy, out: &mut Vec<Finding>) {
+    let texts = |list: &[Field]| -> Vec<(String, Span)> {
+        list.iter()
             .filter_map(|n| Some((n.as_text()?.to_owned(), n.span)))
             .collect()
     };
-    for (i, rule) in root
-        .get("rules")
-        .map(Node::items)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let Some(level) = rule.get("level") else {
+    for (i, rule) in policy.rules.iter().enumerate() {
+        let Some(level) = &rule.level else {
             continue;
         };
-        let users = list(rule, "users");
-        let groups = list(rule, "userGroups");
-        let namespaces = list(rule, "namespaces");
-        let unrestricted = [
-            "users",
-            "userGroups",
-            "namespaces",
-            "resources",
-            "nonResourceURLs",
-        ]
-        .iter()
-        .all(|k| rule.get(k).is_none());
+        let users = texts(&rule.users);
+        let groups = texts(&rule.groups);
+        let namespaces = texts(&rule.namespaces);
+        let unrestricted = rule.unrestricted();
         if level.as_str() != Some("None") {
             // The first matching rule decides: after a catch-all, nothing else applies.
-            if unrestricted && rule.get("verbs").is_none() {
+            if unrestricted && !rule.has_verbs {
                 return;
             }
             continue;
         }
         // Health checks and other non-resource URLs are not what agents do.
-        if rule.get("nonResourceURLs").is_some() && rule.get("resources").is_none() {
+        if rule.has_non_resource_urls && !rule.has_resources {
             continue;
         }
         let covered: Option<(String, Option<Span>)> = if unrestricted {
             Some(("every request".to_owned(), None))
         } else if let Some((u, s)) = users
             .iter()
-            .find(|(u, _)| u.starts_with("system:serviceaccount:"))
+            .find(|(u, _)| u.starts_with(K8S_SERVICE_ACCOUNT_USER))
         {
             Some((format!("service account user `{u}`"), Some(*s)))
         } else if let Some((g, s)) = groups.iter().find(|(g, _)| !system_component(g)) {

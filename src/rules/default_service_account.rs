@@ -1,8 +1,6 @@
 use crate::findings::{Finding, Severity};
-use crate::model::extract::pod_spec;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::Node;
 
 declare_rule! {
     /// ## What it finds
@@ -44,37 +42,19 @@ declare_rule! {
 
 impl Rule for DefaultServiceAccount {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        for doc in cx.documents() {
-            let Some(pod) = pod_spec(doc) else { continue };
-            if pod
-                .spec
-                .get("automountServiceAccountToken")
-                .and_then(Node::as_bool)
-                == Some(false)
-            {
+        for pod in &cx.facts.runtime().pods {
+            if pod.automount_token == Some(false) {
                 continue;
             }
-            let sa = pod
-                .spec
-                .get("serviceAccountName")
-                .or_else(|| pod.spec.get("serviceAccount"));
-            let (span, label) = match sa {
-                Some(node) if node.as_str() == Some("default") => {
-                    (node.span, "the default service account, named explicitly")
+            let (span, label) = match &pod.service_account {
+                Some(sa) if sa.as_str() == Some("default") => {
+                    (sa.span, "the default service account, named explicitly")
                 }
                 Some(_) => continue,
-                None => (
-                    pod.kind_node.span,
-                    "no serviceAccountName: runs as `default`",
-                ),
+                None => (pod.kind_span, "no serviceAccountName: runs as `default`"),
             };
-            let name = format!("{} {}/{}", pod.kind, pod.namespace, pod.name);
-            let agent = cx
-                .facts
-                .workloads
-                .iter()
-                .find(|w| w.name == name)
-                .and_then(|w| w.agent.as_deref());
+            let name = pod.key.to_string();
+            let agent = cx.facts.workload(&pod.key).and_then(|w| w.agent.as_deref());
             let mut message = format!(
                 "{name} runs as the default service account of namespace `{}`, shared by every pod that names none",
                 pod.namespace

@@ -1,9 +1,9 @@
 use crate::findings::{Finding, Redacted};
+use crate::model::accounts::Accounts;
 use crate::model::identity::Identity;
-use crate::rules::personal_identity::dsn_logins;
+use crate::model::settings::{EnvShape, EnvVar};
 use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Node, PathSeg};
 use crate::syntax::source::Span;
 
 declare_rule! {
@@ -54,128 +54,58 @@ declare_rule! {
 
 const HELP: &str = "Create an account for this agent, named after it and granted only what its task needs, and use it instead of the shared one.";
 
-/// Words that make an account name generic on their own.
-const GENERIC: &[&str] = &[
-    "admin",
-    "admins",
-    "administrator",
-    "administrators",
-    "root",
-    "superuser",
-    "shared",
-    "team",
-    "service",
-    "serviceaccount",
-    "ci",
-    "cicd",
-    "automation",
-    "common",
-    "generic",
-    "everyone",
-];
-
-/// Words that say what kind of account a name is without saying whose it is.
-const FILLER: &[&str] = &[
-    "role",
-    "account",
-    "acct",
-    "user",
-    "sa",
-    "svc",
-    "iam",
-    "identity",
-    "prod",
-    "production",
-    "dev",
-    "staging",
-    "stage",
-    "main",
-];
-
-/// The generic word that makes an account name shared, if it is: every word of it is
-/// generic or filler (`admin`, `ci-user`, `service-account`, `admin-role`), or it
-/// starts with `shared` or `team` (`shared-agents`, `team_platform`).
-pub(crate) fn generic_account(name: &str) -> Option<&'static str> {
-    let lower = name.trim().to_ascii_lowercase();
-    let words: Vec<&str> = lower
-        .split(['-', '_', '.', ' '])
-        .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let generic = |w: &str| GENERIC.iter().copied().find(|g| *g == w);
-    if let Some(first) = words.first()
-        && words.len() > 1
-        && let Some(g) = generic(first).filter(|g| matches!(*g, "shared" | "team"))
-    {
-        return Some(g);
-    }
-    let mut found = None;
-    for w in &words {
-        match generic(w) {
-            Some(g) => found = found.or(Some(g)),
-            None if FILLER.contains(w) => {}
-            None => return None,
-        }
-    }
-    found
-}
-
 impl Rule for GenericSharedAccount {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
+        let Some(accounts) = Accounts::builtin() else {
+            return;
+        };
         let mut hits: Vec<(Span, String, &'static str, String, String)> = Vec::new();
-        for doc in cx.documents() {
-            doc.root.walk(|path, node| {
-                let Some(text) = node.as_str() else { return };
-                let Some(w) = cx.facts.workload_at(node.span) else {
-                    return;
-                };
-                if w.agent.is_none() {
-                    return;
-                }
-                let mut push = |raw: &str, account: String, generic, what: String| {
-                    let span = cx.span_within(node, raw);
-                    if !hits.iter().any(|h| h.0 == span) {
-                        hits.push((span, account, generic, what, w.name.clone()));
-                    }
-                };
-                for (service, raw, login) in dsn_logins(text) {
-                    if let Some(g) = generic_account(&login) {
-                        push(raw, login.clone(), g, format!("connects to {service} as"));
-                    }
-                }
-                // Role ARNs and accounts in environment values; the identities a
-                // workload runs as are the project pass's.
-                let Some((key, value)) = env_value(path, node, &doc.root) else {
-                    return;
-                };
-                let value = value.trim();
+        let agent_at = |span: Span| cx.facts.workload_at(span).filter(|w| w.agent.is_some());
+        let mut push = |hit: Span, account: String, generic, what: String, workload: &str| {
+            if !hits.iter().any(|h| h.0 == hit) {
+                hits.push((hit, account, generic, what, workload.to_owned()));
+            }
+        };
+        let settings = &cx.facts.settings();
+        for login in settings.logins.iter().filter(|l| l.literal) {
+            let Some(w) = agent_at(login.span) else {
+                continue;
+            };
+            if let Some(g) = accounts.generic_account(&login.login) {
+                push(
+                    cx.span_in(login.span, &login.raw),
+                    login.login.clone(),
+                    g,
+                    format!("connects to {} as", login.service),
+                    &w.name,
+                );
+            }
+        }
+        // Role ARNs and accounts in environment values; the identities a workload runs
+        // as are the project pass's.
+        for var in settings.env.iter().filter(|v| workload_env(v)) {
+            let Some(w) = agent_at(var.span) else {
+                continue;
+            };
+            let key = var.name.as_deref().unwrap_or("");
+            let value = var.value.trim();
+            let (raw, checked, what) =
                 if let Some(role) = crate::model::identity::role_name_from_arn(value) {
-                    if let Some(g) = generic_account(role) {
-                        push(
-                            role,
-                            role.to_owned(),
-                            g,
-                            format!("sets `{key}` to the AWS role"),
-                        );
-                    }
+                    (role, role, format!("sets `{key}` to the AWS role"))
                 } else if let Some(id) = crate::model::identity::gcp_account_id(value) {
-                    if let Some(g) = generic_account(id) {
-                        push(
-                            id,
-                            id.to_owned(),
-                            g,
-                            format!("sets `{key}` to the GCP service account"),
-                        );
-                    }
-                } else if account_key(&key) {
+                    (id, id, format!("sets `{key}` to the GCP service account"))
+                } else if account_key(key) {
                     let login = value.split('@').next().unwrap_or(value);
-                    if !login.is_empty()
-                        && let Some(g) = generic_account(login)
-                    {
-                        push(value, value.to_owned(), g, format!("sets `{key}` to"));
+                    if login.is_empty() {
+                        continue;
                     }
-                }
-            });
+                    (value, login, format!("sets `{key}` to"))
+                } else {
+                    continue;
+                };
+            if let Some(g) = accounts.generic_account(checked) {
+                push(cx.span_in(var.span, raw), raw.to_owned(), g, what, &w.name);
+            }
         }
         for (span, account, generic, what, workload) in hits {
             let message = format!(
@@ -194,6 +124,9 @@ impl Rule for GenericSharedAccount {
     }
 
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
+        let Some(accounts) = Accounts::builtin() else {
+            return;
+        };
         for w in cx.facts.workloads.iter().filter(|w| w.agent.is_some()) {
             let mut seen: Vec<&Identity> = Vec::new();
             for u in &w.identities {
@@ -211,7 +144,7 @@ impl Rule for GenericSharedAccount {
                     }
                     _ => continue,
                 };
-                let Some(generic) = generic_account(name) else {
+                let Some(generic) = accounts.generic_account(name) else {
                     continue;
                 };
                 if seen.contains(&&u.identity) {
@@ -243,38 +176,15 @@ impl Rule for GenericSharedAccount {
     }
 }
 
-/// The environment variable `node` sets and its value, in any of the shapes
-/// workloads write environments in.
-fn env_value<'a>(
-    path: &[PathSeg<'a>],
-    node: &'a Node,
-    root: &'a Node,
-) -> Option<(String, &'a str)> {
-    let text = node.as_str()?;
-    match path {
-        // `env: { KEY: value }`, `environment: { KEY: value }`
-        [.., PathSeg::Key(container), PathSeg::Key(key)]
-            if matches!(*container, "env" | "environment") =>
-        {
-            Some(((*key).to_owned(), text))
-        }
-        // Kubernetes `env: [{ name: KEY, value: v }]`
-        [
-            ..,
-            PathSeg::Key("env"),
-            PathSeg::Index(_),
-            PathSeg::Key("value"),
-        ] => {
-            let item = crate::syntax::doc::node_at(root, &path[..path.len() - 1])?;
-            let name = item.get("name").and_then(Node::as_str)?;
-            Some((name.to_owned(), text))
-        }
-        // Compose `environment: [KEY=value]`
-        [.., PathSeg::Key("environment"), PathSeg::Index(_)] => {
-            text.split_once('=').map(|(k, v)| (k.to_owned(), v))
-        }
-        _ => None,
-    }
+/// The shapes workloads write environments in: `env:`/`environment:` mappings,
+/// Kubernetes `env: [{ name, value }]`, compose `environment: [KEY=value]`.
+fn workload_env(var: &EnvVar) -> bool {
+    matches!(
+        (var.container.as_deref(), var.shape),
+        (Some("env" | "environment"), EnvShape::Map)
+            | (Some("env"), EnvShape::NameValue)
+            | (Some("environment"), EnvShape::KeyEquals)
+    )
 }
 
 /// Variables that name the account a process logs in as.
@@ -284,43 +194,4 @@ fn account_key(key: &str) -> bool {
         || ["_USER", "_USERNAME", "_USER_NAME", "_LOGIN"]
             .iter()
             .any(|s| k.ends_with(s))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generic_and_own_names() {
-        for name in [
-            "admin",
-            "root",
-            "shared",
-            "team",
-            "service-account",
-            "serviceaccount",
-            "ci",
-            "automation",
-            "shared-agents",
-            "team_platform",
-            "admin-role",
-            "ci-user",
-            "Administrator",
-        ] {
-            assert!(generic_account(name).is_some(), "{name}");
-        }
-        for name in [
-            "triage-agent",
-            "svc-triage",
-            "ci-runner-triage",
-            "default",
-            "sa",
-            "role",
-            "deploy-agent",
-            "",
-            "rooted",
-        ] {
-            assert!(generic_account(name).is_none(), "{name}");
-        }
-    }
 }

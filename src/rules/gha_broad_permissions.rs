@@ -1,9 +1,9 @@
 use crate::findings::{Confidence, Finding, Severity};
 use crate::model::extract::github_secret_refs;
 use crate::model::facts::WorkloadKind;
+use crate::model::github::{Job, Permissions, lookup};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Entry, Node};
 
 declare_rule! {
     /// ## What it finds
@@ -73,24 +73,21 @@ const HELP: &str = "Set `permissions: contents: read` (or `{}`) at the top of th
 
 impl Rule for GhaBroadPermissions {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        for doc in cx.documents() {
-            let Some(jobs) = doc.root.get("jobs") else {
-                continue;
-            };
-            let top = doc.root.get("permissions");
-            let workload_of = |job: &Entry| {
+        for workflow in &cx.facts.written().workflows {
+            let jobs = &workflow.jobs;
+            let top = workflow.permissions.as_ref();
+            let workload_of = |job: &Job| {
                 cx.facts
-                    .workload_at(job.key.span)
+                    .workload_at(job.key_span)
                     .filter(|w| w.kind == WorkloadKind::WorkflowJob)
             };
-            let agent_of = |job: &Entry| {
+            let agent_of = |job: &Job| {
                 workload_of(job).and_then(|w| Some((w.name.as_str(), w.agent.as_deref()?)))
             };
             if let Some(p) = top.filter(|p| is_write_all(p)) {
                 let inheriting: Vec<&str> = jobs
-                    .entries()
                     .iter()
-                    .filter(|j| j.value.get("permissions").is_none())
+                    .filter(|j| j.permissions.is_none())
                     .filter_map(|j| agent_of(j).map(|(name, _)| name))
                     .collect();
                 let mut message = "the workflow sets `permissions: write-all`: every job without its own `permissions` gets a token that can push, release, approve pull requests and edit issues".to_owned();
@@ -113,9 +110,9 @@ impl Rule for GhaBroadPermissions {
                         .build(),
                 );
             }
-            for job in jobs.entries() {
-                let id = job.key_str().unwrap_or("<job>");
-                let own = job.value.get("permissions");
+            for job in jobs {
+                let id = &job.id;
+                let own = job.permissions.as_ref();
                 let agent = agent_of(job);
                 let workload = workload_of(job).map(|w| w.name.as_str());
                 if let Some(p) = own.filter(|p| is_write_all(p)) {
@@ -146,12 +143,12 @@ impl Rule for GhaBroadPermissions {
                     && own.is_none()
                     && let Some(why) = agent
                         .map(|(_, why)| format!("runs an AI agent ({why})"))
-                        .or_else(|| writes_with_token(&job.value))
+                        .or_else(|| writes_with_token(job))
                 {
                     let mut f = cx
                         .finding(
                             &GhaBroadPermissions::META,
-                            job.key.span,
+                            job.key_span,
                             format!(
                                 "job `{id}` {why} but neither it nor the workflow sets `permissions`: it inherits the repository's default token permissions, which may be read-write on every scope (a repository setting this file does not control)"
                             ),
@@ -170,7 +167,7 @@ impl Rule for GhaBroadPermissions {
                     && let Some(actions) = own
                         .or(top)
                         .and_then(|p| p.get("actions"))
-                        .filter(|a| a.as_str() == Some("write"))
+                        .filter(|a| a.level.as_deref() == Some("write"))
                 {
                     out.push(
                         cx.finding(
@@ -193,46 +190,45 @@ impl Rule for GhaBroadPermissions {
     }
 }
 
-fn is_write_all(node: &Node) -> bool {
-    node.as_str() == Some("write-all")
+fn is_write_all(p: &Permissions) -> bool {
+    p.text.as_deref() == Some("write-all")
 }
 
 /// Whether a `${{ ... }}` value names a secret other than `GITHUB_TOKEN`: the step then
 /// writes with that token, not the job's.
-fn other_token(node: Option<&Node>) -> bool {
-    node.and_then(Node::as_str)
-        .is_some_and(|t| github_secret_refs(t).any(|s| s != "GITHUB_TOKEN"))
+fn other_token(value: Option<&str>) -> bool {
+    value.is_some_and(|t| github_secret_refs(t).any(|s| s != "GITHUB_TOKEN"))
 }
 
 /// How the job writes with the workflow token, if it does.
-fn writes_with_token(job: &Node) -> Option<String> {
-    let steps = job.get("steps").map(Node::items).unwrap_or_default();
+fn writes_with_token(job: &Job) -> Option<String> {
+    let steps = &job.steps;
     // `git push` uses the token `actions/checkout` persisted, unless another was given.
     let checkout_other_token = steps.iter().any(|s| {
-        s.get("uses")
-            .and_then(Node::as_str)
+        s.uses
+            .as_deref()
             .is_some_and(|u| u.starts_with("actions/checkout"))
-            && other_token(s.get_path(&["with", "token"]))
+            && other_token(lookup(&s.with, "token"))
     });
     for step in steps {
-        if let Some(uses) = step.get("uses").and_then(Node::as_str) {
+        if let Some(uses) = &step.uses {
             let lower = uses.to_ascii_lowercase();
             if let Some(a) = TOKEN_WRITING_ACTIONS.iter().find(|a| lower.starts_with(*a))
-                && !other_token(step.get_path(&["with", "github-token"]))
-                && !other_token(step.get_path(&["with", "token"]))
+                && !other_token(lookup(&step.with, "github-token"))
+                && !other_token(lookup(&step.with, "token"))
             {
                 return Some(format!("writes with the token (`{a}`)"));
             }
         }
-        if let Some(run) = step.get("run").and_then(Node::as_str) {
+        if let Some(run) = &step.run {
             let env_token = ["GH_TOKEN", "GITHUB_TOKEN"]
                 .iter()
-                .any(|k| other_token(step.get_path(&["env", k])));
+                .any(|k| other_token(lookup(&step.env, k)));
             for cmd in TOKEN_WRITING_COMMANDS {
                 let other = if *cmd == "git push" {
                     checkout_other_token
                 } else {
-                    env_token || other_token(job.get_path(&["env", "GH_TOKEN"]))
+                    env_token || other_token(lookup(&job.env, "GH_TOKEN"))
                 };
                 if run.contains(cmd) && !other {
                     return Some(format!("writes with the token (`{cmd}`)"));

@@ -1,9 +1,11 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::extract::{mcp_servers, pod_spec};
 use crate::model::people::{CredentialLocation, credential_location};
+use crate::model::runtime::{
+    ComposeProject, ComposeService, ImageCopy, McpServerSpec, WorkloadKey,
+};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Document, Node};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds
@@ -66,24 +68,30 @@ const HELP: &str = "Give the workload its own identity (IRSA or EKS Pod Identity
 impl Rule for HumanCredentialMount {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut hits = Vec::new();
-        for doc in cx.documents() {
-            match cx.file.kind {
-                FileKind::Compose => compose(doc, &mut hits),
-                FileKind::McpConfig => mcp(doc, &mut hits),
-                FileKind::Dockerfile => dockerfile(doc, &mut hits),
-                _ => k8s(doc, &mut hits),
+        let runtime = &cx.facts.runtime();
+        match cx.file.kind {
+            FileKind::Compose => runtime.compose.iter().for_each(|p| compose(p, &mut hits)),
+            FileKind::McpConfig => runtime.mcp_servers.iter().for_each(|s| mcp(s, &mut hits)),
+            FileKind::Dockerfile => dockerfile(&runtime.image_copies, &mut hits),
+            _ => {
+                for path in runtime.pods.iter().flat_map(|p| &p.host_paths) {
+                    if let Some(text) = path.as_str() {
+                        push_source(path.span, text, "mounts", &mut hits);
+                    }
+                }
             }
-            for hit in hits.drain(..) {
-                out.push(finding(cx, hit));
-            }
+        }
+        for hit in hits {
+            out.push(finding(cx, hit));
         }
     }
 }
 
 /// One credential location handed to a workload.
 struct Hit<'a> {
-    /// The node holding the path (a volume string, an argument, an instruction).
-    node: &'a Node,
+    /// The span of the node holding the path (a volume string, an argument, an
+    /// instruction).
+    span: Span,
     /// The path as written.
     path: String,
     location: CredentialLocation,
@@ -92,15 +100,15 @@ struct Hit<'a> {
     /// For a copy into a credential location (`COPY x /root/.aws`): the source.
     copied_from: Option<String>,
     /// The workload, when the path is not inside its definition (a compose secret).
-    workload: Option<String>,
+    workload: Option<&'a WorkloadKey>,
 }
 
 fn finding(cx: &FileCx<'_>, hit: Hit<'_>) -> Finding {
-    let span = cx.span_within(hit.node, &hit.path);
-    let workload = cx.facts.workload_at(span).or_else(|| {
-        let name = hit.workload.as_deref()?;
-        cx.facts.workloads.iter().find(|w| w.name == name)
-    });
+    let span = cx.span_in(hit.span, &hit.path);
+    let workload = cx
+        .facts
+        .workload_at(span)
+        .or_else(|| cx.facts.workload(hit.workload?));
     let loc = hit.location;
     let into = match (workload, cx.file.kind) {
         (Some(w), _) => format!("into {}", w.name),
@@ -155,23 +163,10 @@ fn finding(cx: &FileCx<'_>, hit: Hit<'_>) -> Finding {
     b.key(format!("{scope}:{}", hit.path)).build()
 }
 
-/// The host side of a short-syntax volume `src:dst[:mode]`; a Windows drive letter
-/// (`C:\Users\...`) is part of the source.
-fn volume_source(spec: &str) -> &str {
-    let b = spec.as_bytes();
-    let drive =
-        b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/');
-    let from = if drive { 2 } else { 0 };
-    match spec[from..].find(':') {
-        Some(i) => &spec[..from + i],
-        None => spec,
-    }
-}
-
-fn push_source<'a>(node: &'a Node, path: &str, verb: &'static str, hits: &mut Vec<Hit<'a>>) {
+fn push_source<'a>(span: Span, path: &str, verb: &'static str, hits: &mut Vec<Hit<'a>>) {
     if let Some(location) = credential_location(path) {
         hits.push(Hit {
-            node,
+            span,
             path: path.to_owned(),
             location,
             verb,
@@ -181,209 +176,79 @@ fn push_source<'a>(node: &'a Node, path: &str, verb: &'static str, hits: &mut Ve
     }
 }
 
-fn compose<'a>(doc: &'a Document, hits: &mut Vec<Hit<'a>>) {
-    let services = doc
-        .root
-        .get("services")
-        .map(Node::entries)
-        .unwrap_or_default();
-    for svc in services {
-        for v in svc
-            .value
-            .get("volumes")
-            .map(Node::items)
-            .unwrap_or_default()
-        {
-            if let Some(spec) = v.as_str() {
-                // A bare `/path` (no `:`) is an anonymous volume at that container path.
-                if spec.contains(':') {
-                    push_source(v, volume_source(spec), "mounts", hits);
-                }
-            } else if let Some(src) = v.get("source").and_then(Node::as_str) {
-                let bind = v
-                    .get("type")
-                    .and_then(Node::as_str)
-                    .is_none_or(|t| t == "bind");
-                if bind && let Some(node) = v.get("source") {
-                    push_source(node, src, "mounts", hits);
-                }
-            }
-        }
+/// A credential location in a user's home passed to a process as a value (not a
+/// mount): relative names are the process's own files.
+fn passed_location(path: &str) -> Option<CredentialLocation> {
+    credential_location(path).filter(|l| l.in_home && !l.whole_home)
+}
+
+fn compose<'a>(project: &'a ComposeProject, hits: &mut Vec<Hit<'a>>) {
+    for mount in project.services.iter().flat_map(|s| &s.mounts) {
+        push_source(mount.span, &mount.source, "mounts", hits);
     }
     // Top-level `secrets:`/`configs:` read from host files are bind-mounted into the
     // services that list them.
-    for top in ["secrets", "configs"] {
-        for e in doc.root.get(top).map(Node::entries).unwrap_or_default() {
-            let (Some(node), Some(name)) = (e.value.get("file"), e.key_str()) else {
+    for (files, secrets) in [(&project.secrets, true), (&project.configs, false)] {
+        for file in files {
+            let Some(location) = credential_location(&file.file) else {
                 continue;
             };
-            let Some(path) = node.as_str() else { continue };
-            let Some(location) = credential_location(path) else {
-                continue;
+            let listed = |svc: &&ComposeService| {
+                let names = if secrets { &svc.secrets } else { &svc.configs };
+                names.contains(&file.name)
             };
-            let users = services
-                .iter()
-                .filter(|svc| lists(&svc.value, top, name))
-                .map(|svc| format!("compose service {}", svc.key_str().unwrap_or("<unnamed>")));
             let mut any = false;
-            for workload in users {
+            for svc in project.services.iter().filter(listed) {
                 any = true;
                 hits.push(Hit {
-                    node,
-                    path: path.to_owned(),
+                    span: file.span,
+                    path: file.file.clone(),
                     location,
                     verb: "mounts",
                     copied_from: None,
-                    workload: Some(workload),
+                    workload: Some(&svc.key),
                 });
             }
             if !any {
-                push_source(node, path, "mounts", hits);
+                push_source(file.span, &file.file, "mounts", hits);
             }
         }
     }
 }
 
-/// Whether a compose service lists secret or config `name` (short or long syntax).
-fn lists(service: &Node, key: &str, name: &str) -> bool {
-    service
-        .get(key)
-        .map(Node::items)
-        .unwrap_or_default()
-        .iter()
-        .any(|i| {
-            i.as_str()
-                .or_else(|| i.get("source").and_then(Node::as_str))
-                == Some(name)
-        })
-}
-
-fn k8s<'a>(doc: &'a Document, hits: &mut Vec<Hit<'a>>) {
-    let Some(pod) = pod_spec(doc) else { return };
-    for v in pod.spec.get("volumes").map(Node::items).unwrap_or_default() {
-        if let Some(node) = v.get_path(&["hostPath", "path"])
-            && let Some(path) = node.as_str()
-        {
-            push_source(node, path, "mounts", hits);
-        }
+/// `docker run` mount flags and credential paths in an MCP server's arguments.
+fn mcp<'a>(server: &'a McpServerSpec, hits: &mut Vec<Hit<'a>>) {
+    for mount in &server.mounts {
+        push_source(mount.span, &mount.source, "mounts", hits);
     }
-}
-
-/// `docker run` mount flags and plain credential paths in an MCP server's arguments.
-fn mcp<'a>(doc: &'a Document, hits: &mut Vec<Hit<'a>>) {
-    for server in mcp_servers(doc) {
-        let args = server.node.get("args").map(Node::items).unwrap_or_default();
-        let mut pending: Option<&str> = None;
-        for arg in args {
-            let Some(text) = arg.as_str() else {
-                pending = None;
-                continue;
-            };
-            if let Some(flag) = pending.take() {
-                mount_arg(arg, flag, text, hits);
-                continue;
-            }
-            match text {
-                "-v" | "--volume" | "--mount" => pending = Some(text),
-                _ => {
-                    if let Some(v) = text
-                        .strip_prefix("--volume=")
-                        .or_else(|| text.strip_prefix("-v="))
-                    {
-                        mount_arg(arg, "-v", v, hits);
-                    } else if let Some(m) = text.strip_prefix("--mount=") {
-                        mount_arg(arg, "--mount", m, hits);
-                    } else if !text.starts_with('-') {
-                        // A credential path handed to the server itself (`--kubeconfig
-                        // ~/.kube/config`), relative names excluded: those are the
-                        // server's own files.
-                        if let Some(location) = credential_location(text)
-                            && location.in_home
-                            && !location.whole_home
-                        {
-                            hits.push(Hit {
-                                node: arg,
-                                path: text.to_owned(),
-                                location,
-                                verb: "passes",
-                                copied_from: None,
-                                workload: None,
-                            });
-                        }
-                    } else if let Some((_, value)) = text.split_once('=') {
-                        if let Some(location) = credential_location(value)
-                            && location.in_home
-                            && !location.whole_home
-                        {
-                            hits.push(Hit {
-                                node: arg,
-                                path: value.to_owned(),
-                                location,
-                                verb: "passes",
-                                copied_from: None,
-                                workload: None,
-                            });
-                        }
-                    }
-                }
-            }
+    // A credential path handed to the server itself (`--kubeconfig ~/.kube/config`).
+    for value in &server.values {
+        if let Some(location) = passed_location(&value.source) {
+            hits.push(Hit {
+                span: value.span,
+                path: value.source.clone(),
+                location,
+                verb: "passes",
+                copied_from: None,
+                workload: None,
+            });
         }
-    }
-}
-
-fn mount_arg<'a>(node: &'a Node, flag: &str, value: &str, hits: &mut Vec<Hit<'a>>) {
-    if flag == "--mount" {
-        let mut bind = true;
-        let mut source = None;
-        for part in value.split(',') {
-            match part.split_once('=') {
-                Some(("type", t)) => bind = t == "bind",
-                Some(("source" | "src", s)) => source = Some(s),
-                _ => {}
-            }
-        }
-        if bind && let Some(src) = source {
-            push_source(node, src, "mounts", hits);
-        }
-    } else if value.contains(':') {
-        push_source(node, volume_source(value), "mounts", hits);
     }
 }
 
 /// `COPY`/`ADD` of a credential file, or into a credential location.
-fn dockerfile<'a>(doc: &'a Document, hits: &mut Vec<Hit<'a>>) {
-    for e in doc.root.entries() {
-        if !matches!(e.key_str(), Some("COPY" | "ADD")) {
-            continue;
-        }
-        let Some(text) = e.value.as_str() else {
-            continue;
-        };
-        // Heredoc bodies follow the first line; only the arguments name paths.
-        let line = text.lines().next().unwrap_or("");
-        let words = copy_words(line);
-        if words.iter().any(|w| w.starts_with("--from=")) {
-            // Copied from another build stage or image, not from the build context.
-            continue;
-        }
-        let paths: Vec<&str> = words
-            .iter()
-            .copied()
-            .filter(|w| !w.starts_with("--"))
-            .collect();
-        let Some((dest, sources)) = paths.split_last() else {
-            continue;
-        };
+fn dockerfile<'a>(copies: &'a [ImageCopy], hits: &mut Vec<Hit<'a>>) {
+    for copy in copies {
         let mut found = false;
-        for src in sources {
+        for src in &copy.sources {
             if src.starts_with("<<") || src.contains("://") {
                 continue;
             }
             if let Some(location) = credential_location(src) {
                 found = true;
                 hits.push(Hit {
-                    node: &e.value,
-                    path: (*src).to_owned(),
+                    span: copy.span,
+                    path: src.clone(),
                     location,
                     verb: "copies",
                     copied_from: None,
@@ -391,36 +256,17 @@ fn dockerfile<'a>(doc: &'a Document, hits: &mut Vec<Hit<'a>>) {
                 });
             }
         }
-        if !found
-            && let Some(location) = credential_location(dest)
-            && location.in_home
-            && !location.whole_home
-        {
+        if !found && let Some(location) = passed_location(&copy.dest) {
             hits.push(Hit {
-                node: &e.value,
-                path: (*dest).to_owned(),
+                span: copy.span,
+                path: copy.dest.clone(),
                 location,
                 verb: "copies",
-                copied_from: sources.first().map(|s| (*s).to_owned()),
+                copied_from: copy.sources.first().cloned(),
                 workload: None,
             });
         }
     }
-}
-
-/// The words of `COPY`/`ADD` arguments, in shell form or JSON exec form.
-fn copy_words(line: &str) -> Vec<&str> {
-    let t = line.trim();
-    if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-        return inner
-            .split(',')
-            .map(|w| w.trim().trim_matches('"'))
-            .filter(|w| !w.is_empty())
-            .collect();
-    }
-    t.split_whitespace()
-        .map(|w| w.trim_matches(['"', '\'']))
-        .collect()
 }
 
 #[cfg(test)]
@@ -476,20 +322,5 @@ mod tests {
         ] {
             assert_eq!(what(p), None, "{p}");
         }
-    }
-
-    #[test]
-    fn volume_sources_and_copy_words() {
-        assert_eq!(volume_source("~/.aws:/root/.aws:ro"), "~/.aws");
-        assert_eq!(
-            volume_source("C:\\Users\\jane\\.aws:/root/.aws"),
-            "C:\\Users\\jane\\.aws"
-        );
-        assert_eq!(volume_source("/data"), "/data");
-        assert_eq!(
-            copy_words("--chown=app .aws /root/.aws"),
-            ["--chown=app", ".aws", "/root/.aws"]
-        );
-        assert_eq!(copy_words("[\"a b\", \"/dst/\"]"), ["a b", "/dst/"]);
     }
 }

@@ -1,10 +1,11 @@
 use crate::findings::{Finding, Severity};
 use crate::model::facts::Workload;
+use crate::model::grants::Value;
 use crate::model::identity::Identity;
 use crate::model::knowledge::Knowledge;
+use crate::model::rbac::RbacObject;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
 
 declare_rule! {
@@ -66,171 +67,45 @@ impl Rule for K8sBroadRbac {
         let Some(k) = Knowledge::builtin() else {
             return;
         };
-        let objects: Vec<Rbac<'_>> = cx.documents().flat_map(rbac_objects).collect();
-        for obj in &objects {
-            if obj.is_binding() {
+        let objects = &cx.facts.written().rbac;
+        for obj in objects {
+            if obj.kind.is_binding() {
                 check_binding(cx, k, obj, out);
             } else {
-                check_role(cx, k, obj, &objects, out);
+                check_role(cx, k, obj, objects, out);
             }
         }
     }
 }
 
-/// A Role, ClusterRole or binding, from a manifest or a Terraform resource.
-struct Rbac<'a> {
-    /// `Role`, `ClusterRole`, `RoleBinding` or `ClusterRoleBinding`.
-    kind: &'static str,
-    name: &'a str,
-    namespace: &'a str,
-    node: &'a Node,
-    /// Terraform spells fields in snake case and repeats blocks instead of lists.
-    terraform: bool,
+/// An object's name as findings show it.
+fn name(o: &RbacObject) -> &str {
+    o.name.as_deref().unwrap_or("<unnamed>")
 }
 
-const KINDS: [&str; 4] = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
-
-const TERRAFORM_KINDS: [(&str, &str); 4] = [
-    ("kubernetes_role", "Role"),
-    ("kubernetes_cluster_role", "ClusterRole"),
-    ("kubernetes_role_binding", "RoleBinding"),
-    ("kubernetes_cluster_role_binding", "ClusterRoleBinding"),
-];
-
-impl<'a> Rbac<'a> {
-    fn is_binding(&self) -> bool {
-        self.kind.ends_with("Binding")
-    }
-
-    fn cluster_scoped(&self) -> bool {
-        self.kind.starts_with("Cluster")
-    }
-
-    fn title(&self) -> String {
-        if self.cluster_scoped() {
-            format!("{} `{}`", self.kind, self.name)
-        } else {
-            format!("{} `{}/{}`", self.kind, self.namespace, self.name)
-        }
-    }
-
-    fn key(&self) -> String {
-        format!("{}/{}/{}", self.kind, self.namespace, self.name)
-    }
-
-    /// A field by its manifest (camelCase) or Terraform (snake_case) name.
-    fn field(&self, node: &'a Node, camel: &str, snake: &str) -> Option<&'a Node> {
-        if self.terraform {
-            node.get(snake)
-        } else {
-            node.get(camel)
-        }
-    }
-
-    /// Every value of a list field: a YAML sequence, or Terraform's repeated blocks.
-    fn list(&self, node: &'a Node, camel: &str, snake: &'a str) -> Vec<&'a Node> {
-        if self.terraform {
-            node.get_all(snake)
-                .flat_map(|n| {
-                    if n.is_seq() {
-                        n.items().iter().collect()
-                    } else {
-                        vec![n]
-                    }
-                })
-                .collect()
-        } else {
-            node.get(camel).map(Node::one_or_many).unwrap_or_default()
-        }
-    }
-
-    fn rules(&self) -> Vec<&'a Node> {
-        self.list(self.node, "rules", "rule")
-    }
-
-    fn role_ref(&self) -> Option<&'a Node> {
-        let r = self.field(self.node, "roleRef", "role_ref")?;
-        // Terraform JSON may write a block as a one-element list.
-        Some(r.items().first().unwrap_or(r))
-    }
-
-    fn subjects(&self) -> Vec<&'a Node> {
-        self.list(self.node, "subjects", "subject")
-    }
-}
-
-fn str_of(node: Option<&Node>) -> Option<&str> {
-    node.and_then(Node::as_str)
-}
-
-fn rbac_objects(doc: &Document) -> Vec<Rbac<'_>> {
-    let mut out = Vec::new();
-    let root = &doc.root;
-    let manifests: Vec<&Node> = if root.get("kind").and_then(Node::as_str) == Some("List") {
-        root.get("items")
-            .map(|i| i.items().iter().collect())
-            .unwrap_or_default()
+fn title(o: &RbacObject) -> String {
+    if o.kind.cluster_scoped() {
+        format!("{} `{}`", o.kind.as_str(), name(o))
     } else {
-        vec![root]
-    };
-    for m in manifests {
-        let Some(kind) = str_of(m.get("kind")).and_then(|k| KINDS.iter().find(|x| **x == k)) else {
-            continue;
-        };
-        let meta = m.get("metadata");
-        out.push(Rbac {
-            kind,
-            name: str_of(meta.and_then(|m| m.get("name"))).unwrap_or("<unnamed>"),
-            namespace: str_of(meta.and_then(|m| m.get("namespace"))).unwrap_or("default"),
-            node: m,
-            terraform: false,
-        });
+        format!("{} `{}/{}`", o.kind.as_str(), o.namespace, name(o))
     }
-    for resources in root.get_all("resource") {
-        for (tf_type, kind) in TERRAFORM_KINDS {
-            for ty in [tf_type.to_owned(), format!("{tf_type}_v1")] {
-                let Some(by_name) = resources.get(&ty) else {
-                    continue;
-                };
-                for e in by_name.entries() {
-                    let body = e.value.items().first().unwrap_or(&e.value);
-                    let meta = body.get("metadata");
-                    let meta = meta.map(|m| m.items().first().unwrap_or(m));
-                    out.push(Rbac {
-                        kind,
-                        name: str_of(meta.and_then(|m| m.get("name")))
-                            .or(e.key_str())
-                            .unwrap_or("<unnamed>"),
-                        namespace: str_of(meta.and_then(|m| m.get("namespace")))
-                            .unwrap_or("default"),
-                        node: body,
-                        terraform: true,
-                    });
-                }
-            }
-        }
-    }
-    out
+}
+
+/// The fingerprint key of an object.
+fn key(o: &RbacObject) -> String {
+    format!("{}/{}/{}", o.kind.as_str(), o.namespace, name(o))
 }
 
 /// The agent workload of this file that runs as one of the binding's service-account
 /// subjects. Same file only: cross-file joins belong to the identity graph.
-fn agent_subject<'a>(cx: &'a FileCx<'_>, binding: &Rbac<'_>) -> Option<&'a Workload> {
-    let accounts: Vec<(String, String)> = binding
-        .subjects()
-        .into_iter()
-        .filter_map(|s| {
-            let kind = str_of(s.get("kind"))?;
-            let name = str_of(s.get("name"))?;
-            if kind == "ServiceAccount" {
-                let ns = str_of(s.get("namespace")).unwrap_or(binding.namespace);
-                return Some((ns.to_owned(), name.to_owned()));
-            }
-            // `User system:serviceaccount:<ns>:<name>` is the same account.
-            let rest = name.strip_prefix("system:serviceaccount:")?;
-            let (ns, name) = rest.split_once(':')?;
-            Some((ns.to_owned(), name.to_owned()))
-        })
+fn agent_subject<'a>(cx: &'a FileCx<'_>, binding: &RbacObject) -> Option<&'a Workload> {
+    let accounts: Vec<(&str, &str)> = binding
+        .subjects
+        .iter()
+        // A subject names its kind: a `User system:serviceaccount:<ns>:<name>` is the
+        // same account as the `ServiceAccount`.
+        .filter(|s| s.kind.is_some())
+        .filter_map(|s| s.service_account(&binding.namespace))
         .collect();
     cx.facts.workloads.iter().find(|w| {
         w.agent.is_some()
@@ -243,16 +118,16 @@ fn agent_subject<'a>(cx: &'a FileCx<'_>, binding: &Rbac<'_>) -> Option<&'a Workl
     })
 }
 
-fn describe_subjects(binding: &Rbac<'_>) -> String {
-    let subjects = binding.subjects();
+fn describe_subjects(binding: &RbacObject) -> String {
+    let subjects = &binding.subjects;
     let mut names: Vec<String> = subjects
         .iter()
         .take(3)
         .map(|s| {
             format!(
                 "{} `{}`",
-                str_of(s.get("kind")).unwrap_or("subject"),
-                str_of(s.get("name")).unwrap_or("?")
+                s.kind.as_deref().unwrap_or("subject"),
+                s.name.as_deref().unwrap_or("?")
             )
         })
         .collect();
@@ -278,29 +153,29 @@ fn agent_clause(agent: Option<&Workload>) -> String {
         .unwrap_or_default()
 }
 
-fn check_binding(cx: &FileCx<'_>, k: &Knowledge, b: &Rbac<'_>, out: &mut Vec<Finding>) {
-    let Some(role_ref) = b.role_ref() else {
+fn check_binding(cx: &FileCx<'_>, k: &Knowledge, b: &RbacObject, out: &mut Vec<Finding>) {
+    let Some(role_ref) = &b.role_ref else {
         return;
     };
-    let Some(name_node) = role_ref.get("name") else {
+    let Some(name_node) = &role_ref.name else {
         return;
     };
     let Some(role) = name_node.as_str() else {
         return;
     };
-    if str_of(role_ref.get("kind")) != Some("ClusterRole") {
+    if role_ref.kind.as_deref() != Some("ClusterRole") {
         return;
     }
     let Some(admin) = k.k8s_admin_role(role) else {
         return;
     };
     let agent = agent_subject(cx, b);
-    let scope = if b.cluster_scoped() {
+    let scope = if b.kind.cluster_scoped() {
         "in every namespace".to_owned()
     } else {
         format!("in namespace `{}`", b.namespace)
     };
-    let mut severity = if b.cluster_scoped() && role == "cluster-admin" {
+    let mut severity = if b.kind.cluster_scoped() && role == "cluster-admin" {
         Severity::Critical
     } else {
         Severity::High
@@ -310,7 +185,7 @@ fn check_binding(cx: &FileCx<'_>, k: &Knowledge, b: &Rbac<'_>, out: &mut Vec<Fin
     }
     let message = format!(
         "{} grants the ClusterRole `{role}` ({}) {scope} to {}{}",
-        b.title(),
+        title(b),
         admin.why,
         describe_subjects(b),
         agent_clause(agent)
@@ -321,7 +196,7 @@ fn check_binding(cx: &FileCx<'_>, k: &Knowledge, b: &Rbac<'_>, out: &mut Vec<Fin
         .help("Bind a Role in the workload's namespace that lists only the resources and verbs its task uses.")
         .severity(severity)
         .agent_context(agent.is_some())
-        .key(format!("{}:roleRef:{role}", b.key()));
+        .key(format!("{}:roleRef:{role}", key(b)));
     if let Some(w) = agent {
         f = f.workload(&w.name);
     }
@@ -331,17 +206,17 @@ fn check_binding(cx: &FileCx<'_>, k: &Knowledge, b: &Rbac<'_>, out: &mut Vec<Fin
 /// The agent bound to this role by a binding in the same file, if any.
 fn bound_agent<'a>(
     cx: &'a FileCx<'_>,
-    role: &Rbac<'_>,
-    objects: &[Rbac<'_>],
+    role: &RbacObject,
+    objects: &[RbacObject],
 ) -> Option<&'a Workload> {
     objects
         .iter()
-        .filter(|b| b.is_binding())
+        .filter(|b| b.kind.is_binding())
         .filter(|b| {
-            b.role_ref().is_some_and(|r| {
-                str_of(r.get("kind")) == Some(role.kind)
-                    && str_of(r.get("name")) == Some(role.name)
-                    && (role.cluster_scoped() || b.namespace == role.namespace)
+            b.role_ref.as_ref().is_some_and(|r| {
+                r.kind.as_deref() == Some(role.kind.as_str())
+                    && r.name.as_ref().and_then(Value::as_str) == Some(name(role))
+                    && (role.kind.cluster_scoped() || b.namespace == role.namespace)
             })
         })
         .find_map(|b| agent_subject(cx, b))
@@ -361,28 +236,23 @@ struct Hit {
 fn check_role(
     cx: &FileCx<'_>,
     k: &Knowledge,
-    role: &Rbac<'_>,
-    objects: &[Rbac<'_>],
+    role: &RbacObject,
+    objects: &[RbacObject],
     out: &mut Vec<Finding>,
 ) {
     let mut hits = Vec::new();
-    for (i, rule) in role.rules().into_iter().enumerate() {
-        let verbs = role.list(rule, "verbs", "verbs");
-        let resources = role.list(rule, "resources", "resources");
-        let groups = role.list(rule, "apiGroups", "api_groups");
-        let names = role.list(rule, "resourceNames", "resource_names");
-        let star = |items: &[&Node]| {
-            items
-                .iter()
-                .find(|n| n.as_str() == Some("*"))
-                .map(|n| n.span)
-        };
-        let at = format!("{}:rules[{i}]", role.key());
+    for (i, rule) in role.rules.iter().enumerate() {
+        let verbs = &rule.verbs;
+        let resources = &rule.resources;
+        let groups = &rule.api_groups;
+        let names = &rule.resource_names;
+        let star = |items: &[Value]| items.iter().find(|n| n.is_star()).map(|n| n.span);
+        let at = format!("{}:rules[{i}]", key(role));
 
         let wild: Vec<(&str, Span)> = [
-            ("verbs", star(&verbs)),
-            ("resources", star(&resources)),
-            ("apiGroups", star(&groups)),
+            ("verbs", star(verbs)),
+            ("resources", star(resources)),
+            ("apiGroups", star(groups)),
         ]
         .into_iter()
         .filter_map(|(f, s)| Some((f, s?)))
@@ -393,7 +263,7 @@ fn check_role(
             let all_resources = fields.contains(&"resources");
             let (severity, what) = if all_verbs && all_resources {
                 (
-                    if role.cluster_scoped() { Severity::Critical } else { Severity::High },
+                    if role.kind.cluster_scoped() { Severity::Critical } else { Severity::High },
                     "every verb on every resource, Secrets and RBAC included: the equivalent of `cluster-admin` wherever it is bound".to_owned(),
                 )
             } else if all_verbs || all_resources {
@@ -429,7 +299,7 @@ fn check_role(
             });
         }
 
-        for v in &verbs {
+        for v in verbs {
             if let Some(verb) = v.as_str().filter(|v| k.k8s_escalating_verb(v)) {
                 hits.push(Hit {
                     span: v.span,
@@ -450,7 +320,7 @@ fn check_role(
             }
         }
 
-        for r in &resources {
+        for r in resources {
             if let Some(res) = r.as_str().filter(|r| k.k8s_dangerous_resource(r)) {
                 hits.push(Hit {
                     span: r.span,
@@ -482,7 +352,7 @@ fn check_role(
             core_group,
             names.is_empty(),
         ) {
-            let (severity, reach) = if role.cluster_scoped() {
+            let (severity, reach) = if role.kind.cluster_scoped() {
                 (Severity::High, "every Secret of every namespace it is bound in (all of them with a ClusterRoleBinding)".to_owned())
             } else {
                 (
@@ -515,7 +385,7 @@ fn check_role(
             .finding(
                 &K8sBroadRbac::META,
                 h.span,
-                format!("{} grants {}{}", role.title(), h.what, agent_clause(agent)),
+                format!("{} grants {}{}", title(role), h.what, agent_clause(agent)),
             )
             .label(h.label)
             .help(h.help)

@@ -74,7 +74,10 @@ pub(crate) use declare_rule;
 
 mod admin_managed_policy;
 mod agent_acts_as_person;
+mod agent_approval_bypassed;
 mod agent_host_escape;
+mod agent_sensitive_path_access;
+mod agent_unrestricted_tool;
 mod anonymous_role_session;
 mod audit_logging_disabled;
 mod broad_oauth_scope;
@@ -139,6 +142,9 @@ pub(crate) fn registry() -> &'static [&'static dyn Rule] {
         &gha_broad_permissions::GhaBroadPermissions,
         &broad_oauth_scope::BroadOauthScope,
         &agent_host_escape::AgentHostEscape,
+        &agent_approval_bypassed::AgentApprovalBypassed,
+        &agent_unrestricted_tool::AgentUnrestrictedTool,
+        &agent_sensitive_path_access::AgentSensitivePathAccess,
         &grant_exceeds_task::GrantExceedsTask,
         &undeclared_agent::UndeclaredAgent,
         &anonymous_role_session::AnonymousRoleSession,
@@ -187,13 +193,18 @@ impl FileCx<'_> {
     /// value (the host side of `~/.aws:/root/.aws`); the node's span when the text was
     /// unescaped or joined and no longer appears verbatim.
     pub(crate) fn span_within(&self, node: &crate::syntax::doc::Node, needle: &str) -> Span {
-        let raw = self.file.slice(node.span);
+        self.span_in(node.span, needle)
+    }
+
+    /// [`Self::span_within`] for a value of the model, by the span of its node.
+    pub(crate) fn span_in(&self, span: Span, needle: &str) -> Span {
+        let raw = self.file.slice(span);
         match raw.find(needle) {
             Some(i) if !needle.is_empty() => {
-                let start = node.span.start as usize + i;
+                let start = span.start as usize + i;
                 Span::new(start, start + needle.len())
             }
-            _ => node.span,
+            _ => span,
         }
     }
 }

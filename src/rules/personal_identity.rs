@@ -1,8 +1,9 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
 use crate::model::people::personal_login;
+use crate::model::settings::Settings;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Document, Node, PathSeg, path_string};
+use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds
@@ -53,35 +54,18 @@ declare_rule! {
 
 const HELP: &str = "Create an identity for this workload (a database role, a bot or service user, a service account or per-agent role) and use its name here; people's logins are for people.";
 
-/// Keys whose value is a set of environment variables.
-const ENV_CONTAINERS: &[&str] = &[
-    "env",
-    "environment",
-    "variables",
-    "environment_variables",
-    "env_vars",
-];
-
 impl Rule for PersonalIdentity {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        let mut hits = Vec::new();
-        for doc in cx.documents() {
-            collect(cx.file.kind, doc, &mut hits);
-            for hit in hits.drain(..) {
-                // Integrated authentication is reported only where something runs with it.
-                if matches!(hit.how, How::IntegratedAuth)
-                    && cx.facts.workload_at(hit.node.span).is_none()
-                    && !matches!(cx.file.kind, FileKind::Dotenv | FileKind::Dockerfile)
-                {
-                    continue;
-                }
-                let f = finding(cx, hit);
-                if !out
-                    .iter()
-                    .any(|o: &Finding| o.rule() == f.rule() && o.primary().span == f.primary().span)
-                {
-                    out.push(f);
-                }
+        let mut all = hits(cx.facts.settings());
+        integrated_auth(cx, &mut all);
+        for hit in all {
+            let f = finding(cx, hit);
+            // One finding a place: a `RUN_AS` variable is also a run-as setting.
+            if !out
+                .iter()
+                .any(|o: &Finding| o.rule() == f.rule() && o.primary().span == f.primary().span)
+            {
+                out.push(f);
             }
         }
     }
@@ -89,23 +73,24 @@ impl Rule for PersonalIdentity {
 
 /// A person's login, where it was found and in what role.
 struct Hit<'a> {
-    node: &'a Node,
+    /// The node holding it.
+    span: Span,
     /// The login as written (to locate it inside the node).
-    raw: String,
+    raw: &'a str,
     /// The login, decoded.
-    login: String,
+    login: &'a str,
     confidence: Confidence,
-    how: How,
+    how: How<'a>,
     path: String,
 }
 
-enum How {
+enum How<'a> {
     /// An environment variable of this name.
-    Env(String),
+    Env(&'a str),
     /// The login of a connection URL to this service.
-    Dsn(String),
+    Dsn(&'a str),
     /// A `run_as`-style setting.
-    RunAs(String),
+    RunAs(&'a str),
     /// A kubeconfig user or context user.
     Kubeconfig,
     /// Windows integrated authentication in a connection string.
@@ -120,133 +105,101 @@ static INTEGRATED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLo
     .ok()
 });
 
-fn collect<'a>(kind: FileKind, doc: &'a Document, hits: &mut Vec<Hit<'a>>) {
-    if kind == FileKind::Dotenv {
-        env_entries(
-            doc.root.entries().iter().map(|e| (e.key_str(), &e.value)),
-            "",
-            hits,
-        );
-    }
-    if kind == FileKind::Kubeconfig {
-        kubeconfig(doc, hits);
-    }
-    doc.root.walk(|path, node| {
-        let key = match path.last() {
-            Some(PathSeg::Key(k)) => *k,
-            _ => "",
-        };
-        let lower = key.to_ascii_lowercase();
-        if ENV_CONTAINERS.contains(&lower.as_str()) {
-            let prefix = path_string(path);
-            if node.is_map() {
-                env_entries(
-                    node.entries().iter().map(|e| (e.key_str(), &e.value)),
-                    &prefix,
-                    hits,
-                );
+/// Connection strings with Windows integrated authentication where something runs with
+/// them: inside a workload, or in a `.env` file or Dockerfile.
+fn integrated_auth<'a>(cx: &'a FileCx<'_>, hits: &mut Vec<Hit<'a>>) {
+    let Some(re) = INTEGRATED.as_ref() else {
+        return;
+    };
+    let loose = matches!(cx.file.kind, FileKind::Dotenv | FileKind::Dockerfile);
+    for doc in cx.documents() {
+        doc.root.walk(|path, node| {
+            let Some(text) = node.as_str() else { return };
+            let Some(m) = re.find(text) else { return };
+            if !loose && cx.facts.workload_at(node.span).is_none() {
+                return;
             }
-            for item in node.items() {
-                if item.is_map() {
-                    // Kubernetes `env: [{name, value}]`.
-                    if let Some(value) = item.get("value") {
-                        let name = item.get("name").and_then(Node::as_str);
-                        env_entries(std::iter::once((name, value)), &prefix, hits);
-                    }
-                } else if let Some((k, v)) = item.as_str().and_then(|t| t.split_once('=')) {
-                    // Compose `environment: [KEY=value]`.
-                    env_value(k, v, item, &prefix, hits);
-                }
-            }
-        }
-        // The nearest enclosing key: repeated blocks put an index in between.
-        let parent = path[..path.len().saturating_sub(1)]
-            .iter()
-            .rev()
-            .find_map(|seg| match seg {
-                PathSeg::Key(k) => Some(k.to_ascii_lowercase()),
-                PathSeg::Index(_) => None,
-            })
-            .unwrap_or_default();
-        let run_as = matches!(
-            lower.as_str(),
-            "run_as" | "runas" | "run_as_user" | "run_as_user_name"
-        ) || (matches!(lower.as_str(), "user_name" | "username" | "user")
-            && matches!(parent.as_str(), "run_as" | "runas"));
-        if run_as
-            && let Some(text) = node.as_str()
-            && text.contains('@')
-            && let Some(confidence) = personal_login(text)
-        {
             hits.push(Hit {
-                node,
-                raw: text.to_owned(),
-                login: text.to_owned(),
-                confidence,
-                how: How::RunAs(key.to_owned()),
-                path: path_string(path),
-            });
-        }
-        if let Some(text) = node.as_str()
-            && let Some(m) = INTEGRATED.as_ref().and_then(|re| re.find(text))
-        {
-            hits.push(Hit {
-                node,
-                raw: m.as_str().to_owned(),
-                login: m.as_str().to_owned(),
+                span: node.span,
+                raw: m.as_str(),
+                login: m.as_str(),
                 confidence: Confidence::Medium,
                 how: How::IntegratedAuth,
-                path: path_string(path),
+                path: crate::syntax::doc::path_string(path),
             });
-        }
-        if let Some(text) = node.as_text() {
-            for (service, raw, login) in dsn_logins(text) {
-                if let Some(confidence) = personal_login(&login) {
-                    hits.push(Hit {
-                        node,
-                        raw: raw.to_owned(),
-                        login,
-                        confidence,
-                        how: How::Dsn(service),
-                        path: path_string(path),
-                    });
-                }
-            }
-        }
-    });
-}
-
-fn env_entries<'a>(
-    entries: impl Iterator<Item = (Option<&'a str>, &'a Node)>,
-    prefix: &str,
-    hits: &mut Vec<Hit<'a>>,
-) {
-    for (key, value) in entries {
-        if let (Some(key), Some(text)) = (key, value.as_str()) {
-            env_value(key, text, value, prefix, hits);
-        }
-    }
-}
-
-fn env_value<'a>(key: &str, value: &str, node: &'a Node, prefix: &str, hits: &mut Vec<Hit<'a>>) {
-    if !identity_key(key) {
-        return;
-    }
-    let value = value.trim();
-    if let Some(confidence) = personal_login(value) {
-        hits.push(Hit {
-            node,
-            raw: value.to_owned(),
-            login: value.to_owned(),
-            confidence,
-            how: How::Env(key.to_owned()),
-            path: if prefix.is_empty() {
-                key.to_owned()
-            } else {
-                format!("{prefix}.{key}")
-            },
         });
     }
+}
+
+/// People's logins among the file's settings: environment variables first (a variable
+/// is also seen as a run-as setting, and the variable's finding is the one kept).
+fn hits(settings: &Settings) -> Vec<Hit<'_>> {
+    let mut hits = Vec::new();
+    for var in &settings.env {
+        let Some(name) = var.name.as_deref() else {
+            continue;
+        };
+        let value = var.value.trim();
+        if identity_key(name)
+            && let Some(confidence) = personal_login(value)
+        {
+            hits.push(Hit {
+                span: var.span,
+                raw: value,
+                login: value,
+                confidence,
+                how: How::Env(name),
+                path: var.path(),
+            });
+        }
+    }
+    for kubeconfig in &settings.kubeconfigs {
+        let mut seen: Vec<&str> = Vec::new();
+        for user in &kubeconfig.users {
+            let text = user.name.as_str();
+            if !text.contains('@') || seen.contains(&text) {
+                continue;
+            }
+            if let Some(confidence) = personal_login(text) {
+                seen.push(text);
+                hits.push(Hit {
+                    span: user.span,
+                    raw: text,
+                    login: text,
+                    confidence,
+                    how: How::Kubeconfig,
+                    path: user.path.clone(),
+                });
+            }
+        }
+    }
+    for r in &settings.run_as {
+        if r.value.contains('@')
+            && let Some(confidence) = personal_login(&r.value)
+        {
+            hits.push(Hit {
+                span: r.span,
+                raw: &r.value,
+                login: &r.value,
+                confidence,
+                how: How::RunAs(&r.key),
+                path: r.path.clone(),
+            });
+        }
+    }
+    for l in &settings.logins {
+        if let Some(confidence) = personal_login(&l.login) {
+            hits.push(Hit {
+                span: l.span,
+                raw: &l.raw,
+                login: &l.login,
+                confidence,
+                how: How::Dsn(&l.service),
+                path: l.path.clone(),
+            });
+        }
+    }
+    hits
 }
 
 /// Environment variables that name the account a process runs or connects as.
@@ -302,87 +255,8 @@ fn identity_key(key: &str) -> bool {
         && !k.split('_').any(|w| CONTACT.contains(&w))
 }
 
-/// Logins of the connection URLs in `text`: (service, login as written, login decoded).
-pub(crate) fn dsn_logins(text: &str) -> Vec<(String, &str, String)> {
-    let mut out = Vec::new();
-    for (i, _) in text.match_indices("://") {
-        let scheme_start = text[..i]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '.' || c == '-'))
-            .map_or(0, |p| {
-                p + text[p..].chars().next().map_or(1, char::len_utf8)
-            });
-        let scheme = text[scheme_start..i].to_ascii_lowercase();
-        let rest = &text[i + 3..];
-        let end = rest
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '`') || c.is_whitespace())
-            .unwrap_or(rest.len());
-        let authority = &rest[..end];
-        let Some(at) = authority.rfind('@') else {
-            continue;
-        };
-        let userinfo = &authority[..at];
-        let raw = userinfo.split(':').next().unwrap_or("");
-        if raw.is_empty() {
-            continue;
-        }
-        let host = authority[at + 1..].split(':').next().unwrap_or("");
-        let service = match scheme.as_str() {
-            "postgres" | "postgresql" => "Postgres".to_owned(),
-            "mysql" => "MySQL".to_owned(),
-            "mariadb" => "MariaDB".to_owned(),
-            "mongodb" | "mongodb+srv" => "MongoDB".to_owned(),
-            "redis" | "rediss" => "Redis".to_owned(),
-            "amqp" | "amqps" => "RabbitMQ".to_owned(),
-            "mssql" | "sqlserver" => "SQL Server".to_owned(),
-            "snowflake" => "Snowflake".to_owned(),
-            "clickhouse" => "ClickHouse".to_owned(),
-            _ if host.is_empty() => scheme.clone(),
-            _ => format!("`{host}`"),
-        };
-        out.push((service, raw, raw.replace("%40", "@")));
-    }
-    out
-}
-
-fn kubeconfig<'a>(doc: &'a Document, hits: &mut Vec<Hit<'a>>) {
-    let mut seen: Vec<&str> = Vec::new();
-    let users = doc.root.get("users").map(Node::items).unwrap_or_default();
-    let contexts = doc
-        .root
-        .get("contexts")
-        .map(Node::items)
-        .unwrap_or_default();
-    let names = users
-        .iter()
-        .enumerate()
-        .filter_map(|(i, u)| Some((u.get("name")?, format!("users[{i}].name"))))
-        .chain(contexts.iter().enumerate().filter_map(|(i, c)| {
-            Some((
-                c.get_path(&["context", "user"])?,
-                format!("contexts[{i}].context.user"),
-            ))
-        }));
-    for (node, path) in names {
-        let Some(text) = node.as_str() else { continue };
-        if !text.contains('@') || seen.contains(&text) {
-            continue;
-        }
-        if let Some(confidence) = personal_login(text) {
-            seen.push(text);
-            hits.push(Hit {
-                node,
-                raw: text.to_owned(),
-                login: text.to_owned(),
-                confidence,
-                how: How::Kubeconfig,
-                path,
-            });
-        }
-    }
-}
-
 fn finding(cx: &FileCx<'_>, hit: Hit<'_>) -> Finding {
-    let span = cx.span_within(hit.node, &hit.raw);
+    let span = cx.span_in(hit.span, hit.raw);
     let workload = cx.facts.workload_at(span);
     let subject = match (workload, cx.file.kind) {
         (Some(w), _) => w.name.clone(),
@@ -395,7 +269,7 @@ fn finding(cx: &FileCx<'_>, hit: Hit<'_>) -> Finding {
     } else {
         "login"
     };
-    let login = &hit.login;
+    let login = hit.login;
     let consequence =
         "what it does is logged under their name and it can reach everything their account can";
     let message = match &hit.how {
@@ -426,7 +300,7 @@ fn finding(cx: &FileCx<'_>, hit: Hit<'_>) -> Finding {
         .label(label)
         .help(HELP)
         .confidence(hit.confidence)
-        .evidence(Redacted::plain(login.clone()))
+        .evidence(Redacted::plain(login))
         .key(format!("{}:{login}", hit.path));
     if let Some(w) = workload {
         b = b.workload(&w.name);
@@ -496,7 +370,7 @@ mod tests {
                     for d in pieces {
                         let t = format!("{a}{b}{c}{d}");
                         let _ = personal_login(&t);
-                        let _ = dsn_logins(&t);
+                        let _ = crate::model::settings::dsn_logins(&t);
                         let _ = crate::model::people::credential_location(&t);
                         n += 1;
                     }
@@ -529,25 +403,5 @@ mod tests {
         ] {
             assert!(!identity_key(k), "{k}");
         }
-    }
-
-    #[test]
-    fn connection_url_logins() {
-        let got = dsn_logins("postgres://jane.doe:${PW}@db:5432/x and mysql://jdoe@h/db");
-        assert_eq!(
-            got,
-            vec![
-                ("Postgres".to_owned(), "jane.doe", "jane.doe".to_owned()),
-                ("MySQL".to_owned(), "jdoe", "jdoe".to_owned()),
-            ]
-        );
-        let got = dsn_logins("https://jane.doe%40acme.io@git.acme.io/repo.git");
-        assert_eq!(got[0].2, "jane.doe@acme.io");
-        assert_eq!(got[0].0, "`git.acme.io`");
-        assert!(dsn_logins("https://github.com/acme/repo@v1").is_empty());
-        assert!(dsn_logins("no url here").is_empty());
-        // Multi-byte text around the scheme must not split a character.
-        assert_eq!(dsn_logins("é://jane.doe@h")[0].2, "jane.doe");
-        assert!(dsn_logins("://@").is_empty());
     }
 }

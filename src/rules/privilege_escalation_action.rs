@@ -1,5 +1,6 @@
 use crate::findings::{Confidence, Finding, Severity};
-use crate::model::iam::{self, Item, Policy, Statement, action_matches};
+use crate::model::grants::Value;
+use crate::model::iam::{IamPolicy, IamStatement, action_matches};
 use crate::model::knowledge::{Escalation, Knowledge};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::source::Span;
@@ -51,16 +52,9 @@ impl Rule for PrivilegeEscalationAction {
         let Some(k) = Knowledge::builtin() else {
             return;
         };
-        for doc in cx.documents() {
-            for policy in iam::policies(doc) {
-                let found = escalations(k, &policy);
-                if found.is_empty() {
-                    continue;
-                }
-                let agent = iam::holder_agent(doc, &policy.path);
-                for group in found {
-                    out.push(finding(cx, &policy, &group, agent.as_deref()));
-                }
+        for policy in &cx.facts.written().iam_policies {
+            for group in escalations(k, policy) {
+                out.push(finding(cx, policy, &group));
             }
         }
     }
@@ -69,14 +63,14 @@ impl Rule for PrivilegeEscalationAction {
 /// One literal action an Allow statement grants.
 #[derive(Clone, Copy)]
 struct Grant<'a> {
-    item: Item<'a>,
-    statement: &'a Statement<'a>,
+    item: &'a Value,
+    statement: &'a IamStatement,
 }
 
 impl Grant<'_> {
     /// `*` or `service:*`: reported by `wildcard-iam-action`.
     fn is_full_wildcard(&self) -> bool {
-        let t = self.item.text;
+        let t = self.item.text.as_str();
         t == "*"
             || t.strip_suffix(":*")
                 .is_some_and(|s| !s.contains(['*', '?']))
@@ -92,7 +86,7 @@ impl Grant<'_> {
     }
 
     fn grants(&self, action: &str, entry: &Escalation) -> bool {
-        action_matches(self.item.text, action)
+        action_matches(&self.item.text, action)
             && (!entry.on_star_only || self.statement.on_every_resource())
             && !(action.eq_ignore_ascii_case("iam:PassRole") && self.pinned())
     }
@@ -106,19 +100,19 @@ struct Group<'a> {
     entries: Vec<(&'static Escalation, Vec<Grant<'a>>)>,
 }
 
-fn escalations<'a>(k: &'static Knowledge, policy: &'a Policy<'a>) -> Vec<Group<'a>> {
+fn escalations<'a>(k: &'static Knowledge, policy: &'a IamPolicy) -> Vec<Group<'a>> {
     let grants: Vec<Grant<'a>> = policy
         .statements
         .iter()
         // A `Principal` makes it a trust or resource policy, which grants nothing to the
         // identity; `NotAction` grants are `wildcard-iam-action`'s.
-        .filter(|st| st.allows() && st.principals.is_empty() && st.not_actions.is_none())
+        .filter(|st| st.allows() && !st.has_principal && st.not_actions.is_none())
         .flat_map(|st| {
             st.actions
                 .iter()
                 .filter(|a| a.literal)
                 .map(move |item| Grant {
-                    item: *item,
+                    item,
                     statement: st,
                 })
         })
@@ -162,12 +156,8 @@ fn describe(grant: &Grant<'_>, action: &str) -> String {
     }
 }
 
-fn finding(
-    cx: &FileCx<'_>,
-    policy: &Policy<'_>,
-    group: &Group<'_>,
-    agent: Option<&str>,
-) -> Finding {
+fn finding(cx: &FileCx<'_>, policy: &IamPolicy, group: &Group<'_>) -> Finding {
+    let agent = policy.agent.as_deref();
     let mut can = Vec::new();
     let mut related: Vec<(Span, String)> = Vec::new();
     let mut iam_write_on_star = false;
@@ -187,7 +177,7 @@ fn finding(
                 && g.statement.on_every_resource()
         });
         for (g, a) in chosen.iter().zip(&entry.actions).skip(1) {
-            conditional |= g.statement.condition.is_some();
+            conditional |= g.statement.conditional;
             if g.item.span != group.primary.item.span
                 && !related.iter().any(|(s, _)| *s == g.item.span)
             {
@@ -195,7 +185,7 @@ fn finding(
             }
         }
     }
-    conditional |= group.primary.statement.condition.is_some();
+    conditional |= group.primary.statement.conditional;
     let what = if group.entries.len() > 2 {
         // A wildcard such as `iam:*Policy*` matches many escalations: name them, explain one.
         let names: Vec<String> = group
@@ -250,7 +240,6 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::model::facts::FileFacts;
     use crate::syntax::classify::{classify_path, refine};
     use crate::syntax::source::SourceFile;
 
@@ -259,14 +248,15 @@ mod tests {
         let file = SourceFile::new(path, kind, text.as_bytes().to_vec());
         let parsed = crate::syntax::parse::parse(&file).unwrap().unwrap();
         let path: Arc<str> = Arc::from(path);
-        let facts = FileFacts::default();
+        let catalog = crate::model::catalog::Catalog::builtin().unwrap();
+        let facts = crate::model::extract::extract(kind, &path, &parsed, text, &[], catalog);
         let cx = FileCx {
             file: &file,
             path: &path,
             parsed: Some(&parsed),
             credentials: &[],
             facts: &facts,
-            catalog: crate::model::catalog::Catalog::builtin().unwrap(),
+            catalog,
         };
         let mut out = Vec::new();
         rule.check_file(&cx, &mut out);

@@ -6,7 +6,6 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::findings::{Family, Finding, Label};
-use crate::model::extract::binding_subjects;
 use crate::model::facts::{ProjectFacts, Workload};
 use crate::syntax::classify::FileKind;
 use crate::syntax::source::Span;
@@ -75,11 +74,14 @@ fn with_holders(cx: &FileCx<'_>, f: Finding) -> Finding {
                     .map(|path| crate::model::iam::holder_identities(d, &path, &scope))
             })
         }
-        FileKind::Kubernetes | FileKind::HelmTemplate if f.holders().is_empty() => parsed
-            .documents
+        // A manifest that is no binding names no holders: the finding stays as built.
+        FileKind::Kubernetes | FileKind::HelmTemplate if f.holders().is_empty() => cx
+            .facts
+            .trust()
+            .bindings
             .iter()
-            .find(|d| d.root.span.start <= span.start && span.end <= d.root.span.end)
-            .map(binding_subjects),
+            .find(|b| b.extent.start <= span.start && span.end <= b.extent.end)
+            .map(|b| b.service_accounts()),
         _ => None,
     };
     match holders {

@@ -1,11 +1,11 @@
 use crate::findings::Finding;
 use crate::model::agent::agent_marker;
-use crate::model::extract::iac::tf_resources;
+use crate::model::audit::{LogStore, LogStoreKind};
 use crate::model::knowledge::Knowledge;
+use crate::model::runtime::WorkloadKey;
+use crate::model::settings::Field;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Document, Node};
-use crate::syntax::source::Span;
 
 declare_rule! {
     /// ## What it finds
@@ -55,67 +55,71 @@ impl Rule for ShortLogRetention {
             return;
         };
         let min = k.audit.min_log_retention_days;
-        let agents: Vec<&str> = cx
+        let agents: Vec<&WorkloadKey> = cx
             .facts
             .workloads
             .iter()
             .filter(|w| w.agent.is_some())
-            .map(|w| w.name.as_str())
+            .map(|w| &w.key)
             .collect();
-        for doc in cx.documents() {
-            for log in logs(cx, doc, &agents) {
-                let Some(days) = log
-                    .retention
-                    .as_str()
-                    .and_then(|t| t.trim().parse::<u32>().ok())
-                else {
-                    continue;
-                };
-                if days == 0 || days >= min {
-                    continue;
-                }
-                let why = if k.audit.why_retention.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {}", k.audit.why_retention)
-                };
-                let message = format!(
-                    "{} keeps logs for {days} days, less than {min} ({}): evidence of what the agent did is gone before misuse is usually noticed{why}",
-                    log.what, log.agent
-                );
-                out.push(
-                    cx.finding(&ShortLogRetention::META, log.retention.span, message)
-                        .label(format!("{days} days"))
-                        .help(format!(
-                            "Keep agent logs at least {min} days (365 is common), or export them to an archive with its own retention."
-                        ))
-                        .related(cx.path, log.name_span, "the log store")
-                        .key(log.key)
-                        .build(),
-                );
+        for log in &cx.facts.audit().log_stores {
+            let Some(days) = log
+                .retention
+                .as_str()
+                .and_then(|t| t.trim().parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if days == 0 || days >= min {
+                continue;
             }
+            let name = log
+                .name
+                .as_ref()
+                .and_then(Field::as_text)
+                .unwrap_or(&log.label);
+            let Some(agent) = agent_log(name, &agents)
+                .or_else(|| agent_log(&log.label, &agents))
+                .or_else(|| store_of_agents(log, name, !agents.is_empty()))
+            else {
+                continue;
+            };
+            let what = match log.kind {
+                LogStoreKind::LogGroup => format!("log group `{name}`"),
+                LogStoreKind::GcpBucket => format!("log bucket `{name}`"),
+                LogStoreKind::AzureWorkspace => format!("Log Analytics workspace `{name}`"),
+            };
+            let why = if k.audit.why_retention.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", k.audit.why_retention)
+            };
+            let message = format!(
+                "{what} keeps logs for {days} days, less than {min} ({agent}): evidence of what the agent did is gone before misuse is usually noticed{why}"
+            );
+            let name_span = log.name.as_ref().map_or(log.label_span, |n| n.span);
+            out.push(
+                cx.finding(&ShortLogRetention::META, log.retention.span, message)
+                    .label(format!("{days} days"))
+                    .help(format!(
+                        "Keep agent logs at least {min} days (365 is common), or export them to an archive with its own retention."
+                    ))
+                    .related(cx.path, name_span, "the log store")
+                    .key(log.key.clone())
+                    .build(),
+            );
         }
     }
 }
 
-struct Log<'a> {
-    what: String,
-    /// Why the logs are an agent's.
-    agent: String,
-    retention: &'a Node,
-    name_span: Span,
-    key: String,
-}
-
 /// Why a log group or bucket name belongs to an agent.
-fn agent_log(name: &str, agents: &[&str]) -> Option<String> {
+fn agent_log(name: &str, agents: &[&WorkloadKey]) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     if let Some(function) = lower.strip_prefix("/aws/lambda/") {
-        // `/aws/lambda/<function>`: the function's workload is `aws_lambda_function <name>`.
-        if agents
-            .iter()
-            .any(|a| a.strip_prefix("aws_lambda_function ") == Some(function))
-        {
+        // `/aws/lambda/<function>` holds the logs of that Lambda function.
+        if agents.iter().any(|a| {
+            matches!(a, WorkloadKey::Cloud { ty, name } if ty == "aws_lambda_function" && name == function)
+        }) {
             return Some(format!("it holds the logs of agent function `{function}`"));
         }
     }
@@ -125,76 +129,16 @@ fn agent_log(name: &str, agents: &[&str]) -> Option<String> {
     agent_marker(name).map(|m| format!("its name says it holds agent logs (`{m}`)"))
 }
 
-fn logs<'a>(cx: &FileCx<'_>, doc: &'a Document, agents: &[&str]) -> Vec<Log<'a>> {
-    let mut out = Vec::new();
-    if cx.file.kind == FileKind::CloudFormation {
-        for res in doc
-            .root
-            .get("Resources")
-            .map(Node::entries)
-            .unwrap_or_default()
-        {
-            if res.value.get("Type").and_then(Node::as_str) != Some("AWS::Logs::LogGroup") {
-                continue;
-            }
-            let logical = res.key_str().unwrap_or("");
-            let props = res.value.get("Properties");
-            let Some(retention) = props.and_then(|p| p.get("RetentionInDays")) else {
-                continue;
-            };
-            let name_node = props.and_then(|p| p.get("LogGroupName"));
-            let name = name_node.and_then(Node::as_text).unwrap_or(logical);
-            let Some(agent) = agent_log(name, agents).or_else(|| agent_log(logical, agents)) else {
-                continue;
-            };
-            out.push(Log {
-                what: format!("log group `{name}`"),
-                agent,
-                retention,
-                name_span: name_node.map_or(res.key.span, |n| n.span),
-                key: format!("{logical}:RetentionInDays"),
-            });
+/// Log stores that hold agents' logs by what they are rather than by name.
+fn store_of_agents(log: &LogStore, name: &str, file_has_agents: bool) -> Option<String> {
+    match log.kind {
+        LogStoreKind::GcpBucket if name == "_Default" => Some(
+            "it is the project's `_Default` bucket, which holds the data access logs of every agent in it"
+                .to_owned(),
+        ),
+        LogStoreKind::AzureWorkspace if file_has_agents => {
+            Some("it is defined next to agent workloads".to_owned())
         }
-        return out;
+        _ => None,
     }
-    let file_has_agents = !agents.is_empty();
-    for (ty, label, name_span, body) in tf_resources(doc) {
-        let (retention_key, name_keys): (&str, &[&str]) = match ty {
-            "aws_cloudwatch_log_group" => ("retention_in_days", &["name", "name_prefix"]),
-            "google_logging_project_bucket_config" => ("retention_days", &["bucket_id"]),
-            "azurerm_log_analytics_workspace" => ("retention_in_days", &["name"]),
-            _ => continue,
-        };
-        let Some(retention) = body.get(retention_key) else {
-            continue;
-        };
-        let name_node = name_keys.iter().find_map(|k| body.get(k));
-        let name = name_node.and_then(Node::as_text).unwrap_or(label);
-        let agent = agent_log(name, agents)
-            .or_else(|| agent_log(label, agents))
-            .or_else(|| match ty {
-                "google_logging_project_bucket_config" if name == "_Default" => Some(
-                    "it is the project's `_Default` bucket, which holds the data access logs of every agent in it"
-                        .to_owned(),
-                ),
-                "azurerm_log_analytics_workspace" if file_has_agents => {
-                    Some("it is defined next to agent workloads".to_owned())
-                }
-                _ => None,
-            });
-        let Some(agent) = agent else { continue };
-        let what = match ty {
-            "aws_cloudwatch_log_group" => format!("log group `{name}`"),
-            "google_logging_project_bucket_config" => format!("log bucket `{name}`"),
-            _ => format!("Log Analytics workspace `{name}`"),
-        };
-        out.push(Log {
-            what,
-            agent,
-            retention,
-            name_span: name_node.map_or(name_span, |n| n.span),
-            key: format!("{ty}.{label}:{retention_key}"),
-        });
-    }
-    out
 }

@@ -1,5 +1,5 @@
 use crate::findings::{Finding, Severity};
-use crate::model::iam::{self, Policy, Statement};
+use crate::model::iam::{IamPolicy, IamStatement};
 use crate::rules::{FileCx, Rule};
 
 declare_rule! {
@@ -36,25 +36,22 @@ declare_rule! {
 
 impl Rule for WildcardIamAction {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        for doc in cx.documents() {
-            for policy in iam::policies(doc) {
-                for st in policy.statements.iter().filter(|s| s.allows()) {
-                    check_statement(cx, &policy, st, out);
-                }
+        for policy in &cx.facts.written().iam_policies {
+            for st in policy.statements.iter().filter(|s| s.allows()) {
+                check_statement(cx, policy, st, out);
             }
         }
     }
 }
 
-fn check_statement(
-    cx: &FileCx<'_>,
-    policy: &Policy<'_>,
-    st: &Statement<'_>,
-    out: &mut Vec<Finding>,
-) {
-    let sid = st.sid.map(|s| format!(" `{s}`")).unwrap_or_default();
+fn check_statement(cx: &FileCx<'_>, policy: &IamPolicy, st: &IamStatement, out: &mut Vec<Finding>) {
+    let sid = st
+        .sid
+        .as_deref()
+        .map(|s| format!(" `{s}`"))
+        .unwrap_or_default();
     if let Some(not) = &st.not_actions {
-        let span = not.first().map_or(st.node.span, |i| i.span);
+        let span = not.first().map_or(st.span, |i| i.span);
         out.push(
             cx.finding(&WildcardIamAction::META, span, format!("IAM statement{sid} allows everything except the listed actions (`NotAction` with `Allow`): every other action, present and future, is granted"))
                 .label("NotAction with Effect Allow")
@@ -64,7 +61,7 @@ fn check_statement(
         );
     }
     for action in st.actions.iter().filter(|a| a.literal) {
-        let text = action.text;
+        let text = action.text.as_str();
         let all = text == "*";
         let service = text.strip_suffix(":*").filter(|s| !s.contains('*'));
         if !all && service.is_none() {

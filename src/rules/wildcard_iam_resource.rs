@@ -1,5 +1,6 @@
 use crate::findings::{Confidence, Finding, Severity};
-use crate::model::iam::{self, Item, Policy, Statement};
+use crate::model::grants::Value;
+use crate::model::iam::{IamPolicy, IamStatement};
 use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule};
 
@@ -47,18 +48,12 @@ impl Rule for WildcardIamResource {
         let Some(k) = Knowledge::builtin() else {
             return;
         };
-        for doc in cx.documents() {
-            for policy in iam::policies(doc) {
-                let mut agent: Option<Option<String>> = None;
-                for (index, st) in policy.statements.iter().enumerate() {
-                    let Some(sensitive) = sensitive_on_every_resource(k, st) else {
-                        continue;
-                    };
-                    let agent = agent
-                        .get_or_insert_with(|| iam::holder_agent(doc, &policy.path))
-                        .as_deref();
-                    out.push(finding(cx, &policy, index, st, &sensitive, agent));
-                }
+        for policy in &cx.facts.written().iam_policies {
+            for (index, st) in policy.statements.iter().enumerate() {
+                let Some(sensitive) = sensitive_on_every_resource(k, st) else {
+                    continue;
+                };
+                out.push(finding(cx, policy, index, st, &sensitive));
             }
         }
     }
@@ -68,17 +63,17 @@ impl Rule for WildcardIamResource {
 /// statement allows them on every resource.
 fn sensitive_on_every_resource<'a>(
     k: &Knowledge,
-    st: &Statement<'a>,
-) -> Option<Vec<(Item<'a>, String)>> {
+    st: &'a IamStatement,
+) -> Option<Vec<(&'a Value, String)>> {
     // A `Principal` makes it a resource-based policy, whose `*` is the resource itself.
-    if !st.allows() || !st.principals.is_empty() || !st.on_every_resource() {
+    if !st.allows() || st.has_principal || !st.on_every_resource() {
         return None;
     }
-    let sensitive: Vec<(Item<'a>, String)> = st
+    let sensitive: Vec<(&'a Value, String)> = st
         .actions
         .iter()
-        .filter(|a| a.literal && !is_service_wildcard(a.text))
-        .filter_map(|a| k.aws_sensitive_in(a.text).map(|s| (*a, s)))
+        .filter(|a| a.literal && !is_service_wildcard(&a.text))
+        .filter_map(|a| k.aws_sensitive_in(&a.text).map(|s| (a, s)))
         .collect();
     (!sensitive.is_empty()).then_some(sensitive)
 }
@@ -93,13 +88,17 @@ fn is_service_wildcard(action: &str) -> bool {
 
 fn finding(
     cx: &FileCx<'_>,
-    policy: &Policy<'_>,
+    policy: &IamPolicy,
     index: usize,
-    st: &Statement<'_>,
-    sensitive: &[(Item<'_>, String)],
-    agent: Option<&str>,
+    st: &IamStatement,
+    sensitive: &[(&Value, String)],
 ) -> Finding {
-    let sid = st.sid.map(|s| format!(" `{s}`")).unwrap_or_default();
+    let agent = policy.agent.as_deref();
+    let sid = st
+        .sid
+        .as_deref()
+        .map(|s| format!(" `{s}`"))
+        .unwrap_or_default();
     let names: Vec<String> = sensitive
         .iter()
         .map(|(a, what)| {
@@ -112,7 +111,7 @@ fn finding(
         .collect();
     let (span, scope) = match &st.not_resources {
         Some(not) => (
-            not.first().map_or(st.node.span, |r| r.span),
+            not.first().map_or(st.span, |r| r.span),
             "every resource except the `NotResource` list",
         ),
         None => (st.resource_span(), "every resource (`Resource: \"*\"`)"),
@@ -145,9 +144,9 @@ fn finding(
         .key(format!(
             "{}.Statement[{}]:Resource",
             policy.path,
-            st.sid.map_or_else(|| index.to_string(), str::to_owned)
+            st.sid.clone().unwrap_or_else(|| index.to_string())
         ));
-    if st.condition.is_some() {
+    if st.conditional {
         b = b.confidence(Confidence::Medium);
     }
     for (a, _) in sensitive {

@@ -98,18 +98,13 @@ pub(super) fn process_bytes(
                 out.stats.files_parsed += 1;
             }
             // Files that facts point into are kept too: cross-file findings quote them.
-            if !checked.findings.is_empty()
-                || !checked.facts.workloads.is_empty()
-                || !checked.facts.definitions.is_empty()
-                || !checked.facts.aliases.is_empty()
-                || !checked.facts.grants.is_empty()
-            {
+            if !checked.findings.is_empty() || checked.facts.matters_to_project() {
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }
             out.findings.extend(checked.findings);
             out.directives.extend(checked.directives);
             out.notices.extend(checked.notices);
-            out.facts.push(checked.facts);
+            out.facts.extend(checked.facts.into_project_part());
         }
         Err(_) => out.notices.push(notice(
             NoticeKind::InternalError,
@@ -164,10 +159,18 @@ pub(super) fn check_file(
             None
         }
     };
-    let facts = parsed
-        .as_ref()
-        .map(|p| crate::model::extract::extract(kind, &c.display, p, &credentials, catalog))
-        .unwrap_or_default();
+    let facts = match parsed.as_ref() {
+        Some(p) => {
+            crate::model::extract::extract(kind, &c.display, p, file.text(), &credentials, catalog)
+        }
+        None => crate::model::extract::extract_text(
+            kind,
+            &c.display,
+            file.text(),
+            &credentials,
+            catalog,
+        ),
+    };
     let cx = FileCx {
         file: &file,
         path: &c.display,

@@ -34,6 +34,7 @@ pub(super) fn finish(
             project.aliases.extend(f.aliases);
             project.grants.merge(f.grants);
             project.model_keys.extend(f.model_keys);
+            project.harness.merge(f.harness);
         }
         for (path, file) in out.retained {
             result.files.insert(path, file);

@@ -20,6 +20,11 @@ pub enum FileKind {
     McpConfig,
     /// Claude Code settings (`.claude/settings*.json`): permissions and env for the agent.
     ClaudeSettings,
+    /// aider's configuration (`.aider.conf.yml`).
+    AiderConfig,
+    /// A script or Makefile that may start an agent (`*.sh`, `Makefile`, `justfile`,
+    /// `*.ps1`): read as text, one command line at a time.
+    Script,
     CloudFormation,
     Terraform,
     TerraformJson,
@@ -80,7 +85,7 @@ impl FileKind {
             Dotenv => Syntax::Dotenv,
             Dockerfile => Syntax::Dockerfile,
             Compose | Kubernetes | HelmValues | GithubWorkflow | GithubAction | GitlabCi
-            | Kubeconfig | Yaml => Syntax::Yaml,
+            | Kubeconfig | AiderConfig | Yaml => Syntax::Yaml,
             // Go templates: parsed as YAML when they happen to be YAML (a failure is
             // expected and not reported, see `scan::check_file`).
             HelmTemplate => Syntax::Yaml,
@@ -90,7 +95,7 @@ impl FileKind {
             Toml => Syntax::Toml,
             Terraform => Syntax::Hcl,
             AwsCredentials | AwsConfig | Pypirc | Npmrc => Syntax::Ini,
-            Netrc | GitCredentials | Text => Syntax::None,
+            Netrc | GitCredentials | Script | Text => Syntax::None,
         }
     }
 
@@ -118,6 +123,8 @@ impl FileKind {
             GitlabCi => "gitlab-ci",
             McpConfig => "mcp-config",
             ClaudeSettings => "claude-settings",
+            AiderConfig => "aider-config",
+            Script => "script",
             CloudFormation => "cloudformation",
             Terraform => "terraform",
             TerraformJson => "terraform-json",
@@ -201,11 +208,21 @@ pub fn classify_path(path: &str) -> FileKind {
         | "mcp_settings.json" => return FileKind::McpConfig,
         "settings.json" if parent == ".gemini" => return FileKind::McpConfig,
         "config.toml" if parent == ".codex" => return FileKind::McpConfig,
+        ".aider.conf.yml" | ".aider.conf.yaml" => return FileKind::AiderConfig,
         ".claude.json" => return FileKind::McpConfig,
         _ => {}
     }
     if parent == ".claude" && name.starts_with("settings") && ext == "json" {
         return FileKind::ClaudeSettings;
+    }
+    // Codex custom agents and profiles: `.codex/agents/reviewer.toml`.
+    if ext == "toml" && in_dir(".codex") {
+        return FileKind::McpConfig;
+    }
+    if matches!(ext, "sh" | "bash" | "zsh" | "ps1" | "bat" | "cmd" | "mk")
+        || matches!(name, "makefile" | "gnumakefile" | "justfile")
+    {
+        return FileKind::Script;
     }
     if name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".tofu") {
         return FileKind::Terraform;
@@ -328,6 +345,11 @@ mod tests {
             (".codex/config.toml", FileKind::McpConfig),
             (".gemini/settings.json", FileKind::McpConfig),
             (".claude/settings.local.json", FileKind::ClaudeSettings),
+            (".codex/agents/reviewer.toml", FileKind::McpConfig),
+            (".aider.conf.yml", FileKind::AiderConfig),
+            ("Makefile", FileKind::Script),
+            ("scripts/run-agent.sh", FileKind::Script),
+            ("tools/agent.ps1", FileKind::Script),
             ("infra/main.tf", FileKind::Terraform),
             ("infra/main.tf.json", FileKind::TerraformJson),
             (

@@ -116,17 +116,7 @@ impl Node {
     /// The scalar's text when it is a string, number or bool literal (not null, not
     /// an expression).
     pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            Value::Scalar(s)
-                if matches!(
-                    s.kind,
-                    ScalarKind::Str | ScalarKind::Number | ScalarKind::Bool
-                ) =>
-            {
-                Some(&s.text)
-            }
-            _ => None,
-        }
+        self.as_scalar().and_then(Scalar::as_str)
     }
 
     /// The scalar's text of any kind, expressions included.
@@ -135,14 +125,7 @@ impl Node {
     }
 
     pub fn as_bool(&self) -> Option<bool> {
-        match self.as_scalar()? {
-            s if s.kind == ScalarKind::Bool || s.kind == ScalarKind::Str => match s.text.as_str() {
-                "true" | "True" | "TRUE" => Some(true),
-                "false" | "False" | "FALSE" => Some(false),
-                _ => None,
-            },
-            _ => None,
-        }
+        self.as_scalar().and_then(Scalar::as_bool)
     }
 
     pub fn is_null(&self) -> bool {
@@ -241,6 +224,31 @@ impl Node {
                 }
                 Value::Scalar(_) | Value::Alias(_) => {}
             }
+        }
+    }
+}
+
+impl Scalar {
+    /// The text when it is a string, number or bool literal (not null, not an
+    /// expression). [`Node::as_str`] and the model's owned copies of scalars
+    /// (`model::settings::Field`) both answer through this.
+    pub fn as_str(&self) -> Option<&str> {
+        matches!(
+            self.kind,
+            ScalarKind::Str | ScalarKind::Number | ScalarKind::Bool
+        )
+        .then_some(self.text.as_str())
+    }
+
+    /// `true`/`false` (any of the usual spellings) from a bool or string scalar.
+    pub fn as_bool(&self) -> Option<bool> {
+        if !matches!(self.kind, ScalarKind::Bool | ScalarKind::Str) {
+            return None;
+        }
+        match self.text.as_str() {
+            "true" | "True" | "TRUE" => Some(true),
+            "false" | "False" | "FALSE" => Some(false),
+            _ => None,
         }
     }
 }

@@ -672,3 +672,118 @@ fn diff_base_runs_nothing_the_repository_configures() {
         "git ran a program the repository configured"
     );
 }
+
+/// Agent harness settings and command lines built from random pieces of their own
+/// syntax: nothing panics (a panic would be an `internal-error` notice), in the
+/// extractor or in the project pass that evaluates allow and deny rules together.
+#[test]
+fn harness_settings_and_command_lines_from_random_pieces_never_panic() {
+    const PIECES: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        ",",
+        ":",
+        "\n",
+        " ",
+        "\t",
+        "\\",
+        "'",
+        "(",
+        ")",
+        "*",
+        ":*",
+        "//",
+        "~/",
+        "=",
+        "|",
+        ";",
+        "&&",
+        "#",
+        "$(",
+        "`",
+        "é",
+        "\u{202e}",
+        "\"permissions\"",
+        "\"allow\"",
+        "\"deny\"",
+        "\"defaultMode\"",
+        "\"bypassPermissions\"",
+        "\"Bash(",
+        "\"Read(",
+        "mcp__",
+        "\"additionalDirectories\"",
+        "\"env\"",
+        "approval_policy",
+        "sandbox_mode",
+        "\"never\"",
+        "\"danger-full-access\"",
+        "[profiles.",
+        "[projects.",
+        "trust_level",
+        "writable_roots",
+        "claude",
+        "codex",
+        "gemini",
+        "npx",
+        "--dangerously-skip-permissions",
+        "--yolo",
+        "-a",
+        "--permission-mode",
+        "--allowedTools",
+        "--approval-mode",
+        "-c",
+        "approval_policy=never",
+        "ENTRYPOINT",
+        "CMD",
+        "RUN",
+        "run:",
+        "command:",
+        "\"scripts\"",
+        "alwaysAllow",
+        "autoApprove",
+        "trust",
+        "true",
+        "false",
+    ];
+    const PATHS: &[&str] = &[
+        ".claude/settings.json",
+        ".codex/config.toml",
+        ".gemini/settings.json",
+        ".roo/mcp.json",
+        "package.json",
+        "Dockerfile",
+        "Makefile",
+        "run.sh",
+        "docker-compose.yml",
+        ".github/workflows/agent.yml",
+        ".aider.conf.yml",
+        "claude_desktop_config.json",
+    ];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..60 {
+        let mut files = Vec::new();
+        for path in PATHS {
+            let mut text = String::new();
+            for _ in 0..(next() % 400) {
+                text.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+            }
+            files.push(((*path).to_owned(), text.into_bytes()));
+        }
+        let result = lanyard::scan::check_files(files).expect("scan runs");
+        let crashed: Vec<_> = result
+            .notices
+            .iter()
+            .filter(|n| n.kind.as_str() == "internal-error")
+            .collect();
+        assert!(crashed.is_empty(), "round {round}: {crashed:?}");
+    }
+}

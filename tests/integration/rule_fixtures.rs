@@ -41,7 +41,10 @@ macro_rules! rule_cases {
 rule_cases! {
     admin_managed_policy => "admin-managed-policy",
     agent_acts_as_person => "agent-acts-as-person",
+    agent_approval_bypassed => "agent-approval-bypassed",
     agent_host_escape => "agent-host-escape",
+    agent_sensitive_path_access => "agent-sensitive-path-access",
+    agent_unrestricted_tool => "agent-unrestricted-tool",
     anonymous_role_session => "anonymous-role-session",
     audit_logging_disabled => "audit-logging-disabled",
     broad_oauth_scope => "broad-oauth-scope",

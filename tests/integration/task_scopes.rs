@@ -82,6 +82,10 @@ fn suggestions_fed_back_in_produce_no_finding() {
         "demo",
         "rules/grant-exceeds-task/fire",
         "rules/grant-exceeds-task/silent",
+        // Harness modes and tools (`mode`, `tools`) on every harness and command line.
+        "rules/agent-approval-bypassed/fire",
+        "rules/agent-unrestricted-tool/fire",
+        "rules/agent-sensitive-path-access/fire",
     ] {
         let root = common::fixture(fixture);
         let suggested = dir.path().join("suggested.toml");

@@ -340,7 +340,7 @@ mod tests {
             .expect("a parsed kind");
         let catalog = Catalog::builtin().unwrap();
         let creds = catalog.scan(text.as_bytes());
-        let facts = super::super::extract(kind, &Arc::from(path), &parsed, &creds, catalog);
+        let facts = super::super::extract(kind, &Arc::from(path), &parsed, text, &creds, catalog);
         facts
             .asks
             .into_iter()

@@ -4,12 +4,17 @@ use std::sync::Arc;
 
 use crate::model::agent::{LLM_KEY_VARS, agent_marker};
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
+use crate::model::runtime::{
+    ComposeFile, ComposeProject, ComposeService, HostMount, WorkloadKey, volume_source,
+};
 use crate::syntax::doc::{Document, Node};
 
 use super::{Extract, env_pairs};
 
 impl Extract<'_> {
     pub(super) fn compose(&self, doc: &Document, facts: &mut FileFacts) {
+        // Top-level secrets and configs count even in a file without services.
+        facts.views_mut().runtime.compose.push(project(doc));
         let Some(services) = doc.root.get("services") else {
             return;
         };
@@ -34,15 +39,101 @@ impl Extract<'_> {
                     }
                 }
             }
+            let key = WorkloadKey::ComposeService(name.to_owned());
             facts.workloads.push(Workload {
-                name: format!("compose service {name}"),
+                name: key.to_string(),
+                key,
                 kind: WorkloadKind::ComposeService,
                 path: Arc::clone(self.path),
                 span: entry.key.span,
                 extent: entry.key.span.join(svc.span),
                 agent,
                 identities,
+                harness: None,
             });
         }
     }
+}
+
+/// The services of a compose document with the host paths they mount, and the host
+/// files its top-level `secrets:` and `configs:` read.
+fn project(doc: &Document) -> ComposeProject {
+    let services = doc
+        .root
+        .get("services")
+        .map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| ComposeService {
+            key: WorkloadKey::ComposeService(e.key_str().unwrap_or("<unnamed>").to_owned()),
+            mounts: e
+                .value
+                .get("volumes")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(volume_mount)
+                .collect(),
+            secrets: listed(&e.value, "secrets"),
+            configs: listed(&e.value, "configs"),
+        })
+        .collect();
+    let files = |top: &str| -> Vec<ComposeFile> {
+        doc.root
+            .get(top)
+            .map(Node::entries)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| {
+                let node = e.value.get("file")?;
+                Some(ComposeFile {
+                    name: e.key_str()?.to_owned(),
+                    file: node.as_str()?.to_owned(),
+                    span: node.span,
+                })
+            })
+            .collect()
+    };
+    ComposeProject {
+        services,
+        secrets: files("secrets"),
+        configs: files("configs"),
+    }
+}
+
+/// The host side of a service volume: `src:dst[:mode]`, or the `source` of a long
+/// syntax volume of `type: bind` (the default when no type is given).
+fn volume_mount(v: &Node) -> Option<HostMount> {
+    if let Some(spec) = v.as_str() {
+        // A bare `/path` (no `:`) is an anonymous volume at that container path.
+        return spec.contains(':').then(|| HostMount {
+            source: volume_source(spec).to_owned(),
+            span: v.span,
+        });
+    }
+    let source = v.get("source")?;
+    let bind = v
+        .get("type")
+        .and_then(Node::as_str)
+        .is_none_or(|t| t == "bind");
+    Some(HostMount {
+        source: source.as_str()?.to_owned(),
+        span: source.span,
+    })
+    .filter(|_| bind)
+}
+
+/// The secrets or configs a service lists, by name (short or long syntax).
+fn listed(service: &Node, key: &str) -> Vec<String> {
+    service
+        .get(key)
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| {
+            i.as_str()
+                .or_else(|| i.get("source").and_then(Node::as_str))
+        })
+        .map(str::to_owned)
+        .collect()
 }

@@ -13,6 +13,7 @@ use crate::model::facts::{Workload, WorkloadKind};
 use crate::model::identity::{
     Definition, Identity, IdentityUse, gcp_account_id, role_name_from_arn,
 };
+use crate::model::runtime::WorkloadKey;
 use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
 
@@ -33,6 +34,35 @@ pub fn tf_resources(doc: &Document) -> Vec<(&str, &str, Span, &Node)> {
         }
     }
     out
+}
+
+/// A CloudFormation resource, `Resources.<logical id>`.
+pub(crate) struct CfnResource<'a> {
+    pub(crate) logical: Option<&'a str>,
+    /// Where the logical id is written.
+    pub(crate) key_span: Span,
+    /// `Type`, when a literal.
+    pub(crate) ty: Option<&'a str>,
+    pub(crate) properties: Option<&'a Node>,
+    /// The resource's whole definition.
+    pub(crate) body: &'a Node,
+}
+
+/// CloudFormation resources, in template order.
+pub(crate) fn cfn_resources(doc: &Document) -> Vec<CfnResource<'_>> {
+    doc.root
+        .get("Resources")
+        .map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .map(|res| CfnResource {
+            logical: res.key_str(),
+            key_span: res.key.span,
+            ty: res.value.get("Type").and_then(Node::as_str),
+            properties: res.value.get("Properties"),
+            body: &res.value,
+        })
+        .collect()
 }
 
 static TF_REF: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -192,14 +222,20 @@ pub fn terraform(
                 .or_else(|| agent_marker(name))
                 .map(|m| format!("its name contains `{m}`"))
         };
+        let key = WorkloadKey::Cloud {
+            ty: ty.to_owned(),
+            name: display.to_owned(),
+        };
         workloads.push(Workload {
-            name: format!("{ty} {display}"),
+            name: key.to_string(),
+            key,
             kind: WorkloadKind::Cloud,
             path: Arc::clone(path),
             span: name_span,
             extent: name_span.join(body.span),
             agent,
             identities,
+            harness: None,
         });
     }
 }
@@ -252,19 +288,11 @@ pub fn cloudformation(
 ) {
     // A template's logical ids are scoped to the template itself.
     let scope = path.to_string();
-    for res in doc
-        .root
-        .get("Resources")
-        .map(Node::entries)
-        .unwrap_or_default()
-    {
-        let Some(logical) = res.key_str() else {
+    for res in cfn_resources(doc) {
+        let (Some(logical), Some(ty)) = (res.logical, res.ty) else {
             continue;
         };
-        let Some(ty) = res.value.get("Type").and_then(Node::as_str) else {
-            continue;
-        };
-        let props = res.value.get("Properties");
+        let props = res.properties;
         if ty == "AWS::IAM::Role" {
             let identity = match props.and_then(|p| p.get("RoleName")).and_then(Node::as_str) {
                 Some(n) => Identity::AwsRole(n.to_owned()),
@@ -275,7 +303,7 @@ pub fn cloudformation(
                 scope: scope.clone(),
                 identity,
                 path: Arc::clone(path),
-                span: res.key.span,
+                span: res.key_span,
             });
             continue;
         }
@@ -296,14 +324,20 @@ pub fn cloudformation(
         } else {
             agent_marker(logical).map(|m| format!("its name contains `{m}`"))
         };
+        let key = WorkloadKey::Cloud {
+            ty: ty.to_owned(),
+            name: logical.to_owned(),
+        };
         workloads.push(Workload {
-            name: format!("{ty} {logical}"),
+            name: key.to_string(),
+            key,
             kind: WorkloadKind::Cloud,
             path: Arc::clone(path),
-            span: res.key.span,
-            extent: res.key.span.join(res.value.span),
+            span: res.key_span,
+            extent: res.key_span.join(res.body.span),
             agent,
             identities,
+            harness: None,
         });
     }
 }

@@ -4,8 +4,12 @@
 use std::sync::Arc;
 
 use crate::model::agent::{LLM_KEY_VARS, agent_marker};
+use crate::model::audit::{AuditPolicy, AuditRule};
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
 use crate::model::identity::{Alias, Identity, IdentityUse};
+use crate::model::runtime::{Pod, WorkloadKey};
+use crate::model::settings::Field;
+use crate::model::trust::{RoleBinding, Subject};
 use crate::syntax::doc::{Document, Node};
 
 use super::Extract;
@@ -57,47 +61,19 @@ pub fn pod_spec(doc: &Document) -> Option<PodSpec<'_>> {
     })
 }
 
-/// The service accounts a RoleBinding or ClusterRoleBinding grants its role to.
-pub fn binding_subjects(doc: &Document) -> Vec<Identity> {
-    let kind = doc.root.get("kind").and_then(Node::as_str).unwrap_or("");
-    if kind != "RoleBinding" && kind != "ClusterRoleBinding" {
-        return Vec::new();
-    }
-    let binding_ns = doc
-        .root
-        .get_path(&["metadata", "namespace"])
-        .and_then(Node::as_str)
-        .unwrap_or("default");
-    doc.root
-        .get("subjects")
-        .map(Node::items)
-        .unwrap_or_default()
-        .iter()
-        .filter(|s| s.get("kind").and_then(Node::as_str) == Some("ServiceAccount"))
-        .filter_map(|s| {
-            let name = s.get("name").and_then(Node::as_str)?;
-            let namespace = s
-                .get("namespace")
-                .and_then(Node::as_str)
-                .unwrap_or(binding_ns);
-            Some(Identity::K8sServiceAccount {
-                namespace: namespace.to_owned(),
-                name: name.to_owned(),
-                implicit: name == "default",
-            })
-        })
-        .collect()
-}
-
 impl Extract<'_> {
     pub(super) fn k8s(&self, doc: &Document, facts: &mut FileFacts) {
         self.service_account_aliases(doc, facts);
+        if let Some(binding) = role_binding(doc) {
+            facts.views_mut().trust.bindings.push(binding);
+        }
+        if let Some(policy) = audit_policy(doc) {
+            facts.views_mut().audit.policies.push(policy);
+        }
         let Some(pod) = pod_spec(doc) else { return };
+        let view = pod_view(&pod);
         let mut identities = Vec::new();
-        let sa = pod
-            .spec
-            .get("serviceAccountName")
-            .or_else(|| pod.spec.get("serviceAccount"));
+        let sa = view.service_account.as_ref();
         let (sa_name, sa_span, implicit) = match sa.and_then(|n| n.as_str().map(|s| (s, n.span))) {
             Some((name, span)) => (name, span, false),
             None => ("default", pod.kind_node.span, true),
@@ -146,14 +122,17 @@ impl Extract<'_> {
             }
         }
         facts.workloads.push(Workload {
-            name: format!("{} {}/{}", pod.kind, pod.namespace, pod.name),
+            name: view.key.to_string(),
+            key: view.key.clone(),
             kind: WorkloadKind::K8sPod,
             path: Arc::clone(self.path),
             span: pod.kind_node.span,
             extent: doc.root.span,
             agent,
             identities,
+            harness: None,
         });
+        facts.views_mut().runtime.pods.push(view);
     }
 
     /// `kind: ServiceAccount` with `eks.amazonaws.com/role-arn` (IRSA) or
@@ -202,4 +181,111 @@ impl Extract<'_> {
             }
         }
     }
+}
+
+/// The typed view of a pod spec: what it runs as and which host paths it mounts.
+fn pod_view(pod: &PodSpec<'_>) -> Pod {
+    let spec = pod.spec;
+    Pod {
+        key: WorkloadKey::K8sPod {
+            kind: pod.kind.to_owned(),
+            namespace: pod.namespace.to_owned(),
+            name: pod.name.to_owned(),
+        },
+        namespace: pod.namespace.to_owned(),
+        kind_span: pod.kind_node.span,
+        service_account: spec
+            .get("serviceAccountName")
+            .or_else(|| spec.get("serviceAccount"))
+            .map(Field::of),
+        automount_token: spec
+            .get("automountServiceAccountToken")
+            .and_then(Node::as_bool),
+        host_paths: spec
+            .get("volumes")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.get_path(&["hostPath", "path"]))
+            .filter(|n| n.as_str().is_some())
+            .map(Field::of)
+            .collect(),
+    }
+}
+
+/// A `RoleBinding` or `ClusterRoleBinding` and its subjects.
+fn role_binding(doc: &Document) -> Option<RoleBinding> {
+    let root = &doc.root;
+    let kind = root.get("kind").and_then(Node::as_str)?;
+    if kind != "RoleBinding" && kind != "ClusterRoleBinding" {
+        return None;
+    }
+    let text = |path: &[&str]| {
+        root.get_path(path)
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+    };
+    let subjects = root
+        .get("subjects")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| {
+            let name = s.get("name")?;
+            Some(Subject {
+                kind: s.get("kind").and_then(Node::as_str).map(str::to_owned),
+                name: name.as_str()?.to_owned(),
+                span: name.span,
+                namespace: s.get("namespace").and_then(Node::as_str).map(str::to_owned),
+            })
+        })
+        .collect();
+    Some(RoleBinding {
+        kind: kind.to_owned(),
+        name: text(&["metadata", "name"]),
+        namespace: text(&["metadata", "namespace"]),
+        role: text(&["roleRef", "name"]),
+        subjects,
+        extent: root.span,
+    })
+}
+
+/// A Kubernetes audit policy (`apiVersion: audit.k8s.io/...`, `kind: Policy`).
+fn audit_policy(doc: &Document) -> Option<AuditPolicy> {
+    let root = &doc.root;
+    let audit_api = root
+        .get("apiVersion")
+        .and_then(Node::as_str)
+        .is_some_and(|v| v.starts_with("audit.k8s.io/"));
+    if !audit_api || root.get("kind").and_then(Node::as_str) != Some("Policy") {
+        return None;
+    }
+    let list = |rule: &Node, key: &str| -> Vec<Field> {
+        rule.get(key)
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter(|n| n.as_text().is_some())
+            .map(Field::of)
+            .collect()
+    };
+    let rules = root
+        .get("rules")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .map(|rule| AuditRule {
+            level: rule.get("level").map(Field::of),
+            users: list(rule, "users"),
+            groups: list(rule, "userGroups"),
+            namespaces: list(rule, "namespaces"),
+            has_users: rule.get("users").is_some(),
+            has_groups: rule.get("userGroups").is_some(),
+            has_namespaces: rule.get("namespaces").is_some(),
+            has_resources: rule.get("resources").is_some(),
+            has_non_resource_urls: rule.get("nonResourceURLs").is_some(),
+            has_verbs: rule.get("verbs").is_some(),
+        })
+        .collect();
+    Some(AuditPolicy { rules })
 }

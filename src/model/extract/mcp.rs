@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
 use crate::model::identity::{Identity, IdentityUse};
 use crate::model::names::credential_like;
+use crate::model::runtime::{HostMount, McpServerSpec, WorkloadKey, volume_source};
 use crate::syntax::doc::PathSeg;
 use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
@@ -16,6 +17,56 @@ pub struct McpServer<'a> {
     pub name: &'a str,
     pub name_span: Span,
     pub node: &'a Node,
+}
+
+/// How an MCP server is started: its command, arguments and environment as written.
+pub struct Launch<'a> {
+    /// The `command` node, when there is one.
+    pub command: Option<&'a Node>,
+    /// `args` (a list, or one string), with spans.
+    pub args: Vec<(&'a str, Span)>,
+    /// `env`, each value as text (empty when it is not text).
+    pub env: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Launch<'a> {
+    pub fn command_text(&self) -> Option<&'a str> {
+        self.command.and_then(Node::as_str)
+    }
+
+    pub fn arg_texts(&self) -> Vec<&'a str> {
+        self.args.iter().map(|(a, _)| *a).collect()
+    }
+}
+
+impl<'a> McpServer<'a> {
+    /// How the server is started, for telling which server it is.
+    pub fn launch(&self) -> Launch<'a> {
+        let args = match self.node.get("args") {
+            Some(n) if n.as_str().is_some() => {
+                n.as_str().map(|s| (s, n.span)).into_iter().collect()
+            }
+            Some(n) => n
+                .items()
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| (s, i.span)))
+                .collect(),
+            None => Vec::new(),
+        };
+        let env = self
+            .node
+            .get("env")
+            .map(Node::entries)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| Some((e.key_str()?, e.value.as_text().unwrap_or(""))))
+            .collect();
+        Launch {
+            command: self.node.get("command"),
+            args,
+            env,
+        }
+    }
 }
 
 /// Server entries under every key MCP clients use: `mcpServers` (Claude, Cursor,
@@ -45,15 +96,23 @@ impl Extract<'_> {
             let mut identities = Vec::new();
             self.credentials_in(server.node.span, &mut identities);
             secret_references(server.node, &mut identities);
+            let key = WorkloadKey::McpServer(server.name.to_owned());
             facts.workloads.push(Workload {
-                name: format!("MCP server {}", server.name),
+                name: key.to_string(),
+                key,
                 kind: WorkloadKind::McpServer,
                 path: Arc::clone(self.path),
                 span: server.name_span,
                 extent: server.name_span.join(server.node.span),
                 agent: Some("it is an MCP server an AI agent calls".into()),
                 identities,
+                harness: None,
             });
+            facts
+                .views_mut()
+                .runtime
+                .mcp_servers
+                .push(spec(server.node));
         }
     }
 }
@@ -86,4 +145,71 @@ fn secret_references(server: &Node, out: &mut Vec<IdentityUse>) {
             }
         }
     });
+}
+
+/// What a server's arguments hand over: `docker run` mounts, and plain values.
+fn spec(server: &Node) -> McpServerSpec {
+    let mut out = McpServerSpec {
+        mounts: Vec::new(),
+        values: Vec::new(),
+    };
+    let mut pending: Option<&str> = None;
+    for arg in server.get("args").map(Node::items).unwrap_or_default() {
+        let Some(text) = arg.as_str() else {
+            pending = None;
+            continue;
+        };
+        if let Some(flag) = pending.take() {
+            mount_arg(arg, flag, text, &mut out.mounts);
+            continue;
+        }
+        if matches!(text, "-v" | "--volume" | "--mount") {
+            pending = Some(text);
+        } else if let Some(v) = text
+            .strip_prefix("--volume=")
+            .or_else(|| text.strip_prefix("-v="))
+        {
+            mount_arg(arg, "-v", v, &mut out.mounts);
+        } else if let Some(m) = text.strip_prefix("--mount=") {
+            mount_arg(arg, "--mount", m, &mut out.mounts);
+        } else {
+            // A value handed to the server itself: a bare argument, or a flag's value.
+            let value = if text.starts_with('-') {
+                text.split_once('=').map(|(_, v)| v)
+            } else {
+                Some(text)
+            };
+            if let Some(value) = value {
+                out.values.push(HostMount {
+                    source: value.to_owned(),
+                    span: arg.span,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The host side of a `-v src:dst` or `--mount type=bind,source=src,...` value.
+fn mount_arg(node: &Node, flag: &str, value: &str, out: &mut Vec<HostMount>) {
+    let source = if flag == "--mount" {
+        let mut bind = true;
+        let mut source = None;
+        for part in value.split(',') {
+            match part.split_once('=') {
+                Some(("type", t)) => bind = t == "bind",
+                Some(("source" | "src", s)) => source = Some(s),
+                _ => {}
+            }
+        }
+        source.filter(|_| bind)
+    } else {
+        value.contains(':').then(|| volume_source(value))
+    };
+    if let Some(source) = source {
+        out.push(HostMount {
+            source: source.to_owned(),
+            span: node.span,
+        });
+    }
 }

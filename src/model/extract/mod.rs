@@ -3,15 +3,23 @@
 //! walking documents.
 
 pub mod asks;
+mod audit;
 mod compose;
+mod dockerfile;
 pub mod grants;
+mod harness;
 pub mod iac;
+mod iam;
 mod k8s;
 mod mcp;
+mod oauth;
+mod rbac;
 pub mod refs;
+mod settings;
+mod trust;
 mod workflow;
 
-pub use k8s::{PodSpec, binding_subjects, pod_spec};
+pub use k8s::{PodSpec, pod_spec};
 pub use mcp::{McpServer, mcp_servers};
 
 use std::sync::Arc;
@@ -20,48 +28,73 @@ use crate::model::catalog::{Catalog, CredentialMatch};
 use crate::model::facts::FileFacts;
 use crate::model::identity::{Identity, IdentityUse};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Node, Parsed};
+use crate::syntax::doc::{Document, Node, Parsed};
 use crate::syntax::source::Span;
 
-/// Extract the facts of one parsed file: its workloads, definitions, aliases and
-/// grants.
+/// Extract the facts of one parsed file: its workloads, definitions, aliases, grants
+/// and the views of grants as written. `text` is the file's decoded text.
 pub fn extract(
     kind: FileKind,
     path: &Arc<str>,
     parsed: &Parsed,
+    text: &str,
     creds: &[CredentialMatch],
     catalog: &Catalog,
 ) -> FileFacts {
     let mut facts = FileFacts::default();
     let cx = Extract {
         path,
+        text,
         creds,
         catalog,
     };
     let scope = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-    for doc in &parsed.documents {
+    for (index, doc) in parsed.documents.iter().enumerate() {
         match kind {
-            FileKind::Terraform | FileKind::TerraformJson => crate::model::extract::iac::terraform(
-                doc,
-                path,
-                scope,
-                &mut facts.workloads,
-                &mut facts.definitions,
-            ),
-            FileKind::CloudFormation => crate::model::extract::iac::cloudformation(
-                doc,
-                path,
-                &mut facts.workloads,
-                &mut facts.definitions,
-            ),
+            FileKind::Terraform | FileKind::TerraformJson => {
+                crate::model::extract::iac::terraform(
+                    doc,
+                    path,
+                    scope,
+                    &mut facts.workloads,
+                    &mut facts.definitions,
+                );
+                audit::terraform(doc, &mut facts.views_mut().audit);
+            }
+            FileKind::CloudFormation => {
+                crate::model::extract::iac::cloudformation(
+                    doc,
+                    path,
+                    &mut facts.workloads,
+                    &mut facts.definitions,
+                );
+                audit::cloudformation(doc, &mut facts.views_mut().audit);
+            }
             FileKind::Kubernetes | FileKind::HelmTemplate => cx.k8s(doc, &mut facts),
             FileKind::Compose => cx.compose(doc, &mut facts),
             FileKind::McpConfig => cx.mcp(doc, &mut facts),
-            FileKind::GithubWorkflow => cx.workflow(doc, &mut facts),
+            FileKind::GithubWorkflow => {
+                cx.workflow(doc, &mut facts);
+                workflow::step_lists(doc, &mut facts.views_mut().runtime.step_lists);
+            }
+            FileKind::GithubAction => {
+                workflow::step_lists(doc, &mut facts.views_mut().runtime.step_lists)
+            }
+            FileKind::Dockerfile => {
+                dockerfile::image_copies(doc, &mut facts.views_mut().runtime.image_copies)
+            }
+            FileKind::AwsConfig => audit::aws_config(doc, &mut facts.views_mut().audit),
             _ => {}
         }
         cx.asks(kind, doc, &mut facts);
+        cx.harness(kind, doc, &mut facts);
+        if crate::model::trust::holds_trust_policies(kind) {
+            trust::trust_policies(doc, path, &mut facts.views_mut().trust.policies);
+        }
+        settings::settings(kind, doc, &mut facts.views_mut().settings);
+        views(kind, path, scope, index, doc, text, &mut facts);
     }
+    facts.shrink_views();
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     for u in facts.workloads.iter().flat_map(|w| &w.identities) {
         let model = match &u.identity {
@@ -76,8 +109,76 @@ pub fn extract(
     facts
 }
 
+/// Facts of a file that is not parsed: the agents a script or Makefile starts.
+pub fn extract_text(
+    kind: FileKind,
+    path: &Arc<str>,
+    text: &str,
+    creds: &[CredentialMatch],
+    catalog: &Catalog,
+) -> FileFacts {
+    let mut facts = FileFacts::default();
+    if kind == FileKind::Script {
+        let cx = Extract {
+            path,
+            text,
+            creds,
+            catalog,
+        };
+        cx.script_harness(text, &mut facts);
+        facts.grants = grants::extract(kind, path, &Parsed::default(), &facts, creds, catalog);
+    }
+    facts
+}
+
+/// The views of grants as written in one document, for the file kinds that can hold
+/// each: IAM policies, managed policies, GCP and Azure roles, RBAC, workflow token
+/// permissions, OAuth scopes. `dir` is the file's directory.
+fn views(
+    kind: FileKind,
+    path: &str,
+    dir: &str,
+    index: usize,
+    doc: &Document,
+    text: &str,
+    facts: &mut FileFacts,
+) {
+    use FileKind::*;
+    // Holders resolve in a Terraform module (its directory) or a CloudFormation
+    // template (the file); the grants model follows them in those files only.
+    let scope = match kind {
+        Terraform | TerraformJson => Some(dir),
+        CloudFormation => Some(path),
+        _ => None,
+    };
+    if kind.may_hold_iam_policies() {
+        // Who holds what a Terraform block grants is followed once per block, for
+        // policies, attachments and role bindings alike.
+        let mut reader = iam::Reader::new(doc, index, scope);
+        reader.policies(&mut facts.views_mut().written.iam_policies);
+        if matches!(
+            kind,
+            Terraform | TerraformJson | CloudFormation | Json | Yaml
+        ) {
+            reader.managed_policies(&mut facts.views_mut().written.managed_policies);
+            reader.role_bindings(&mut facts.views_mut().written.role_bindings);
+        }
+    }
+    if matches!(kind, Kubernetes | HelmTemplate | Terraform | TerraformJson) {
+        rbac::rbac(doc, index, &mut facts.views_mut().written.rbac);
+    }
+    if kind == GithubWorkflow {
+        workflow::permissions(doc, index, &mut facts.views_mut().written.workflows);
+    }
+    if !matches!(kind, Text | Netrc | GitCredentials | Dockerfile) {
+        oauth::scopes(doc, text, &mut facts.views_mut().written.oauth_scopes);
+    }
+}
+
 struct Extract<'a> {
     path: &'a Arc<str>,
+    /// The file's text, which every span points into.
+    text: &'a str,
     creds: &'a [CredentialMatch],
     catalog: &'a Catalog,
 }

@@ -1,4 +1,5 @@
-//! GitHub Actions workflows: each job is a workload.
+//! GitHub Actions workflows: each job is a workload; the token permissions and steps
+//! of each job.
 
 use std::sync::{Arc, LazyLock};
 
@@ -6,8 +7,12 @@ use regex::Regex;
 
 use crate::model::agent::AGENT_ACTIONS;
 use crate::model::facts::{FileFacts, Flow, Workload, WorkloadKind};
+use crate::model::github::{self, Job, PermissionScope, Permissions, Workflow};
 use crate::model::identity::{Identity, IdentityUse};
+use crate::model::runtime::{Step, StepList, WorkloadKey};
+use crate::model::settings::Field;
 use crate::syntax::doc::{Document, Node};
+use crate::syntax::shell::shell_words;
 
 use super::refs::{RefKind, references};
 use super::{Extract, github_secret_refs};
@@ -123,17 +128,134 @@ impl Extract<'_> {
             });
             self.credentials_in(job.value.span, &mut identities);
             identities.dedup_by(|a, b| a.identity == b.identity);
+            let key = WorkloadKey::WorkflowJob(id.to_owned());
             facts.workloads.push(Workload {
-                name: format!("workflow job {id}"),
+                name: key.to_string(),
+                key,
                 kind: WorkloadKind::WorkflowJob,
                 path: Arc::clone(self.path),
                 span: job.key.span,
                 extent: job.key.span.join(job.value.span),
                 agent,
                 identities,
+                harness: None,
             });
         }
     }
+}
+
+/// The steps of each job of a workflow, and of a composite action (`runs.steps`).
+pub(super) fn step_lists(doc: &Document, out: &mut Vec<StepList>) {
+    for job in doc.root.get("jobs").map(Node::entries).unwrap_or_default() {
+        out.push(StepList {
+            job: job.key_str().map(str::to_owned),
+            composite: false,
+            steps: steps(job.value.get("steps")),
+        });
+    }
+    if let Some(list) = doc.root.get_path(&["runs", "steps"]) {
+        out.push(StepList {
+            job: None,
+            composite: true,
+            steps: steps(Some(list)),
+        });
+    }
+}
+
+fn steps(list: Option<&Node>) -> Vec<Step> {
+    list.map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .map(|step| {
+            let run = step.get("run");
+            Step {
+                uses: step.get("uses").map(Field::of),
+                run: run.map(Field::of),
+                commands: run.and_then(Node::as_str).map(commands).unwrap_or_default(),
+                with: step
+                    .get("with")
+                    .map(Node::entries)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|e| Some((e.key_str()?.to_owned(), Field::of(&e.value))))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// A script's simple commands, as words (separators dropped, empty commands kept so
+/// a caller can count them).
+fn commands(script: &str) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new()];
+    for word in shell_words(script) {
+        if word.is_separator() {
+            out.push(Vec::new());
+        } else if let Some(last) = out.last_mut() {
+            last.push(word.text);
+        }
+    }
+    out
+}
+
+/// The token permissions of a workflow document with `jobs`: the workflow's, each
+/// job's own, and each job's steps and `env`.
+pub(super) fn permissions(doc: &Document, index: usize, out: &mut Vec<Workflow>) {
+    let Some(jobs) = doc.root.get("jobs") else {
+        return;
+    };
+    out.push(Workflow {
+        doc: index,
+        permissions: doc.root.get("permissions").map(permissions_of),
+        jobs: jobs
+            .entries()
+            .iter()
+            .map(|job| Job {
+                id: job.key_str().unwrap_or("<job>").to_owned(),
+                key_span: job.key.span,
+                permissions: job.value.get("permissions").map(permissions_of),
+                env: pairs(job.value.get("env")),
+                steps: job
+                    .value
+                    .get("steps")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|step| github::Step {
+                        uses: step.get("uses").and_then(Node::as_str).map(str::to_owned),
+                        run: step.get("run").and_then(Node::as_str).map(str::to_owned),
+                        with: pairs(step.get("with")),
+                        env: pairs(step.get("env")),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    });
+}
+
+fn permissions_of(node: &Node) -> Permissions {
+    Permissions {
+        span: node.span,
+        text: node.as_str().map(str::to_owned),
+        scopes: node
+            .entries()
+            .iter()
+            .map(|e| PermissionScope {
+                scope: e.key_str().map(str::to_owned),
+                level: e.value.as_str().map(str::to_owned),
+                span: e.value.span,
+            })
+            .collect(),
+    }
+}
+
+/// The entries of a mapping with text keys, each value kept when it is a literal.
+fn pairs(node: Option<&Node>) -> Vec<(String, Option<String>)> {
+    node.map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| Some((e.key_str()?.to_owned(), e.value.as_str().map(str::to_owned))))
+        .collect()
 }
 
 #[cfg(test)]
@@ -158,6 +280,7 @@ mod tests {
             FileKind::GithubWorkflow,
             &Arc::from(".github/workflows/a.yml"),
             &parsed,
+            text,
             &[],
             catalog,
         );
