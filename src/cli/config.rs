@@ -158,7 +158,7 @@ impl Config {
             for r in hide {
                 masked = mask_range(&masked, Some(r.clone()));
             }
-            NamedSource::new(name, crate::model::catalog::redact_text(&masked))
+            NamedSource::new(name, snippet_text(&masked))
         };
         // The file may be a hostile repository's, and a secret in it need not look
         // like one (an AWS secret key without its variable name): the error never
@@ -216,10 +216,10 @@ impl Config {
                 return Err(ConfigError::Invalid {
                     message: format!(
                         "unknown harness mode `{}`: use a mode of the agent's harness (`default`, `acceptEdits`, `auto_edit`, ...), a Codex `approval/sandbox` pair, or one of `plan`, `ask`, `edits`, `unattended`, `bypass`",
-                        mode.get_ref()
+                        crate::scan::secrets::shown(mode.get_ref())
                     ),
                     span: Some(SourceSpan::from(r.start..r.end)),
-                    src: NamedSource::new(name, text.to_owned()),
+                    src: NamedSource::new(name, snippet_text(text)),
                 });
             }
             if let Some(message) = problem {
@@ -241,7 +241,7 @@ impl Config {
             return Err(ConfigError::Invalid {
                 message: format!("unsupported config version {v}; this lanyard reads version 1"),
                 span,
-                src: NamedSource::new(name, crate::model::catalog::redact_text(text)),
+                src: NamedSource::new(name, snippet_text(text)),
             });
         }
         Ok(config)
@@ -280,6 +280,14 @@ pub fn read_config(path: &Path, follow_links: bool) -> Result<Vec<u8>, ConfigErr
 
 /// `text` with the characters of `range` that are not quotes or line breaks replaced
 /// by `*`, byte for byte, so spans into it stay valid.
+/// The configuration as an error may quote it: credentials the catalog recognises
+/// and words that look like secrets masked (a commented-out token next to the line in
+/// error), every byte offset unchanged so the error still points where it should.
+fn snippet_text(text: &str) -> String {
+    let redacted = crate::model::catalog::redact_text(text);
+    crate::syntax::text::mask_secret_looking(&redacted).into_owned()
+}
+
 fn mask_range(text: &str, range: Option<std::ops::Range<usize>>) -> String {
     let Some(r) = range else {
         return text.to_owned();

@@ -8,10 +8,11 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
+use crate::model::names::{NameKind, NameRule, name_parts, words};
 use crate::model::rating::{Confidence, Severity};
 use crate::syntax::source::Span;
 use crate::syntax::text::{Redacted, secret_hash};
@@ -87,6 +88,9 @@ struct RawFile {
     allow: Vec<RawAllow>,
     #[serde(default)]
     credential: Vec<RawCredential>,
+    /// Names that carry a credential (see [`crate::model::names`]).
+    #[serde(default)]
+    person_name: Vec<crate::model::names::RawName>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +167,9 @@ pub struct CredentialSpec {
     pub must_not_match: Vec<String>,
     /// Which catalog file it came from (for error messages).
     pub source: String,
+    /// A model provider's API key (a `model-provider` entry of the names table points
+    /// at it): it buys model calls, not access to the organisation's resources.
+    pub model_provider: bool,
 }
 
 /// A credential found in a file. Holds no secret in clear.
@@ -204,12 +211,32 @@ pub enum CatalogError {
 #[derive(Debug)]
 pub struct Catalog {
     pub specs: Vec<CredentialSpec>,
-    prefilter: AhoCorasick,
-    /// For each prefilter pattern, the specs it enables.
-    keyword_specs: Vec<Vec<usize>>,
+    /// Keyword automata (one unless the catalog grows past
+    /// [`KEYWORDS_PER_AUTOMATON`] keywords), built as DFAs: an overlapping search runs
+    /// the automaton byte by byte, and the default choice for this many keywords (an
+    /// NFA) made the scan twice as slow. A format's keywords are all in one automaton,
+    /// so its hits arrive in order.
+    prefilters: Vec<Prefilter>,
     allow_secrets: HashSet<String>,
     allow_regexes: Vec<Regex>,
+    /// The `[[person_name]]` table of every catalog file.
+    pub names: Vec<NameRule>,
+    /// Lower-case parts one of which every name the table can match contains: a cheap
+    /// test that rules out most keys of a large file before splitting them into parts.
+    name_anchors: Vec<String>,
 }
+
+/// One keyword automaton and, for each of its patterns, the specs it enables.
+#[derive(Debug)]
+struct Prefilter {
+    automaton: AhoCorasick,
+    keyword_specs: Vec<Vec<usize>>,
+}
+
+/// The most keywords one automaton holds. Overlapping searches run the automaton
+/// itself (no SIMD prefilter), so each automaton is built as a DFA; past a few hundred
+/// keywords a DFA grows large, and the keywords split into several.
+const KEYWORDS_PER_AUTOMATON: usize = 400;
 
 /// How far around a keyword hit the format regexes look. Credentials are short; a
 /// bounded window keeps a 60 MB single-line file linear.
@@ -255,6 +282,7 @@ impl Catalog {
         let mut allow_secrets = HashSet::new();
         let mut allow_regexes = Vec::new();
         let mut ids = HashSet::new();
+        let mut raw_names = Vec::new();
         for (file, text) in sources {
             let raw: RawFile = toml::from_str(&text).map_err(|e| CatalogError::Toml {
                 file: file.clone(),
@@ -266,6 +294,7 @@ impl Catalog {
                     version: raw.version,
                 });
             }
+            raw_names.extend(raw.person_name.into_iter().map(|n| (file.clone(), n)));
             for allow in raw.allow {
                 allow_secrets.extend(allow.secrets);
                 for r in allow.regexes {
@@ -328,38 +357,104 @@ impl Catalog {
                     must_match: c.must_match,
                     must_not_match: c.must_not_match,
                     source: file.clone(),
+                    model_provider: false,
                 });
             }
         }
-        let mut keywords: Vec<String> = Vec::new();
-        let mut keyword_specs: Vec<Vec<usize>> = Vec::new();
-        for (i, spec) in specs.iter().enumerate() {
-            for k in &spec.keywords {
-                match keywords.iter().position(|x| x == k) {
-                    Some(p) => keyword_specs[p].push(i),
-                    None => {
-                        keywords.push(k.clone());
-                        keyword_specs.push(vec![i]);
-                    }
-                }
+        let mut names = Vec::new();
+        for (i, (file, raw)) in raw_names.into_iter().enumerate() {
+            let rule = raw
+                .compile(&file, |id| specs.iter().position(|s| s.id == id))
+                .map_err(|message| CatalogError::Invalid {
+                    file: file.clone(),
+                    id: format!("person_name #{}", i + 1),
+                    message,
+                })?;
+            if rule.kind == NameKind::ModelProvider
+                && let Some(spec) = rule.format.and_then(|f| specs.get_mut(f))
+            {
+                spec.model_provider = true;
             }
+            names.push(rule);
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&keywords)
-            .map_err(|e| CatalogError::Invalid {
-                file: "catalog".into(),
-                id: "keywords".into(),
-                message: e.to_string(),
-            })?;
+        let prefilters = prefilters(&specs).map_err(|message| CatalogError::Invalid {
+            file: "catalog".into(),
+            id: "keywords".into(),
+            message,
+        })?;
         Ok(Catalog {
             specs,
-            prefilter,
-            keyword_specs,
+            prefilters,
             allow_secrets,
             allow_regexes,
+            name_anchors: anchors(&names),
+            names,
         })
+    }
+
+    /// The entry that marks a variable, secret, input or field name as carrying a
+    /// person's credential (pair entries aside: see [`Catalog::paired_names`]).
+    pub fn personal_name(&self, name: &str) -> Option<&NameRule> {
+        if !self.may_name(name) {
+            return None;
+        }
+        let parts = name_parts(name);
+        self.names.iter().find(|n| {
+            n.kind == NameKind::Personal && n.with_email.is_empty() && n.matches_name(&parts)
+        })
+    }
+
+    /// Pair entries that match `name`: a person's credential when their companion
+    /// holds an email ([`NameRule::companion_is_email`]).
+    pub fn paired_names<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a NameRule> + 'a {
+        let parts = if self.may_name(name) {
+            name_parts(name)
+        } else {
+            Vec::new()
+        };
+        self.names.iter().filter(move |n| {
+            n.kind == NameKind::Personal && !n.with_email.is_empty() && n.matches_name(&parts)
+        })
+    }
+
+    /// The entry for a flag of a server command line (`--access-token` of the Supabase
+    /// server), or for a flag whose own name is a personal name (`--github-pat`).
+    pub fn personal_flag(&self, flag: &str, command: &[&str]) -> Option<&NameRule> {
+        self.names
+            .iter()
+            .find(|n| n.kind == NameKind::Personal && n.matches_flag(flag, command))
+            .or_else(|| {
+                let bare = flag.trim_start_matches('-');
+                (bare.len() + 2 == flag.len() && bare.len() > 2)
+                    .then(|| self.personal_name(bare))
+                    .flatten()
+            })
+    }
+
+    /// The entry whose phrase a description or prompt contains ("GitHub Personal
+    /// Access Token").
+    pub fn personal_phrase(&self, text: &str) -> Option<&NameRule> {
+        let w = words(text);
+        self.names
+            .iter()
+            .find(|n| n.kind == NameKind::Personal && n.matches_phrase(&w))
+    }
+
+    /// Whether any name entry could match `name` (see `name_anchors`).
+    fn may_name(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        self.name_anchors.iter().any(|a| lower.contains(a.as_str()))
+    }
+
+    /// Whether a name is a model provider's API key (`ANTHROPIC_API_KEY`).
+    pub fn model_provider_name(&self, name: &str) -> bool {
+        if !self.may_name(name) {
+            return false;
+        }
+        let parts = name_parts(name);
+        self.names
+            .iter()
+            .any(|n| n.kind == NameKind::ModelProvider && n.matches_name(&parts))
     }
 
     /// Every keyword of every format, lower-cased (for benchmarks against `rg`).
@@ -382,11 +477,15 @@ impl Catalog {
         // Allocated at the first keyword hit: most files have none.
         let mut searched_until: Vec<usize> = Vec::new();
         let mut seen: HashSet<(usize, Span)> = HashSet::new();
-        for hit in self.prefilter.find_overlapping_iter(bytes) {
+        for (pf, hit) in self.prefilters.iter().flat_map(|pf| {
+            pf.automaton
+                .find_overlapping_iter(bytes)
+                .map(move |h| (pf, h))
+        }) {
             if searched_until.is_empty() {
                 searched_until.resize(self.specs.len(), 0);
             }
-            for &spec_idx in &self.keyword_specs[hit.pattern().as_usize()] {
+            for &spec_idx in &pf.keyword_specs[hit.pattern().as_usize()] {
                 if hit.end() + MAX_TAIL <= searched_until[spec_idx] {
                     continue;
                 }
@@ -447,6 +546,97 @@ impl Catalog {
         }
         spec.entropy > 0.0 && shannon_entropy(body) < spec.entropy
     }
+}
+
+/// Keyword automata: formats that share a keyword stay together, groups are packed
+/// into automata of at most [`KEYWORDS_PER_AUTOMATON`] keywords.
+fn prefilters(specs: &[CredentialSpec]) -> Result<Vec<Prefilter>, String> {
+    // Groups of formats joined by shared keywords (a keyword belongs to one group).
+    let mut group_of: Vec<usize> = (0..specs.len()).collect();
+    fn root(g: &mut [usize], mut i: usize) -> usize {
+        while g[i] != i {
+            g[i] = g[g[i]];
+            i = g[i];
+        }
+        i
+    }
+    for i in 0..specs.len() {
+        for j in 0..i {
+            if specs[i]
+                .keywords
+                .iter()
+                .any(|k| specs[j].keywords.contains(k))
+            {
+                let (a, b) = (root(&mut group_of, i), root(&mut group_of, j));
+                group_of[a] = b;
+            }
+        }
+    }
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for i in 0..specs.len() {
+        let r = root(&mut group_of, i);
+        match groups.iter_mut().find(|(g, _)| *g == r) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((r, vec![i])),
+        }
+    }
+    let mut out = Vec::new();
+    let mut keywords: Vec<String> = Vec::new();
+    let mut keyword_specs: Vec<Vec<usize>> = Vec::new();
+    let mut flush = |keywords: &mut Vec<String>, keyword_specs: &mut Vec<Vec<usize>>| {
+        if keywords.is_empty() {
+            return Ok(());
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(keywords.iter())
+            .map_err(|e| e.to_string())?;
+        out.push(Prefilter {
+            automaton,
+            keyword_specs: std::mem::take(keyword_specs),
+        });
+        keywords.clear();
+        Ok::<(), String>(())
+    };
+    for (_, members) in groups {
+        let mut group_keywords: Vec<&String> =
+            members.iter().flat_map(|&i| &specs[i].keywords).collect();
+        group_keywords.sort();
+        group_keywords.dedup();
+        if !keywords.is_empty() && keywords.len() + group_keywords.len() > KEYWORDS_PER_AUTOMATON {
+            flush(&mut keywords, &mut keyword_specs)?;
+        }
+        for k in group_keywords {
+            keywords.push(k.clone());
+            keyword_specs.push(
+                members
+                    .iter()
+                    .copied()
+                    .filter(|&i| specs[i].keywords.contains(k))
+                    .collect(),
+            );
+        }
+    }
+    flush(&mut keywords, &mut keyword_specs)?;
+    Ok(out)
+}
+
+/// For every name or part entry, its last part (lower-cased): a name it matches holds
+/// that part, so a name holding none of them matches nothing.
+fn anchors(names: &[NameRule]) -> Vec<String> {
+    use crate::model::names::NameMatch;
+    let mut out: Vec<String> = names
+        .iter()
+        .filter_map(|n| match &n.how {
+            NameMatch::Part(p) | NameMatch::Name(p) => p.last().map(|l| l.to_ascii_lowercase()),
+            NameMatch::Flag(_) | NameMatch::Phrase(_) => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn compile(pattern: &str) -> Result<Regex, String> {
@@ -818,6 +1008,104 @@ pub(crate) mod tests {
                 );
             }
         }
+    }
+
+    /// Every `[[person_name]]` entry: its `match` examples are recognised (at least
+    /// one by the entry itself), its `no_match` examples by no entry of its kind.
+    #[test]
+    fn every_name_example_behaves() {
+        use crate::model::names::{NameKind, NameMatch, looks_like_email, split_pair_example};
+        let cat = Catalog::builtin().unwrap();
+        assert!(cat.names.len() >= 40, "the names table is loaded");
+        for (i, rule) in cat.names.iter().enumerate() {
+            let what = format!("person_name #{} ({:?})", i + 1, rule.how);
+            let recognised = |example: &str| -> (bool, bool) {
+                match &rule.how {
+                    NameMatch::Flag(_) => {
+                        let (flag, command) = example.split_once(" | ").unwrap_or((example, ""));
+                        let words: Vec<&str> = command.split_whitespace().collect();
+                        (
+                            rule.matches_flag(flag.trim(), &words),
+                            cat.personal_flag(flag.trim(), &words).is_some(),
+                        )
+                    }
+                    NameMatch::Phrase(_) => (
+                        rule.matches_phrase(&crate::model::names::words(example)),
+                        cat.personal_phrase(example).is_some(),
+                    ),
+                    NameMatch::Part(_) | NameMatch::Name(_) if !rule.with_email.is_empty() => {
+                        let (name, companion) = split_pair_example(example);
+                        let email = |r: &NameRule| {
+                            r.companion_is_email(|n| {
+                                companion.and_then(|(cn, cv)| (name_parts(cn) == n).then_some(cv))
+                            })
+                            .is_some()
+                        };
+                        let own = rule.matches_name(&name_parts(name)) && email(rule);
+                        (own, own || cat.paired_names(name).any(email))
+                    }
+                    NameMatch::Part(_) | NameMatch::Name(_) => {
+                        let own = rule.matches_name(&name_parts(example));
+                        let any = match rule.kind {
+                            NameKind::Personal => cat.personal_name(example).is_some(),
+                            NameKind::ModelProvider => cat.model_provider_name(example),
+                        };
+                        (own, any)
+                    }
+                }
+            };
+            assert!(
+                rule.must_match.iter().any(|e| recognised(e).0),
+                "{what}: no `match` example matches the entry itself"
+            );
+            for e in &rule.must_match {
+                assert!(
+                    recognised(e).1,
+                    "{what}: `match` example not recognised: {e}"
+                );
+            }
+            for e in &rule.must_not_match {
+                assert!(
+                    !recognised(e).1,
+                    "{what}: `no_match` example recognised: {e}"
+                );
+            }
+        }
+        assert!(looks_like_email("jane@acme.io"));
+        // Model-provider entries mark their formats.
+        let anthropic = cat
+            .specs
+            .iter()
+            .find(|s| s.id == "anthropic-api-key")
+            .unwrap();
+        assert!(anthropic.model_provider);
+        let oauth = cat
+            .specs
+            .iter()
+            .find(|s| s.id == "anthropic-oauth-token")
+            .unwrap();
+        assert!(!oauth.model_provider);
+    }
+
+    /// Every password line of a file is its own match (a match must not run on into
+    /// the next line), and commented lines are not.
+    #[test]
+    fn password_lines_are_found_one_by_one() {
+        let cat = Catalog::builtin().unwrap();
+        // Values made at run time: no password-shaped string in the source.
+        let v: Vec<String> = (0..4)
+            .map(|i| expand_template("{alnum:14}", 40 + i))
+            .collect();
+        let text = format!(
+            "REDIS_PASSWORD={}\nSMTP_PWD={}\n# OLD_PASSWORD={}\nCONN=\"Server=db;Password={};\"\n",
+            v[0], v[1], v[2], v[3]
+        );
+        let found: Vec<&str> = cat
+            .scan(text.as_bytes())
+            .iter()
+            .map(|m| &text[m.span.range()])
+            .collect();
+        assert_eq!(found, [v[0].as_str(), v[1].as_str(), v[3].as_str()]);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::{Arc, LazyLock};
 use crate::model::audit::AuditFacts;
 
 use crate::model::grants::{Grant, Holder};
-use crate::model::identity::{Alias, IdentityUse};
+use crate::model::identity::{Alias, Identity, IdentityUse};
 use crate::model::runtime::Runtime;
 pub use crate::model::runtime::WorkloadKey;
 use crate::model::settings::Settings;
@@ -76,6 +76,16 @@ pub struct FileFacts {
     pub aliases: Vec<Alias>,
     /// What identities and workloads are granted here (see [`crate::model::grants`]).
     pub grants: crate::model::grants::Grants,
+    /// Places where the file asks its user for a credential: MCP registry
+    /// `server.json` variables, arguments and headers, desktop-extension and plugin
+    /// `user_config`, Smithery config schemas, VS Code `inputs`, `.env` templates.
+    pub asks: Vec<CredentialAsk>,
+    /// Values a workflow step passes on to later steps through `$GITHUB_ENV` or
+    /// `$GITHUB_OUTPUT`.
+    pub flows: Vec<Flow>,
+    /// Identities that are model providers' API keys (`secrets.ANTHROPIC_API_KEY`, a
+    /// literal `sk-ant-api03-`): they buy model calls, not the organisation's data.
+    pub model_keys: Vec<Identity>,
     /// What agent harnesses let their agents do here (see [`crate::model::harness`]).
     pub harness: crate::model::harness::HarnessFacts,
     /// The per-file views rules query (boxed, and only when the file has any: facts
@@ -83,6 +93,69 @@ pub struct FileFacts {
     pub(crate) views: Option<Box<FileViews>>,
     /// What [`FileFacts::workload_at`] answers from in a file of many workloads.
     workload_index: WorkloadIndex,
+}
+
+/// Where an ask comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskSource {
+    /// An MCP registry `server.json` (`environmentVariables`, arguments, `headers`).
+    Registry,
+    /// A desktop extension's `manifest.json` or a Claude Code plugin's `userConfig`.
+    Extension,
+    /// A Smithery `configSchema`.
+    Smithery,
+    /// A VS Code `inputs` prompt of an MCP client configuration.
+    Input,
+    /// A key of a `.env` template (`.env.example`, `.env.sample`, ...).
+    EnvTemplate,
+}
+
+impl AskSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            AskSource::Registry => "MCP registry manifest",
+            AskSource::Extension => "extension manifest",
+            AskSource::Smithery => "Smithery config schema",
+            AskSource::Input => "input prompt",
+            AskSource::EnvTemplate => "`.env` template",
+        }
+    }
+}
+
+/// A credential the file asks its user for.
+#[derive(Debug, Clone)]
+pub struct CredentialAsk {
+    pub source: AskSource,
+    /// The variable, field, flag or input id (`SUPABASE_ACCESS_TOKEN`, `figmaApiKey`,
+    /// `--access-token`, `github_token`).
+    pub name: String,
+    /// Other names the value goes by (the environment variable a `user_config` key is
+    /// passed as, the flag it fills).
+    pub aliases: Vec<String>,
+    /// Title and description, joined.
+    pub description: String,
+    /// Marked secret (`isSecret`, `sensitive`, `password`, `secret`).
+    pub secret: bool,
+    /// The server or package asking, when the file says.
+    pub server: String,
+    pub span: Span,
+    /// Asks of the same schema share a group (a username next to a password).
+    pub group: usize,
+}
+
+/// A value one step passes on to later steps of the same job.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// The variable or output name (`GH_TOKEN`, `steps.mint.outputs.token`).
+    pub name: String,
+    /// `$GITHUB_ENV` or `$GITHUB_OUTPUT`.
+    pub via: &'static str,
+    /// The step's `run:` script that writes it.
+    pub from: Span,
+    /// Names the written value refers to (`JANE_PAT` for `${{ secrets.JANE_PAT }}`).
+    pub value_refs: Vec<String>,
+    /// Later places that read it.
+    pub uses: Vec<Span>,
 }
 
 /// The typed views of one file that its rules query instead of walking documents.
@@ -240,6 +313,7 @@ impl FileFacts {
             || !self.definitions.is_empty()
             || !self.aliases.is_empty()
             || !self.grants.is_empty()
+            || !self.model_keys.is_empty()
             || !self.harness.is_empty()
     }
 
@@ -378,6 +452,8 @@ pub struct ProjectFacts {
     pub aliases: Vec<Alias>,
     /// Grants of every file, joined across files by [`crate::model::grants::Grants::resolve`].
     pub grants: crate::model::grants::Grants,
+    /// Model providers' API keys among the identities (see [`FileFacts::model_keys`]).
+    pub model_keys: Vec<Identity>,
     /// Harness settings of every file.
     pub harness: crate::model::harness::HarnessFacts,
 }
@@ -389,6 +465,7 @@ impl ProjectFacts {
         self.definitions.extend(f.definitions);
         self.aliases.extend(f.aliases);
         self.grants.merge(f.grants);
+        self.model_keys.extend(f.model_keys);
         self.harness.merge(f.harness);
     }
 }

@@ -36,8 +36,19 @@ pub enum Identity {
     GcpServiceAccount(String),
     /// An Azure user-assigned managed identity.
     AzureIdentity(String),
-    /// A literal credential, by hash; `label` is its redacted form and format name.
-    Credential { hash: String, label: String },
+    /// A literal credential, by hash; `label` is its redacted form and format name;
+    /// `model_provider` when the format is a model provider's API key.
+    Credential {
+        hash: String,
+        label: String,
+        model_provider: bool,
+    },
+    /// An environment variable of whoever runs the workload (`${GITHUB_TOKEN}` in an
+    /// MCP server's env), when its name is a credential's.
+    EnvVar(String),
+    /// A value the client prompts for (VS Code `${input:id}`, a desktop extension's
+    /// `${user_config.key}`).
+    Prompt(String),
 }
 
 impl Identity {
@@ -73,6 +84,8 @@ impl Identity {
             Identity::GcpServiceAccount(id) => format!("GCP service account `{}`", display_key(id)),
             Identity::AzureIdentity(id) => format!("Azure managed identity `{}`", display_key(id)),
             Identity::Credential { label, .. } => format!("literal credential ({label})"),
+            Identity::EnvVar(name) => format!("environment variable `{name}`"),
+            Identity::Prompt(id) => format!("prompted value `{id}`"),
         }
     }
 }

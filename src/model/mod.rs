@@ -16,6 +16,7 @@ pub mod harness;
 pub mod iam;
 pub mod identity;
 pub mod knowledge;
+pub mod names;
 pub(crate) mod oauth;
 pub mod people;
 pub mod rating;

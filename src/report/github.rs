@@ -10,15 +10,7 @@ use std::io::{self, Write};
 use crate::findings::{Finding, Severity};
 use crate::report::{ReportInput, label_region};
 
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
+use crate::syntax::text::{github_data as escape_data, github_property as escape_property};
 
 fn level(s: Severity) -> &'static str {
     match s {

@@ -17,22 +17,7 @@ const SEVERITIES: [Severity; 4] = [
 
 /// Markdown-escape text from scanned files: it must not open tags, links or tables.
 fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in crate::findings::sanitize(s).chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '|' => out.push_str("\\|"),
-            '[' | ']' | '*' | '_' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::syntax::text::markdown(s)
 }
 
 /// Inline code that stays inline code whatever backticks it holds.

@@ -9,7 +9,15 @@ use crate::model::identity::Identity;
 use crate::rules::{FileCx, RuleMeta};
 use crate::syntax::source::Span;
 
-/// Findings for every catalog match in the file whose owner kind the rule reports.
+/// Who holds a literal, its format and its hash: one finding per key.
+type GroupKey<'a> = (Option<String>, usize, &'a str);
+/// A match and the personal name it is held under, when that decides its owner.
+type Held<'a> = (&'a CredentialMatch, Option<String>);
+
+/// Findings for every catalog match in the file whose owner kind the rule reports:
+/// one per credential per workload (per file outside workloads), the other places the
+/// same secret appears (and the steps a workflow passes it on to through
+/// `$GITHUB_ENV`/`$GITHUB_OUTPUT`) as related locations.
 pub(crate) fn check(
     meta: &'static RuleMeta,
     cx: &FileCx<'_>,
@@ -17,15 +25,113 @@ pub(crate) fn check(
     out: &mut Vec<Finding>,
 ) {
     let catalog = cx.catalog;
+    // (holder, spec, hash) -> matches, in file order.
+    let mut groups: Vec<(GroupKey<'_>, Vec<Held<'_>>)> = Vec::new();
+    let mut seen_spans = std::collections::HashSet::new();
     for m in cx.credentials {
         let Some(spec) = catalog.specs.get(m.spec) else {
             continue;
         };
-        if spec.personal != personal {
+        // One secret, one finding: two formats matching the same bytes (a password
+        // key inside a connection string) report once.
+        if !seen_spans.insert(m.span) {
             continue;
         }
-        out.push(finding(meta, cx, m, spec, personal));
+        // Credential files (`.netrc`, `.pypirc`, kubeconfig, ...) are
+        // `user-oauth-credentials`' to judge; a password key there is theirs.
+        if spec.provider == "generic" && spec.prefix.is_empty() && credential_file(cx.file.kind) {
+            continue;
+        }
+        // A `.env` template's passwords are samples for the reader to replace; a token of
+        // a known format there is still a leak.
+        if spec.provider == "generic"
+            && spec.prefix.is_empty()
+            && crate::model::extract::asks::is_env_template(cx.path)
+        {
+            continue;
+        }
+        // A format that does not tell its owner, held under a name that marks a
+        // person's credential (`GITLAB_PERSONAL_ACCESS_TOKEN=glpat-…`), is a person's.
+        let by_name = (!spec.personal && spec.principal == Principal::Ambiguous)
+            .then(|| assigned_name(cx, m.span))
+            .flatten()
+            .filter(|n| catalog.personal_name(n).is_some());
+        if (spec.personal || by_name.is_some()) != personal {
+            continue;
+        }
+        let key = (
+            holder(cx, m.span).map(|w| w.name.clone()),
+            m.spec,
+            m.hash.as_str(),
+        );
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push((m, by_name)),
+            None => groups.push((key, vec![(m, by_name)])),
+        }
     }
+    for (_, list) in groups {
+        let (m, by_name) = &list[0];
+        let Some(spec) = catalog.specs.get(m.spec) else {
+            continue;
+        };
+        let others: Vec<Span> = list[1..]
+            .iter()
+            .map(|(o, _)| first_line(cx, o.span))
+            .collect();
+        out.push(finding(
+            meta,
+            cx,
+            m,
+            spec,
+            personal,
+            by_name.as_deref(),
+            &others,
+        ));
+    }
+}
+
+fn credential_file(kind: crate::syntax::classify::FileKind) -> bool {
+    use crate::syntax::classify::FileKind::*;
+    matches!(
+        kind,
+        Netrc
+            | GitCredentials
+            | AwsCredentials
+            | AwsConfig
+            | Npmrc
+            | Pypirc
+            | DockerConfig
+            | Kubeconfig
+            | GoogleCredentials
+    )
+}
+
+/// The variable a literal is assigned to: the key of the map entry (or the `name` of
+/// a Kubernetes `env` item) whose value holds it.
+fn assigned_name(cx: &FileCx<'_>, span: Span) -> Option<String> {
+    let mut found: Option<(usize, String)> = None;
+    for doc in cx.documents() {
+        doc.root.walk(|_, node| {
+            let mut consider = |key: Option<&str>, value: &crate::syntax::doc::Node| {
+                if let Some(key) = key
+                    && value.span.start <= span.start
+                    && span.end <= value.span.end
+                    && found
+                        .as_ref()
+                        .is_none_or(|(len, _)| value.span.len() < *len)
+                {
+                    found = Some((value.span.len(), key.to_owned()));
+                }
+            };
+            if let (Some(name), Some(value)) = (node.get("name"), node.get("value")) {
+                consider(name.as_str(), value);
+            }
+            for e in node.entries() {
+                consider(e.key_str(), &e.value);
+            }
+        });
+    }
+    found.map(|(_, k)| k)
 }
 
 /// The workload that holds the credential: one whose literal-credential uses contain
@@ -73,15 +179,16 @@ fn finding(
     m: &CredentialMatch,
     spec: &CredentialSpec,
     personal: bool,
+    by_name: Option<&str>,
+    others: &[Span],
 ) -> Finding {
     let workload = holder(cx, m.span);
     let agent = workload.and_then(|w| w.agent.as_deref().map(|why| (w, why)));
-    let mut message = format!(
-        "{}: {} ({})",
-        spec.name,
-        owner(spec, personal),
-        spec.lifetime.as_str()
-    );
+    let owner = match by_name {
+        Some(name) => format!("held as `{name}`, a name that marks a person's credential"),
+        None => owner(spec, personal).to_owned(),
+    };
+    let mut message = format!("{}: {owner} ({})", spec.name, spec.lifetime.as_str());
     match (personal, workload, agent) {
         (true, _, Some((w, why))) => message.push_str(&format!(
             "; used by {}, an AI agent ({why}), which runs as that person: every action it takes is attributed to them and can reach all they can reach",
@@ -107,6 +214,9 @@ fn finding(
         severity = severity.raised();
     }
     let mut confidence = spec.confidence;
+    if by_name.is_some() {
+        confidence = Confidence::Medium;
+    }
     let mut label = format!("{} {}", spec.name, m.redacted.as_str());
     match m.checksum_ok {
         Some(true) => confidence = Confidence::High,
@@ -126,6 +236,21 @@ fn finding(
         .key(format!("{}:{}", spec.id, m.hash));
     if let Some(w) = workload {
         b = b.workload(&w.name);
+    }
+    for &span in others {
+        b = b.related(cx.path, span, "the same credential again");
+    }
+    for flow in cx.facts.flows.iter().filter(|f| {
+        f.from.start <= m.span.start && m.span.end <= f.from.end && f.value_refs.is_empty()
+    }) {
+        b = b.related(
+            cx.path,
+            flow.from,
+            format!("written to {} as `{}`", flow.via, flow.name),
+        );
+        for &use_ in &flow.uses {
+            b = b.related(cx.path, use_, format!("read back as `{}`", flow.name));
+        }
     }
     b.build()
 }

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
-use crate::findings::Finding;
-use crate::model::facts::Workload;
+use crate::findings::{Finding, Severity};
+use crate::model::facts::{Workload, WorkloadKind};
 use crate::model::identity::Identity;
 use crate::rules::{FindingBuilder, ProjectCx, Rule};
 use crate::syntax::source::Span;
@@ -10,9 +10,17 @@ declare_rule! {
     /// ## What it finds
     /// One identity used by two or more workloads, at least one of them an AI agent,
     /// across every file and format: the same Kubernetes service account, the same
-    /// Kubernetes secret key, the same GitHub Actions secret, the same AWS role, or the
-    /// same literal credential (compared by hash, never shown). The finding points at
-    /// one use and lists every other use as a related location.
+    /// Kubernetes secret key, the same GitHub Actions secret, the same AWS role, the
+    /// same literal credential (compared by hash, never shown), or the same secret
+    /// reference handed to several MCP servers (`${CLOUDFLARE_API_TOKEN}` in three
+    /// servers' env, one `${input:github_pat}` prompt feeding two servers). The finding
+    /// points at one use and lists every other use as a related location. An MCP server
+    /// configured under the same name for two clients (`.mcp.json` and
+    /// `.cursor/mcp.json`) is one server, not two.
+    ///
+    /// A model provider's API key (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`, a literal
+    /// `sk-ant-api03-`) shared by jobs of one workflow is reported at low severity: it
+    /// buys model calls, it does not reach the organisation's code or data.
     ///
     /// ## Why it matters
     /// When several agents share an identity, nothing they do can be told apart: the
@@ -49,10 +57,12 @@ impl Rule for IdentitySharedByAgents {
                 ) {
                     continue;
                 }
+                // A reference is the same server's when the name matches, in any file.
+                let by_name = matches!(u.identity, Identity::EnvVar(_) | Identity::Prompt(_));
                 let list = uses.entry(&u.identity).or_default();
                 if !list
                     .iter()
-                    .any(|(other, _)| other.name == w.name && other.path == w.path)
+                    .any(|(other, _)| other.name == w.name && (by_name || other.path == w.path))
                 {
                     list.push((w, u.span));
                 }
@@ -71,11 +81,26 @@ impl Rule for IdentitySharedByAgents {
                 list.len(),
                 names.join(", ")
             );
+            // A model key shared by jobs of one workflow grants models, not the org.
+            let model_jobs = cx.facts.model_keys.contains(identity)
+                && list
+                    .iter()
+                    .all(|(w, _)| w.kind == WorkloadKind::WorkflowJob && w.path == first.path);
+            let message = if model_jobs {
+                format!(
+                    "{message}; it is a model provider's API key, which grants model calls rather than the organisation's resources, so the risk is cost and attribution"
+                )
+            } else {
+                message
+            };
             let mut b = FindingBuilder::new(&Self::META, &first.path, span, message)
                 .label(format!("used by {}", first.name))
                 .help("Give each agent its own identity, granted only what its task needs.")
                 .workload(&first.name)
                 .key(identity.key());
+            if model_jobs {
+                b = b.severity(Severity::Low);
+            }
             for (w, span) in &list[1..] {
                 b = b.related(&w.path, *span, format!("also used by {}", w.name));
             }

@@ -8,7 +8,10 @@ use crate::syntax::source::Span;
 declare_rule! {
     /// ## What it finds
     /// A person's email address or login used as the identity a workload runs or
-    /// connects as: environment variables named `USER`, `USERNAME`, `LOGIN`, `OWNER`,
+    /// connects as, or a workload that connects with Windows integrated authentication
+    /// (`Trusted_Connection=yes`, `Integrated Security=true` or `SSPI` in a SQL Server
+    /// connection string of an MCP server, container or job): it runs as whoever is
+    /// logged in. Also: environment variables named `USER`, `USERNAME`, `LOGIN`, `OWNER`,
     /// `RUN_AS`, `*_USER`, `*_USERNAME`, `*_EMAIL`, `*_LOGIN`, `GIT_AUTHOR_EMAIL`,
     /// `AWS_PROFILE` (in `.env` files, compose `environment`, Kubernetes `env`, MCP
     /// server `env`, Dockerfile `ENV`, workflow `env`, Terraform `variables`), the login
@@ -29,8 +32,9 @@ declare_rule! {
     /// Nobody can tell what the agent did from what the person did.
     ///
     /// ## What to do instead
-    /// Create an identity for the workload: a database role for the agent, a bot or
-    /// service user (with a `[bot]` noreply address for commits), a service account or
+    /// Create an identity for the workload: a database role for the agent (a SQL login
+    /// or a managed identity instead of integrated authentication), a bot or service
+    /// user (with a `[bot]` noreply address for commits), a service account or
     /// per-agent IAM role, and reference its credentials from a secret store.
     ///
     /// ## Example
@@ -52,7 +56,9 @@ const HELP: &str = "Create an identity for this workload (a database role, a bot
 
 impl Rule for PersonalIdentity {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        for hit in hits(cx.facts.settings()) {
+        let mut all = hits(cx.facts.settings());
+        integrated_auth(cx, &mut all);
+        for hit in all {
             let f = finding(cx, hit);
             // One finding a place: a `RUN_AS` variable is also a run-as setting.
             if !out
@@ -87,6 +93,42 @@ enum How<'a> {
     RunAs(&'a str),
     /// A kubeconfig user or context user.
     Kubeconfig,
+    /// Windows integrated authentication in a connection string.
+    IntegratedAuth,
+}
+
+/// `Trusted_Connection=yes` / `Integrated Security=true|SSPI` in a connection string.
+static INTEGRATED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\b(?:trusted_connection\s*=\s*(?:yes|true)|integrated\s+security\s*=\s*(?:true|yes|sspi))\b",
+    )
+    .ok()
+});
+
+/// Connection strings with Windows integrated authentication where something runs with
+/// them: inside a workload, or in a `.env` file or Dockerfile.
+fn integrated_auth<'a>(cx: &'a FileCx<'_>, hits: &mut Vec<Hit<'a>>) {
+    let Some(re) = INTEGRATED.as_ref() else {
+        return;
+    };
+    let loose = matches!(cx.file.kind, FileKind::Dotenv | FileKind::Dockerfile);
+    for doc in cx.documents() {
+        doc.root.walk(|path, node| {
+            let Some(text) = node.as_str() else { return };
+            let Some(m) = re.find(text) else { return };
+            if !loose && cx.facts.workload_at(node.span).is_none() {
+                return;
+            }
+            hits.push(Hit {
+                span: node.span,
+                raw: m.as_str(),
+                login: m.as_str(),
+                confidence: Confidence::Medium,
+                how: How::IntegratedAuth,
+                path: crate::syntax::doc::path_string(path),
+            });
+        });
+    }
 }
 
 /// People's logins among the file's settings: environment variables first (a variable
@@ -243,17 +285,26 @@ fn finding(cx: &FileCx<'_>, hit: Hit<'_>) -> Finding {
         How::Kubeconfig => format!(
             "kubeconfig user `{login}` is a person's {kind}: whatever uses this kubeconfig acts in the cluster as them"
         ),
+        How::IntegratedAuth => format!(
+            "{subject} connects to SQL Server with Windows integrated authentication (`{login}`): it runs as whoever is logged in, with that person's database rights, and what it does is logged under their name"
+        ),
+    };
+    let integrated = matches!(hit.how, How::IntegratedAuth);
+    let label = if integrated {
+        "the logged-in user's Windows credentials".to_owned()
+    } else {
+        format!("a person's {kind}")
     };
     let mut b = cx
         .finding(&PersonalIdentity::META, span, message)
-        .label(format!("a person's {kind}"))
+        .label(label)
         .help(HELP)
         .confidence(hit.confidence)
         .evidence(Redacted::plain(login))
         .key(format!("{}:{login}", hit.path));
     if let Some(w) = workload {
         b = b.workload(&w.name);
-        if w.agent.is_some() {
+        if w.agent.is_some() && !integrated {
             b = b.severity(Severity::High);
         }
     }

@@ -15,7 +15,9 @@ declare_rule! {
     /// act as whoever runs them: low or medium), `.git-credentials` lines with a
     /// token, `.netrc` entries with a password, AWS shared `credentials` profiles with
     /// keys, `.npmrc` auth tokens and passwords, `.pypirc` passwords and Docker
-    /// `config.json` registry logins. Placeholders and `${VAR}` references are silent;
+    /// `config.json` registry logins, and Codex `auth.json` files holding a ChatGPT
+    /// login (`tokens.refresh_token`, `tokens.access_token` from `codex login`: the
+    /// person's ChatGPT plan). Placeholders and `${VAR}` references are silent;
     /// so are `external_account` (workload identity federation) files and in-cluster
     /// service account tokens.
     ///
@@ -31,7 +33,8 @@ declare_rule! {
     /// attached service account on Google Cloud, an IAM role (OIDC, IRSA, instance or
     /// task role) on AWS, an in-cluster service account token on Kubernetes, a deploy
     /// token or GitHub App installation token for git, trusted publishing for npm and
-    /// PyPI, and a registry robot account or credential helper for Docker.
+    /// PyPI, a registry robot account or credential helper for Docker, and an OpenAI
+    /// API key of a project service account (`OPENAI_API_KEY`) for Codex in CI.
     ///
     /// ## Example
     /// ```json
@@ -44,7 +47,7 @@ declare_rule! {
         family: BorrowedCredential,
         severity: High,
         confidence: High,
-        summary: "A person's saved login (gcloud, kubeconfig, netrc, git, AWS, npm, PyPI, Docker) is committed",
+        summary: "A person's saved login (gcloud, kubeconfig, netrc, git, AWS, npm, PyPI, Docker, Codex) is committed",
         applies_to: |kind| matches!(
             kind,
             FileKind::GoogleCredentials
@@ -56,6 +59,7 @@ declare_rule! {
                 | FileKind::Npmrc
                 | FileKind::Pypirc
                 | FileKind::DockerConfig
+                | FileKind::Json
         ),
     }
 }
@@ -73,6 +77,7 @@ impl Rule for UserOauthCredentials {
             FileKind::Npmrc => npmrc(cx, out),
             FileKind::Pypirc => pypirc(cx, out),
             FileKind::DockerConfig => docker(cx, out),
+            FileKind::Json if cx.path.ends_with("auth.json") => codex(cx, out),
             _ => {}
         }
     }
@@ -696,6 +701,41 @@ fn docker(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                 );
             }
         }
+    }
+}
+
+/// Codex `auth.json` after `codex login` with ChatGPT: `tokens` with the login's
+/// refresh and access tokens (an `OPENAI_API_KEY` login has no `tokens`).
+fn codex(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
+    for doc in cx.documents() {
+        let Some(tokens) = doc.root.get("tokens") else {
+            continue;
+        };
+        let login = tokens.get("account_id").is_some()
+            || tokens.get("id_token").is_some()
+            || doc.root.get("last_refresh").is_some();
+        if !login {
+            continue;
+        }
+        let mut masks = Vec::new();
+        for field in ["refresh_token", "access_token", "id_token"] {
+            if let Some((v, text)) = secret(tokens.get(field)) {
+                masks.push((inner(cx, v), text, field));
+            }
+        }
+        let Some(&(span, text, field)) = masks.first() else {
+            continue;
+        };
+        let mut b = on_secret(cx, span, text, 0, format!(
+            "Codex `auth.json` holds a ChatGPT login (`tokens.{field}`), as `codex login` saves it: whatever runs Codex with this file acts as that person and spends their ChatGPT plan, for as long as the refresh token stays valid"
+        ))
+        .label("a person's ChatGPT login")
+        .help("Run Codex with an OpenAI API key of a project service account (`OPENAI_API_KEY`, `sk-svcacct-`) from a secret store, never a copied `auth.json`.")
+        .key("codex-auth:tokens");
+        for &(other, _, _) in &masks[1..] {
+            b = b.mask(other, 0);
+        }
+        out.push(b.build());
     }
 }
 

@@ -50,7 +50,13 @@ impl Secrets {
             let slashes = json.replace('/', "\\/");
             // As a finding's message holds it once the builder made it one line.
             let line = crate::syntax::text::one_line(&secret).into_owned();
-            for form in [secret, json, slashes, line] {
+            // As a GitHub workflow command's property (`file=`, `title=`) escapes it:
+            // `:` and `,` become `%3A` and `%2C`, which a search for the raw secret
+            // would miss in `--format github`.
+            let property = crate::syntax::text::github_property(&secret);
+            // As Markdown escapes it (`_` → `\_`), for `--format markdown`.
+            let markdown = crate::syntax::text::markdown(&secret);
+            for form in [secret, json, slashes, line, property, markdown] {
                 if !form.is_empty() && !patterns.contains(&form) {
                     patterns.push(form);
                     visible.push(keep);

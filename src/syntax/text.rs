@@ -126,7 +126,8 @@ pub fn neutralize_workflow_commands(
 /// Mask words that look like a secret in a message about a value lanyard could not
 /// use (an unknown rule id, a baseline path, a git ref): a word (up to whitespace,
 /// quotes, brackets or commas) holding a run of 20 or more characters of
-/// `[A-Za-z0-9+/=]` that mixes letters and digits with the spread of random text. Such
+/// `[A-Za-z0-9+/=]` that mixes letters and digits with the spread of random text, or a
+/// run of 16 or more digits, or of 24 or more hex digits. Such
 /// a value can be a credential the catalog cannot recognise on its own (an AWS secret
 /// key without its variable name); the word's first four characters stay.
 pub fn mask_secret_looking(text: &str) -> std::borrow::Cow<'_, str> {
@@ -148,7 +149,12 @@ pub fn mask_secret_looking(text: &str) -> std::borrow::Cow<'_, str> {
             continue;
         }
         let word = &text[word_start..i];
-        let random = word.split(|c: char| !in_run(c)).any(looks_random);
+        let random = word.split(|c: char| !in_run(c)).any(looks_random)
+            || looks_like_password(word)
+            || holds_uuid(word)
+            || word
+                .split(|c: char| !(in_run(c) || c == '-' || c == '_'))
+                .any(long_random);
         if random {
             let o = out.get_or_insert_with(|| text.to_owned());
             let mut masked = String::with_capacity(word.len());
@@ -167,27 +173,85 @@ pub fn mask_secret_looking(text: &str) -> std::borrow::Cow<'_, str> {
     out.map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)
 }
 
-fn looks_random(run: &str) -> bool {
-    if run.len() < 20
-        || !run.bytes().any(|b| b.is_ascii_digit())
-        || !run.bytes().any(|b| b.is_ascii_alphabetic())
-    {
-        return false;
-    }
+/// A word of 16 or more characters mixing lower case, upper case, digits and a
+/// symbol that paths and rule ids do not use (`&`, `!`, `#`, ...), with the spread of
+/// random text: a password, which the runs of [`looks_random`] split apart.
+fn looks_like_password(word: &str) -> bool {
+    let has = |f: fn(&u8) -> bool| word.as_bytes().iter().any(f);
+    word.len() >= 16
+        && has(u8::is_ascii_lowercase)
+        && has(u8::is_ascii_uppercase)
+        && has(u8::is_ascii_digit)
+        && has(|b| b.is_ascii_punctuation() && !matches!(b, b'/' | b'.' | b'-' | b'_' | b':'))
+        && entropy(word) >= 3.5
+}
+
+/// A UUID (`8-4-4-4-12` hex digits) anywhere in the word: some vendors' API keys
+/// (Exa, Heroku, many webhooks) are bare UUIDs.
+fn holds_uuid(word: &str) -> bool {
+    let b = word.as_bytes();
+    let shape = [8, 4, 4, 4, 12];
+    (0..b.len()).any(|start| {
+        let mut i = start;
+        for (n, len) in shape.iter().enumerate() {
+            if n > 0 {
+                if b.get(i) != Some(&b'-') {
+                    return false;
+                }
+                i += 1;
+            }
+            let end = i + len;
+            if end > b.len() || !b[i..end].iter().all(u8::is_ascii_hexdigit) {
+                return false;
+            }
+            i = end;
+        }
+        true
+    })
+}
+
+/// A base64url-style run of 32 or more characters mixing letters and digits with the
+/// spread of random text (`-` and `_` split the shorter runs apart).
+fn long_random(run: &str) -> bool {
+    run.len() >= 32
+        && run.bytes().any(|b| b.is_ascii_digit())
+        && run.bytes().any(|b| b.is_ascii_alphabetic())
+        && entropy(run) >= 4.0
+}
+
+fn entropy(text: &str) -> f64 {
     let mut counts = [0usize; 256];
-    for b in run.bytes() {
+    for b in text.bytes() {
         counts[usize::from(b)] += 1;
     }
-    let n = run.len() as f64;
-    let entropy: f64 = counts
+    let n = text.len() as f64;
+    counts
         .iter()
         .filter(|c| **c > 0)
         .map(|c| {
             let p = *c as f64 / n;
             -p * p.log2()
         })
-        .sum();
-    entropy >= 3.5
+        .sum()
+}
+
+fn looks_random(run: &str) -> bool {
+    // A long number (an account or token id, the numeric half of an Asana or Telegram
+    // token) or a long hex string: not words a person types as a rule id or a ref.
+    if (run.len() >= 16 && run.bytes().all(|b| b.is_ascii_digit()))
+        || (run.len() >= 24
+            && run.bytes().all(|b| b.is_ascii_hexdigit())
+            && run.bytes().any(|b| b.is_ascii_alphabetic()))
+    {
+        return true;
+    }
+    if run.len() < 20
+        || !run.bytes().any(|b| b.is_ascii_digit())
+        || !run.bytes().any(|b| b.is_ascii_alphabetic())
+    {
+        return false;
+    }
+    entropy(run) >= 3.5
 }
 
 /// A parser message with every double-quoted value elided (`invalid type: string
@@ -220,6 +284,40 @@ pub fn elide_quoted(message: &str) -> String {
 pub fn secret_hash(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+/// `text` as Markdown text that renders as written: one line, HTML and table
+/// characters escaped, emphasis and link characters backslashed, controls sanitised.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in sanitize(text).chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' => out.push_str("\\|"),
+            '[' | ']' | '*' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` escaped as the message of a GitHub workflow command (`::error ...::text`).
+pub fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// `text` escaped as a GitHub workflow command property (`file=`, `title=`): also
+/// `:` and `,`, which end a property.
+pub fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]
@@ -281,12 +379,23 @@ mod tests {
         assert!(masked.ends_with("`: missing"), "{masked}");
         let pat = "4gt2cwsxniw5rocyqccmkqbbjg345fa6byeml7vmyuedinkljah5";
         assert!(!mask_secret_looking(pat).contains("cwsx"));
+        // Digit-heavy tokens (Asana's `1/<digits>:<hex>`) have too little spread for
+        // the entropy test, but long numbers and long hex runs are never rule ids.
+        let asana = "`1/1673503134501905:051248bbecb0318289223903450190599`";
+        assert!(!mask_secret_looking(asana).contains("16735"));
+        assert!(!mask_secret_looking("`12345678901234567`").contains("5678"));
+        assert!(!mask_secret_looking("`x0jhNlcih5mg&pjmOq`").contains("Nlci"));
+        assert!(!mask_secret_looking("`0b3c8f09-814e-3d90-625d-ad4fa57c1e2b`").contains("814e"));
+        let telegram = "`0065929585:AA6n7zLjtjPfGVJ-x9ODQAWk87gcafd1wJT`";
+        assert!(!mask_secret_looking(telegram).contains("LjtjP"));
         for benign in [
             "identity-shared-by-agents",
             "infra/baseline.json",
             "lanyard-baseline-2024.json",
             "refs/heads/main",
             "k8s/cluster-admin.yaml",
+            "build-2026120112",
+            "sha-abc123",
         ] {
             assert_eq!(mask_secret_looking(benign), benign);
         }

@@ -730,7 +730,11 @@ fn configuration_and_command_line_errors_do_not_show_a_canary() {
             let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
             let (code, output) = run_any(&args);
             assert_eq!(code, 2, "{}: command {n} must fail", c.id);
-            found.extend(leaks.find(&format!("{} command {n}", c.id), &output));
+            let new = leaks.find(&format!("{} command {n}", c.id), &output);
+            if !new.is_empty() && std::env::var_os("DEBUG_LEAK").is_some() {
+                eprintln!("DEBUG {:?}\n{output}", args);
+            }
+            found.extend(new);
         }
     }
     found.sort();

@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
+use crate::model::identity::{Identity, IdentityUse};
+use crate::model::names::credential_like;
 use crate::model::runtime::{HostMount, McpServerSpec, WorkloadKey, volume_source};
+use crate::syntax::doc::PathSeg;
 use crate::syntax::doc::{Document, Node};
 use crate::syntax::source::Span;
 
@@ -92,6 +95,7 @@ impl Extract<'_> {
         for server in mcp_servers(doc) {
             let mut identities = Vec::new();
             self.credentials_in(server.node.span, &mut identities);
+            secret_references(server.node, &mut identities);
             let key = WorkloadKey::McpServer(server.name.to_owned());
             facts.workloads.push(Workload {
                 name: key.to_string(),
@@ -111,6 +115,36 @@ impl Extract<'_> {
                 .push(spec(server.node));
         }
     }
+}
+
+/// Credentials a server entry takes by reference: environment variables of whoever
+/// runs it (`${GITHUB_TOKEN}`) and prompted values (`${input:github_pat}`,
+/// `${user_config.token}`), when the reference or the variable it fills is named like
+/// a credential. Two servers handed the same one share an identity.
+fn secret_references(server: &Node, out: &mut Vec<IdentityUse>) {
+    use super::refs::{RefKind, references};
+    server.walk(|path, node| {
+        let Some(text) = node.as_str() else { return };
+        let key = match path.last() {
+            Some(PathSeg::Key(k)) => *k,
+            _ => "",
+        };
+        for r in references(text) {
+            let identity = match r.kind {
+                RefKind::Env if credential_like(r.name) || credential_like(key) => {
+                    Identity::EnvVar(r.name.to_owned())
+                }
+                RefKind::Input | RefKind::UserConfig => Identity::Prompt(r.name.to_owned()),
+                _ => continue,
+            };
+            if !out.iter().any(|u| u.identity == identity) {
+                out.push(IdentityUse {
+                    identity,
+                    span: node.span,
+                });
+            }
+        }
+    });
 }
 
 /// What a server's arguments hand over: `docker run` mounts, and plain values.

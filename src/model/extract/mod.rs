@@ -2,6 +2,7 @@
 //! typed entities of [`crate::model::facts`]. Rules read what these build instead of
 //! walking documents.
 
+pub mod asks;
 mod audit;
 mod compose;
 mod dockerfile;
@@ -13,6 +14,7 @@ mod k8s;
 mod mcp;
 mod oauth;
 mod rbac;
+pub mod refs;
 mod settings;
 mod trust;
 mod workflow;
@@ -84,6 +86,7 @@ pub fn extract(
             FileKind::AwsConfig => audit::aws_config(doc, &mut facts.views_mut().audit),
             _ => {}
         }
+        cx.asks(kind, doc, &mut facts);
         cx.harness(kind, doc, &mut facts);
         if crate::model::trust::holds_trust_policies(kind) {
             trust::trust_policies(doc, path, &mut facts.views_mut().trust.policies);
@@ -93,6 +96,16 @@ pub fn extract(
     }
     facts.shrink_views();
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
+    for u in facts.workloads.iter().flat_map(|w| &w.identities) {
+        let model = match &u.identity {
+            Identity::GithubSecret(n) | Identity::EnvVar(n) => catalog.model_provider_name(n),
+            Identity::Credential { model_provider, .. } => *model_provider,
+            _ => false,
+        };
+        if model && !facts.model_keys.contains(&u.identity) {
+            facts.model_keys.push(u.identity.clone());
+        }
+    }
     facts
 }
 
@@ -185,6 +198,11 @@ impl Extract<'_> {
                 .map_or("credential", |s| s.name.as_str());
             out.push(IdentityUse {
                 identity: Identity::Credential {
+                    model_provider: self
+                        .catalog
+                        .specs
+                        .get(m.spec)
+                        .is_some_and(|s| s.model_provider),
                     hash: m.hash.clone(),
                     label: format!(
                         "{name}, {}, {}",

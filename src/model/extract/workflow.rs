@@ -1,10 +1,12 @@
 //! GitHub Actions workflows: each job is a workload; the token permissions and steps
 //! of each job.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
 
 use crate::model::agent::AGENT_ACTIONS;
-use crate::model::facts::{FileFacts, Workload, WorkloadKind};
+use crate::model::facts::{FileFacts, Flow, Workload, WorkloadKind};
 use crate::model::github::{self, Job, PermissionScope, Permissions, Workflow};
 use crate::model::identity::{Identity, IdentityUse};
 use crate::model::runtime::{Step, StepList, WorkloadKey};
@@ -12,7 +14,68 @@ use crate::model::settings::Field;
 use crate::syntax::doc::{Document, Node};
 use crate::syntax::shell::shell_words;
 
+use super::refs::{RefKind, references};
 use super::{Extract, github_secret_refs};
+
+/// `echo "NAME=value" >> $GITHUB_ENV` (or `$GITHUB_OUTPUT`), quoted or not.
+static EXPORT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?m)(?:echo|printf)\s+(?:-[a-z]+\s+)*["']?([A-Za-z_][A-Za-z0-9_-]*)=([^\n]*?)["']?\s*>>\s*["']?\$\{?(GITHUB_ENV|GITHUB_OUTPUT)\}?["']?"#,
+    )
+    .ok()
+});
+
+/// What each step of a job writes to `$GITHUB_ENV`/`$GITHUB_OUTPUT`, and where later
+/// steps read it.
+fn flows(steps: &[Node], out: &mut Vec<Flow>) {
+    let Some(re) = EXPORT.as_ref() else { return };
+    for (i, step) in steps.iter().enumerate() {
+        let Some(run) = step.get("run") else { continue };
+        let Some(script) = run.as_str() else { continue };
+        for c in re.captures_iter(script) {
+            let (var, value, file) = (&c[1], &c[2], &c[3]);
+            let name = if file == "GITHUB_ENV" {
+                var.to_owned()
+            } else {
+                match step.get("id").and_then(Node::as_str) {
+                    Some(id) => format!("steps.{id}.outputs.{var}"),
+                    None => continue,
+                }
+            };
+            let kind = if file == "GITHUB_ENV" {
+                RefKind::Env
+            } else {
+                RefKind::StepOutput
+            };
+            let mut uses = Vec::new();
+            for later in &steps[i + 1..] {
+                later.walk(|_, node| {
+                    if let Some(text) = node.as_str()
+                        && references(text)
+                            .iter()
+                            .any(|r| r.kind == kind && r.name == name)
+                    {
+                        uses.push(node.span);
+                    }
+                });
+            }
+            out.push(Flow {
+                name,
+                via: if file == "GITHUB_ENV" {
+                    "$GITHUB_ENV"
+                } else {
+                    "$GITHUB_OUTPUT"
+                },
+                from: run.span,
+                value_refs: references(value)
+                    .iter()
+                    .map(|r| r.name.to_owned())
+                    .collect(),
+                uses,
+            });
+        }
+    }
+}
 
 impl Extract<'_> {
     pub(super) fn workflow(&self, doc: &Document, facts: &mut FileFacts) {
@@ -23,6 +86,10 @@ impl Extract<'_> {
             let id = job.key_str().unwrap_or("<job>");
             let mut agent = None;
             let mut identities = Vec::new();
+            flows(
+                job.value.get("steps").map(Node::items).unwrap_or_default(),
+                &mut facts.flows,
+            );
             for step in job.value.get("steps").map(Node::items).unwrap_or_default() {
                 let uses = step.get("uses").and_then(Node::as_str).unwrap_or("");
                 if agent.is_none()
@@ -189,4 +256,57 @@ fn pairs(node: Option<&Node>) -> Vec<(String, Option<String>)> {
         .iter()
         .filter_map(|e| Some((e.key_str()?.to_owned(), e.value.as_str().map(str::to_owned))))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::model::catalog::Catalog;
+    use crate::syntax::classify::FileKind;
+    use crate::syntax::source::SourceFile;
+
+    #[test]
+    fn values_passed_through_github_env_and_output_reach_later_steps() {
+        let text = "jobs:\n  a:\n    steps:\n      - id: s\n        run: |\n          echo \"TOK=${{ secrets.JANE_PAT }}\" >> \"$GITHUB_ENV\"\n          echo \"out=${{ secrets.X }}\" >> $GITHUB_OUTPUT\n      - run: gh pr list --token \"$TOK\"\n      - with:\n          t: ${{ steps.s.outputs.out }}\n";
+        let file = SourceFile::new(
+            ".github/workflows/a.yml",
+            FileKind::GithubWorkflow,
+            text.as_bytes().to_vec(),
+        );
+        let parsed = crate::syntax::parse::parse(&file).unwrap().unwrap();
+        let catalog = Catalog::builtin().unwrap();
+        let facts = super::super::extract(
+            FileKind::GithubWorkflow,
+            &Arc::from(".github/workflows/a.yml"),
+            &parsed,
+            text,
+            &[],
+            catalog,
+        );
+        let flows: Vec<(&str, &str, &[String], usize)> = facts
+            .flows
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.via,
+                    f.value_refs.as_slice(),
+                    f.uses.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            flows,
+            [
+                ("TOK", "$GITHUB_ENV", &["JANE_PAT".to_owned()][..], 1),
+                (
+                    "steps.s.outputs.out",
+                    "$GITHUB_OUTPUT",
+                    &["X".to_owned()][..],
+                    1
+                ),
+            ]
+        );
+    }
 }
