@@ -531,32 +531,7 @@ fn the_ci_workflow_is_pinned_and_least_privilege() {
     for (line, text) in run_blocks(&yml) {
         assert!(!text.contains("${{"), "ci.yml:{line}: {text}");
     }
-    let mut checkouts = 0;
-    for (i, line) in yml.lines().enumerate() {
-        let Some(uses) = line
-            .trim_start()
-            .trim_start_matches("- ")
-            .strip_prefix("uses:")
-        else {
-            continue;
-        };
-        let uses = uses.trim();
-        if uses == "./" {
-            continue;
-        }
-        let (action, rest) = uses
-            .split_once('@')
-            .unwrap_or_else(|| panic!("ci.yml:{}: `{uses}` has no ref", i + 1));
-        let (sha, comment) = rest.split_once(" # v").unwrap_or((rest, ""));
-        assert!(
-            sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) && !comment.is_empty(),
-            "ci.yml:{}: `{action}` is not pinned to a full SHA with a version comment",
-            i + 1
-        );
-        if action == "actions/checkout" {
-            checkouts += 1;
-        }
-    }
+    let checkouts = assert_pinned("ci.yml", &yml);
     assert_eq!(
         yml.matches("persist-credentials: false").count(),
         checkouts,
@@ -613,4 +588,126 @@ fn an_empty_scan_fails_the_action() {
     let run = runner.run(&[]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("no file was scanned"), "{}", run.stderr);
+}
+
+/// Every `uses:` of a workflow is the repository itself or pinned to a full commit SHA
+/// with a version comment; returns how many are `actions/checkout`.
+fn assert_pinned(name: &str, yml: &str) -> usize {
+    let mut checkouts = 0;
+    for (i, line) in yml.lines().enumerate() {
+        let Some(uses) = line
+            .trim_start()
+            .trim_start_matches("- ")
+            .strip_prefix("uses:")
+        else {
+            continue;
+        };
+        let uses = uses.trim();
+        if uses == "./" {
+            continue;
+        }
+        let (action, rest) = uses
+            .split_once('@')
+            .unwrap_or_else(|| panic!("{name}:{}: `{uses}` has no ref", i + 1));
+        let (sha, comment) = rest.split_once(" # v").unwrap_or((rest, ""));
+        assert!(
+            sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) && !comment.is_empty(),
+            "{name}:{}: `{action}` is not pinned to a full SHA with a version comment",
+            i + 1
+        );
+        if action == "actions/checkout" {
+            checkouts += 1;
+        }
+    }
+    checkouts
+}
+
+#[test]
+fn the_release_workflow_is_pinned_and_least_privilege() {
+    let yml = fs::read_to_string(common::root().join(".github/workflows/release.yml")).unwrap();
+    assert!(
+        yml.contains("\npermissions: {}\n"),
+        "no top-level `permissions: {{}}`"
+    );
+    for (line, text) in run_blocks(&yml) {
+        assert!(!text.contains("${{"), "release.yml:{line}: {text}");
+    }
+    let checkouts = assert_pinned("release.yml", &yml);
+    assert_eq!(
+        yml.matches("persist-credentials: false").count(),
+        checkouts,
+        "every checkout sets persist-credentials: false"
+    );
+    // Write scopes only where they are used: the release job creates the release, the
+    // image jobs push, the build jobs attest; nothing writes at the top.
+    let (top, jobs) = yml.split_once("\njobs:\n").unwrap();
+    assert!(!top.contains(": write"));
+    // Jobs are the two-space-indented keys; each job's lines follow its key.
+    let mut by_job: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in jobs.lines() {
+        if line.starts_with("  ") && !line.starts_with("   ") && line.ends_with(':') {
+            by_job.push((line.trim(), Vec::new()));
+        } else if let Some((_, lines)) = by_job.last_mut() {
+            lines.push(line);
+        }
+    }
+    assert_eq!(by_job.len(), 5, "{by_job:?}");
+    for (name, lines) in by_job {
+        let writes: Vec<&str> = lines
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| l.contains(": write"))
+            .map(|l| l.split(':').next().unwrap())
+            .collect();
+        let allowed: &[&str] = match name {
+            "version:" => &[],
+            "binaries:" => &["id-token", "attestations"],
+            "image:" => &["packages"],
+            "image-manifest:" => &["packages", "id-token", "attestations"],
+            "release:" => &["contents"],
+            other => panic!("unexpected job {other}"),
+        };
+        assert_eq!(writes, allowed, "{name}");
+    }
+    for target in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(yml.contains(&format!("target: {target}\n")), "{target}");
+    }
+    assert!(yml.contains("cargo build --release --locked"));
+    assert!(yml.contains("actions/attest-build-provenance@"));
+    assert!(yml.contains(".sha256"));
+}
+
+#[test]
+fn the_dockerfile_builds_locked_and_ships_only_the_binary_as_non_root() {
+    let text = fs::read_to_string(common::root().join("Dockerfile")).unwrap();
+    let froms: Vec<&str> = text.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert_eq!(froms.len(), 2, "multi-stage: {froms:?}");
+    assert_eq!(froms[1], "FROM scratch");
+    assert!(text.contains("cargo build --release --locked"));
+    let last = text.split("FROM scratch").nth(1).unwrap();
+    assert_eq!(last.matches("COPY").count(), 1, "only the binary: {last}");
+    assert!(last.contains("\nUSER 65532:65532\n"), "non-root: {last}");
+    assert!(!last.contains("\nRUN "));
+}
+
+#[test]
+fn the_release_check_compares_the_tag_with_the_version() {
+    let script = common::root().join("scripts/release-check.sh");
+    let version = env!("CARGO_PKG_VERSION");
+    let ok = Command::new("bash")
+        .arg(&script)
+        .arg(format!("v{version}"))
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{ok:?}");
+    for bad in ["v0.0.0-rc1", "v999.0.0", "main", ""] {
+        let out = Command::new("bash").arg(&script).arg(bad).output().unwrap();
+        assert!(!out.status.success(), "{bad}");
+    }
 }
