@@ -4,12 +4,15 @@
 # environment variables, never from `${{ }}` expanded into the script, so an input's
 # value cannot become shell code.
 #
-# Inputs: INPUT_PATHS (whitespace-separated, default `.`), INPUT_CONFIG,
-# INPUT_FAIL_ON (default `high`), INPUT_BASELINE, INPUT_DIFF_BASE, INPUT_SARIF_FILE
-# (default `lanyard.sarif`), INPUT_ANNOTATIONS and INPUT_SUMMARY (`true`/`false`,
-# default `true`). Writes GITHUB_OUTPUT (`findings`, `sarif-file`) and
-# GITHUB_STEP_SUMMARY when they are set. Exits with lanyard's code: 0 clean, 1
-# findings at or above fail-on, 2 lanyard could not do its job.
+# Inputs: INPUT_PATH (whitespace-separated, default `.`), INPUT_CONFIG,
+# INPUT_FAIL_ON (default `high`), INPUT_FORMAT (the log's format, default `github`:
+# annotations), INPUT_BASELINE, INPUT_DIFF_BASE, INPUT_SARIF_FILE (default
+# `lanyard.sarif`), INPUT_UPLOAD_SARIF (default `false`) and INPUT_SUMMARY (default
+# `true`) as `true`/`false`, INPUT_SARIF_CATEGORY (used by action.yml's upload step),
+# INPUT_ARGS (further `lanyard check` arguments, whitespace-separated). Writes
+# GITHUB_OUTPUT (`findings`, the counts per severity and per family, `sarif-file`,
+# `upload-sarif`) and GITHUB_STEP_SUMMARY when they are set. Exits with lanyard's
+# code: 0 clean, 1 findings at or above fail-on, 2 lanyard could not do its job.
 set -euo pipefail
 
 # A workflow command's data escapes %, CR and LF, so an input quoted in the message
@@ -31,15 +34,21 @@ bool() {
   esac
 }
 
-paths="${INPUT_PATHS:-.}"
+paths="${INPUT_PATH:-.}"
 fail_on="${INPUT_FAIL_ON:-high}"
+format="${INPUT_FORMAT:-github}"
 sarif="${INPUT_SARIF_FILE:-lanyard.sarif}"
-annotations="$(bool "${INPUT_ANNOTATIONS:-true}" annotations)"
+upload="$(bool "${INPUT_UPLOAD_SARIF:-false}" upload-sarif)"
 summary="$(bool "${INPUT_SUMMARY:-true}" summary)"
 
 # The value goes into GITHUB_OUTPUT as `name=value`: a line break would forge outputs.
 if [[ "$sarif" == *$'\n'* || "$sarif" == *$'\r'* ]]; then
   fail "input sarif-file must be one line"
+fi
+# Passed as option values: words, never another option.
+[[ "$format" =~ ^[a-z]+$ ]] || fail "input format must be a format name such as github or human, got '$format'"
+if [[ "${INPUT_SARIF_CATEGORY:-}" == *$'\n'* || "${INPUT_SARIF_CATEGORY:-}" == *$'\r'* ]]; then
+  fail "input sarif-category must be one line"
 fi
 
 if [[ -n "${GITHUB_WORKSPACE:-}" ]]; then
@@ -51,12 +60,8 @@ tmp="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/lanyard.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
 # A pull request that scans nothing (its `.ignore` lists every file) fails the step.
-args=(check --fail-on "$fail_on" --fail-on-empty --report "json=$tmp/report.json" --sarif-file "$sarif")
-if [[ "$annotations" == true ]]; then
-  args+=(--format github)
-else
-  args+=(--format human)
-fi
+args=(check --fail-on "$fail_on" --fail-on-empty --report "json=$tmp/report.json" --sarif-file "$sarif"
+  --format "$format")
 if [[ "$summary" == true ]]; then
   args+=(--report "markdown=$tmp/summary.md")
 fi
@@ -70,10 +75,13 @@ if [[ -n "${INPUT_DIFF_BASE:-}" ]]; then
   args+=(--diff-base "$INPUT_DIFF_BASE")
 fi
 
-# Paths split on whitespace, with globbing off so a `*` reaches lanyard unexpanded.
+# Paths and extra arguments split on whitespace, with globbing off so a `*` reaches
+# lanyard unexpanded; each word stays one argument, never shell code.
 set -f
 # shellcheck disable=SC2206
 path_args=($paths)
+# shellcheck disable=SC2206
+extra_args=(${INPUT_ARGS:-})
 set +f
 
 # The SARIF path lies in the pull request's tree, which can hold links: never create
@@ -97,7 +105,7 @@ done
 mkdir -p "$(dirname -- "$sarif")"
 
 status=0
-lanyard "${args[@]}" -- ${path_args[@]+"${path_args[@]}"} || status=$?
+lanyard "${args[@]}" ${extra_args[@]+"${extra_args[@]}"} -- ${path_args[@]+"${path_args[@]}"} || status=$?
 
 if [[ "$status" -gt 1 || ! -f "$tmp/report.json" ]]; then
   if [[ "$summary" == true && -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
@@ -108,10 +116,19 @@ if [[ "$status" -gt 1 || ! -f "$tmp/report.json" ]]; then
   exit "$((status > 1 ? status : 2))"
 fi
 
-# `summary.findings` is the report's first `"findings": N`: the summary precedes the
-# findings array, and quotes inside strings are escaped (`\"`), so no message can fake it.
-findings="$(grep -m 1 -oE '"findings": *[0-9]+' "$tmp/report.json" | grep -oE '[0-9]+$' || true)"
+# Counts from the report's summary: `"findings": N`, `by_severity` and `by_family` are
+# the first `"<key>": N` of the report (the summary precedes the findings array, and
+# quotes inside strings are escaped, `\"`, so no message can fake one).
+count() {
+  grep -m 1 -oE "\"$1\": *[0-9]+" "$tmp/report.json" | grep -oE '[0-9]+$' || true
+}
+findings="$(count findings)"
 [[ -n "$findings" ]] || fail "the JSON report has no findings count"
+counts=()
+for key in critical high medium low borrowed-credential shared-identity excessive-scope audit-trail static-secret; do
+  n="$(count "$key")"
+  counts+=("$key=${n:-0}")
+done
 
 if [[ "$summary" == true && -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
   cat "$tmp/summary.md" >>"$GITHUB_STEP_SUMMARY"
@@ -119,7 +136,9 @@ fi
 if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
   {
     echo "findings=$findings"
+    printf '%s\n' "${counts[@]}"
     echo "sarif-file=$sarif"
+    echo "upload-sarif=$upload"
   } >>"$GITHUB_OUTPUT"
 fi
 echo "lanyard: $findings findings; SARIF written to $sarif" >&2

@@ -142,9 +142,9 @@ fn mcp_with_pat() -> String {
 
 const CLEAN_MCP: &str = "{\n  \"mcpServers\": {\n    \"github\": {\n      \"command\": \"npx\",\n      \"args\": [\"-y\", \"@modelcontextprotocol/server-github\"],\n      \"env\": { \"GITHUB_PERSONAL_ACCESS_TOKEN\": \"${GITHUB_APP_INSTALLATION_TOKEN}\" }\n    }\n  }\n}\n";
 
+/// The results of a SARIF file (parsed only: `the_action_sarif_validates` checks the
+/// schema, with Python `jsonschema`).
 fn sarif_results(path: &Path) -> Vec<serde_json::Value> {
-    common::validate_sarif(path)
-        .unwrap_or_else(|e| panic!("{} is not valid SARIF: {e}", path.display()));
     let doc: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(path).expect("the SARIF file exists"))
             .expect("a JSON document");
@@ -203,6 +203,17 @@ fn a_violation_is_annotated_summarised_uploaded_and_fails_the_step() {
 }
 
 #[test]
+#[ignore = "needs Python jsonschema; .ci/run runs it"]
+fn the_action_sarif_validates() {
+    let runner = Runner::new(&[(".mcp.json", &mcp_with_pat()), ("README.md", "# demo\n")]);
+    let run = runner.run(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let sarif = runner.workspace.join("lanyard.sarif");
+    common::validate_sarif(&sarif)
+        .unwrap_or_else(|e| panic!("{} is not valid SARIF: {e}", sarif.display()));
+}
+
+#[test]
 fn a_clean_repository_passes_with_zero_findings_and_still_writes_sarif() {
     let runner = Runner::new(&[(".mcp.json", CLEAN_MCP), ("README.md", "# demo\n")]);
     let run = runner.run(&[]);
@@ -227,7 +238,7 @@ fn inputs_shape_the_scan_and_its_outputs() {
 
     // Plain log output instead of annotations, no summary, SARIF in a new directory.
     let run = runner.run(&[
-        ("annotations", "false"),
+        ("format", "human"),
         ("summary", "false"),
         ("sarif-file", "reports/scan.sarif"),
     ]);
@@ -246,9 +257,30 @@ fn inputs_shape_the_scan_and_its_outputs() {
     );
 
     // `paths` narrows the scan (several paths, whitespace-separated).
-    let run = runner.run(&[("paths", "clean\n strict.toml")]);
+    let run = runner.run(&[("path", "clean\n strict.toml")]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.outputs, "findings=0\nsarif-file=lanyard.sarif\n");
+    assert_eq!(
+        run.outputs,
+        "findings=0\ncritical=0\nhigh=0\nmedium=0\nlow=0\nborrowed-credential=0\n\
+         shared-identity=0\nexcessive-scope=0\naudit-trail=0\nstatic-secret=0\n\
+         sarif-file=lanyard.sarif\nupload-sarif=false\n"
+    );
+
+    // `args` reach lanyard as separate words, never as shell code.
+    let run = runner.run(&[("args", "--select human-token $(touch pwned) ;id")]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!runner.workspace.join("pwned").exists());
+    let run = runner.run(&[
+        ("args", "--ignore borrowed-credential"),
+        ("upload-sarif", "true"),
+    ]);
+    assert_eq!(
+        (run.code, run.output("findings")),
+        (0, Some("0")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.output("upload-sarif"), Some("true"));
 
     // `config` is read.
     let run = runner.run(&[("config", "strict.toml")]);
@@ -288,12 +320,15 @@ fn inputs_shape_the_scan_and_its_outputs() {
 fn bad_inputs_fail_with_exit_2_and_no_outputs() {
     let runner = Runner::new(&[("README.md", "# demo\n")]);
     for inputs in [
-        [("annotations", "maybe")],
+        [("summary", "maybe")],
+        [("upload-sarif", "yes please")],
+        [("format", "--output=/tmp/x")],
+        [("sarif-category", "a\nfindings=0")],
         [("fail-on", "severe")],
         [("sarif-file", "a.sarif\nfindings=0")],
         [("config", "missing.toml")],
         // Quoted in the error message, the value must not become a workflow command.
-        [("annotations", "x\n::warning::forged")],
+        [("summary", "x\n::warning::forged")],
     ] {
         let run = runner.run(&inputs);
         assert_eq!(run.code, 2, "{inputs:?}: {}", run.stderr);
@@ -314,87 +349,262 @@ fn path_without_lanyard() -> Vec<PathBuf> {
         .collect()
 }
 
-/// Run scripts/install.sh with a fake `cargo` that records its arguments.
-fn install(tool_cache: &Path, fake_bin: &Path, rest: &[PathBuf]) -> (Output, String, String) {
-    fs::create_dir_all(fake_bin).expect("writable temp dir");
-    let log = tool_cache.join("cargo-args");
-    let cargo = fake_bin.join("cargo");
-    fs::write(
-        &cargo,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n", log.display()),
-    )
-    .expect("writable temp dir");
-    make_executable(&cargo);
-    let github_path = tool_cache.join("github-path");
-    fs::write(&github_path, "").expect("writable temp dir");
-    let out = Command::new("bash")
-        .arg(common::root().join("scripts/install.sh"))
-        .env_clear()
-        .env("PATH", common::path_with(&[fake_bin], rest))
-        .env("HOME", tool_cache)
-        .env("GITHUB_ACTION_PATH", common::root())
-        .env("GITHUB_PATH", &github_path)
-        .env("RUNNER_TOOL_CACHE", tool_cache)
-        .env("RUNNER_ARCH", "X64")
-        .output()
-        .expect("bash runs");
-    (
-        out,
-        fs::read_to_string(github_path).expect("readable file"),
-        fs::read_to_string(log).unwrap_or_default(),
-    )
-}
-
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
-#[test]
-fn install_skips_the_build_when_the_same_version_is_there() {
-    let version = env!("CARGO_PKG_VERSION");
-    let dir = tempfile::tempdir().unwrap();
-    let fake = dir.path().join("fake-bin");
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
-    // On PATH already: nothing to do.
-    let mut rest = vec![common::lanyard_bin_dir()];
-    rest.extend(path_without_lanyard());
-    let (out, github_path, cargo) = install(dir.path(), &fake, &rest);
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!((github_path.as_str(), cargo.as_str()), ("", ""));
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+const TARGET: &str = "x86_64-unknown-linux-musl";
+const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
-    // In the tool cache from an earlier run: put it on PATH, do not build.
-    let root = dir.path().join(format!("lanyard/{version}/X64"));
-    fs::create_dir_all(root.join("bin")).unwrap();
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_lanyard"), root.join("bin/lanyard")).unwrap();
-    let (out, github_path, cargo) = install(dir.path(), &fake, &path_without_lanyard());
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(github_path, format!("{}\n", root.join("bin").display()));
-    assert_eq!(cargo, "");
+/// A runner for scripts/install.sh: a tool cache, a fake `cargo` that records its
+/// arguments, and a fake release served from disk (`file://`), as
+/// `<release>/v<version>/<asset>`.
+struct Install {
+    dir: tempfile::TempDir,
+}
+
+struct Installed {
+    out: Output,
+    github_path: String,
+    cargo: String,
+}
+
+impl Install {
+    fn new() -> Install {
+        let install = Install {
+            dir: tempfile::tempdir().expect("test setup"),
+        };
+        let fake = install.dir.path().join("fake-bin");
+        fs::create_dir_all(&fake).expect("test setup");
+        let cargo = fake.join("cargo");
+        fs::write(
+            &cargo,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
+                install.dir.path().join("cargo-args").display()
+            ),
+        )
+        .expect("test setup");
+        make_executable(&cargo);
+        fs::create_dir_all(install.release()).expect("test setup");
+        install
+    }
+
+    fn release(&self) -> PathBuf {
+        self.dir.path().join(format!("release/v{VERSION}"))
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.dir.path().join("tool-cache")
+    }
+
+    /// Publish a release binary (a script that prints the version) and its checksum
+    /// file; `claimed` overrides the checksum written. Returns the binary's SHA-256.
+    fn publish(&self, claimed: Option<&str>) -> String {
+        let binary = format!("#!/bin/sh\necho 'lanyard {VERSION}'\n");
+        let sum = sha256_hex(binary.as_bytes());
+        let asset = format!("lanyard-{TARGET}");
+        fs::write(self.release().join(&asset), &binary).expect("test setup");
+        fs::write(
+            self.release().join(format!("{asset}.sha256")),
+            format!("{}  {asset}\n", claimed.unwrap_or(&sum)),
+        )
+        .expect("test setup");
+        fs::write(self.release().join("lanyard-commit"), format!("{COMMIT}\n"))
+            .expect("test setup");
+        sum
+    }
+
+    fn run(&self, action_ref: &str) -> Installed {
+        let github_path = self.dir.path().join("github-path");
+        fs::write(&github_path, "").expect("test setup");
+        let log = self.dir.path().join("cargo-args");
+        let _ = fs::remove_file(&log);
+        let out = Command::new("bash")
+            .arg(common::root().join("scripts/install.sh"))
+            .env_clear()
+            .env(
+                "PATH",
+                common::path_with(
+                    &[&self.dir.path().join("fake-bin")],
+                    &path_without_lanyard(),
+                ),
+            )
+            .env("HOME", self.dir.path())
+            .env("GITHUB_ACTION_PATH", common::root())
+            .env("GITHUB_PATH", &github_path)
+            .env("RUNNER_TOOL_CACHE", self.cache())
+            .env("RUNNER_TEMP", self.dir.path())
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("LANYARD_ACTION_REF", action_ref)
+            .env(
+                "LANYARD_RELEASE_URL",
+                format!("file://{}", self.dir.path().join("release").display()),
+            )
+            .output()
+            .expect("bash runs");
+        Installed {
+            out,
+            github_path: fs::read_to_string(github_path).expect("test setup"),
+            cargo: fs::read_to_string(log).unwrap_or_default(),
+        }
+    }
+}
+
+impl Installed {
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
 }
 
 #[test]
-fn install_builds_from_the_action_source_otherwise() {
-    let dir = tempfile::tempdir().unwrap();
-    let fake = dir.path().join("fake-bin");
-    // An older lanyard on PATH does not count.
-    fs::create_dir_all(&fake).unwrap();
-    fs::write(fake.join("lanyard"), "#!/bin/sh\necho 'lanyard 0.0.1'\n").unwrap();
-    make_executable(&fake.join("lanyard"));
-    let (out, github_path, cargo) = install(dir.path(), &fake, &path_without_lanyard());
-    assert!(out.status.success(), "{out:?}");
-    let root = dir
-        .path()
-        .join(format!("lanyard/{}/X64", env!("CARGO_PKG_VERSION")));
+fn install_downloads_verifies_and_caches_the_release_binary() {
+    let install = Install::new();
+    let sum = install.publish(None);
+    let dir = install
+        .cache()
+        .join(format!("lanyard/{VERSION}/{sum}/{TARGET}"));
+
+    let run = install.run(&format!("v{VERSION}"));
+    assert!(run.out.status.success(), "{}", run.stderr());
+    assert_eq!(run.cargo, "", "no build when the release exists");
+    assert_eq!(run.github_path, format!("{}\n", dir.display()));
+    assert!(run.stderr().contains("verified"), "{}", run.stderr());
+    let installed = Command::new(dir.join("lanyard"))
+        .arg("--version")
+        .output()
+        .unwrap();
     assert_eq!(
-        cargo,
-        format!(
-            "install --locked --quiet --path {} --root {}\n",
-            common::root().display(),
-            root.display()
-        )
+        String::from_utf8_lossy(&installed.stdout).trim(),
+        format!("lanyard {VERSION}")
     );
-    assert_eq!(github_path, format!("{}\n", root.join("bin").display()));
+
+    // The next run uses the cache: the binary is not downloaded again.
+    fs::remove_file(install.release().join(format!("lanyard-{TARGET}"))).unwrap();
+    let run = install.run(&format!("v{VERSION}"));
+    assert!(run.out.status.success(), "{}", run.stderr());
+    assert!(run.stderr().contains("is cached"), "{}", run.stderr());
+    assert_eq!(run.github_path, format!("{}\n", dir.display()));
+
+    // A cached binary that no longer matches its checksum is not used.
+    install.publish(None);
+    fs::write(dir.join("lanyard"), "#!/bin/sh\necho tampered\n").unwrap();
+    let run = install.run(&format!("v{VERSION}"));
+    assert!(run.out.status.success(), "{}", run.stderr());
+    assert!(run.stderr().contains("verified"), "{}", run.stderr());
+    assert_eq!(sha256_hex(&fs::read(dir.join("lanyard")).unwrap()), sum);
+
+    // Pinned by the commit the release was built from: the same binary.
+    let run = install.run(COMMIT);
+    assert!(run.out.status.success(), "{}", run.stderr());
+    assert_eq!(
+        (run.github_path.as_str(), run.cargo.as_str()),
+        (format!("{}\n", dir.display()).as_str(), "")
+    );
+}
+
+#[test]
+fn install_fails_on_a_checksum_mismatch() {
+    let install = Install::new();
+    let wrong = "0".repeat(64);
+    install.publish(Some(&wrong));
+    let run = install.run(&format!("v{VERSION}"));
+    assert_eq!(run.out.status.code(), Some(2), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("checksum mismatch"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(run.github_path, "", "nothing on PATH");
+    assert_eq!(run.cargo, "", "a mismatch is not papered over by a build");
+    assert!(
+        !install
+            .cache()
+            .join(format!("lanyard/{VERSION}/{wrong}"))
+            .join(TARGET)
+            .join("lanyard")
+            .exists()
+    );
+
+    // A checksum file that is not one is an error too.
+    fs::write(
+        install.release().join(format!("lanyard-{TARGET}.sha256")),
+        "<html>not found</html>\n",
+    )
+    .expect("test setup");
+    let run = install.run(&format!("v{VERSION}"));
+    assert_eq!(run.out.status.code(), Some(2), "{}", run.stderr());
+    assert_eq!((run.github_path.as_str(), run.cargo.as_str()), ("", ""));
+}
+
+#[test]
+fn install_builds_from_source_only_without_a_matching_release() {
+    let install = Install::new();
+    let expect_build = |run: &Installed, why: &str| {
+        assert!(run.out.status.success(), "{}", run.stderr());
+        assert!(run.stderr().contains(why), "{why}: {}", run.stderr());
+        assert!(
+            run.stderr().contains("building lanyard"),
+            "{}",
+            run.stderr()
+        );
+        let (prefix, root) = run
+            .cargo
+            .trim_end()
+            .split_once(" --root ")
+            .unwrap_or_else(|| panic!("no build: {:?}", run.cargo));
+        assert_eq!(
+            prefix,
+            format!(
+                "install --locked --quiet --path {}",
+                common::root().display()
+            )
+        );
+        // Keyed by version and source hash, never by version alone.
+        let rel = Path::new(root).strip_prefix(install.cache()).unwrap();
+        let parts: Vec<_> = rel
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(parts[..2], ["lanyard".to_owned(), VERSION.to_owned()]);
+        assert!(
+            parts[2].starts_with("source-") && parts[2].len() == 23,
+            "{parts:?}"
+        );
+        assert_eq!(run.github_path, format!("{root}/bin\n"));
+    };
+
+    // No release at all.
+    expect_build(&install.run(&format!("v{VERSION}")), "has no lanyard-");
+    // A branch or a local checkout (`uses: ./`).
+    install.publish(None);
+    expect_build(&install.run("main"), "not a release");
+    expect_build(&install.run(""), "not a release");
+    // A commit other than the release's.
+    expect_build(&install.run(&"f".repeat(40)), "is not the commit");
+
+    // Only https:// and file:// release URLs.
+    let run = {
+        let mut cmd = Command::new("bash");
+        cmd.arg(common::root().join("scripts/install.sh"))
+            .env_clear()
+            .env("PATH", common::path_with(&[], &path_without_lanyard()))
+            .env("GITHUB_ACTION_PATH", common::root())
+            .env("LANYARD_RELEASE_URL", "http://example.com/releases");
+        cmd.output().unwrap()
+    };
+    assert_eq!(run.status.code(), Some(2));
 }
 
 /// Lines of `run:` values (inline or block scalars) in a workflow or action file.
@@ -443,7 +653,17 @@ fn action_yml_never_expands_expressions_inside_run() {
 fn every_input_reaches_the_script_as_an_env_var() {
     let yml = action_yml();
     let inputs = input_defaults(&yml);
-    for name in ["paths", "config", "fail-on", "baseline", "diff-base"] {
+    for name in [
+        "path",
+        "config",
+        "fail-on",
+        "format",
+        "sarif-file",
+        "upload-sarif",
+        "baseline",
+        "diff-base",
+        "args",
+    ] {
         assert!(inputs.contains_key(name), "input {name}");
     }
     let defaults: Vec<(&str, &str)> = inputs
@@ -454,18 +674,32 @@ fn every_input_reaches_the_script_as_an_env_var() {
     assert_eq!(
         defaults,
         vec![
-            ("annotations", "true"),
             ("fail-on", "high"),
-            ("paths", "."),
+            ("format", "github"),
+            ("path", "."),
+            ("sarif-category", "lanyard"),
             ("sarif-file", "lanyard.sarif"),
             ("summary", "true"),
+            ("upload-sarif", "false"),
         ]
     );
     for name in inputs.keys() {
         let line = format!("{}: ${{{{ inputs.{name} }}}}", env_name(name));
         assert!(yml.contains(&line), "action.yml does not pass `{line}`");
     }
-    for output in ["findings", "sarif-file"] {
+    for output in [
+        "findings",
+        "critical",
+        "high",
+        "medium",
+        "low",
+        "borrowed-credential",
+        "shared-identity",
+        "excessive-scope",
+        "audit-trail",
+        "static-secret",
+        "sarif-file",
+    ] {
         let line = format!("value: ${{{{ steps.scan.outputs.{output} }}}}");
         assert!(yml.contains(&line), "action.yml has no output {output}");
     }
@@ -520,32 +754,7 @@ fn the_ci_workflow_is_pinned_and_least_privilege() {
     for (line, text) in run_blocks(&yml) {
         assert!(!text.contains("${{"), "ci.yml:{line}: {text}");
     }
-    let mut checkouts = 0;
-    for (i, line) in yml.lines().enumerate() {
-        let Some(uses) = line
-            .trim_start()
-            .trim_start_matches("- ")
-            .strip_prefix("uses:")
-        else {
-            continue;
-        };
-        let uses = uses.trim();
-        if uses == "./" {
-            continue;
-        }
-        let (action, rest) = uses
-            .split_once('@')
-            .unwrap_or_else(|| panic!("ci.yml:{}: `{uses}` has no ref", i + 1));
-        let (sha, comment) = rest.split_once(" # v").unwrap_or((rest, ""));
-        assert!(
-            sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) && !comment.is_empty(),
-            "ci.yml:{}: `{action}` is not pinned to a full SHA with a version comment",
-            i + 1
-        );
-        if action == "actions/checkout" {
-            checkouts += 1;
-        }
-    }
+    let checkouts = assert_pinned("ci.yml", &yml);
     assert_eq!(
         yml.matches("persist-credentials: false").count(),
         checkouts,
@@ -574,7 +783,7 @@ fn a_planted_sarif_link_is_not_written_through() {
         &[][..],
         &[("sarif-file", "reports/scan.sarif")][..],
         &[("sarif-file", "reports/new/scan.sarif")][..],
-        &[("sarif-file", "lanyard.sarif"), ("annotations", "false")][..],
+        &[("sarif-file", "lanyard.sarif"), ("format", "human")][..],
     ] {
         let run = runner.run(inputs);
         assert_eq!(run.code, 2, "{inputs:?}: {}", run.stderr);
@@ -602,4 +811,126 @@ fn an_empty_scan_fails_the_action() {
     let run = runner.run(&[]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("no file was scanned"), "{}", run.stderr);
+}
+
+/// Every `uses:` of a workflow is the repository itself or pinned to a full commit SHA
+/// with a version comment; returns how many are `actions/checkout`.
+fn assert_pinned(name: &str, yml: &str) -> usize {
+    let mut checkouts = 0;
+    for (i, line) in yml.lines().enumerate() {
+        let Some(uses) = line
+            .trim_start()
+            .trim_start_matches("- ")
+            .strip_prefix("uses:")
+        else {
+            continue;
+        };
+        let uses = uses.trim();
+        if uses == "./" {
+            continue;
+        }
+        let (action, rest) = uses
+            .split_once('@')
+            .unwrap_or_else(|| panic!("{name}:{}: `{uses}` has no ref", i + 1));
+        let (sha, comment) = rest.split_once(" # v").unwrap_or((rest, ""));
+        assert!(
+            sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) && !comment.is_empty(),
+            "{name}:{}: `{action}` is not pinned to a full SHA with a version comment",
+            i + 1
+        );
+        if action == "actions/checkout" {
+            checkouts += 1;
+        }
+    }
+    checkouts
+}
+
+#[test]
+fn the_release_workflow_is_pinned_and_least_privilege() {
+    let yml = fs::read_to_string(common::root().join(".github/workflows/release.yml")).unwrap();
+    assert!(
+        yml.contains("\npermissions: {}\n"),
+        "no top-level `permissions: {{}}`"
+    );
+    for (line, text) in run_blocks(&yml) {
+        assert!(!text.contains("${{"), "release.yml:{line}: {text}");
+    }
+    let checkouts = assert_pinned("release.yml", &yml);
+    assert_eq!(
+        yml.matches("persist-credentials: false").count(),
+        checkouts,
+        "every checkout sets persist-credentials: false"
+    );
+    // Write scopes only where they are used: the release job creates the release, the
+    // image jobs push, the build jobs attest; nothing writes at the top.
+    let (top, jobs) = yml.split_once("\njobs:\n").unwrap();
+    assert!(!top.contains(": write"));
+    // Jobs are the two-space-indented keys; each job's lines follow its key.
+    let mut by_job: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in jobs.lines() {
+        if line.starts_with("  ") && !line.starts_with("   ") && line.ends_with(':') {
+            by_job.push((line.trim(), Vec::new()));
+        } else if let Some((_, lines)) = by_job.last_mut() {
+            lines.push(line);
+        }
+    }
+    assert_eq!(by_job.len(), 5, "{by_job:?}");
+    for (name, lines) in by_job {
+        let writes: Vec<&str> = lines
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| l.contains(": write"))
+            .map(|l| l.split(':').next().unwrap())
+            .collect();
+        let allowed: &[&str] = match name {
+            "version:" => &[],
+            "binaries:" => &["id-token", "attestations"],
+            "image:" => &["packages"],
+            "image-manifest:" => &["packages", "id-token", "attestations"],
+            "release:" => &["contents"],
+            other => panic!("unexpected job {other}"),
+        };
+        assert_eq!(writes, allowed, "{name}");
+    }
+    for target in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(yml.contains(&format!("target: {target}\n")), "{target}");
+    }
+    assert!(yml.contains("cargo build --release --locked"));
+    assert!(yml.contains("actions/attest-build-provenance@"));
+    assert!(yml.contains(".sha256"));
+}
+
+#[test]
+fn the_dockerfile_builds_locked_and_ships_only_the_binary_as_non_root() {
+    let text = fs::read_to_string(common::root().join("Dockerfile")).unwrap();
+    let froms: Vec<&str> = text.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert_eq!(froms.len(), 2, "multi-stage: {froms:?}");
+    assert_eq!(froms[1], "FROM scratch");
+    assert!(text.contains("cargo build --release --locked"));
+    let last = text.split("FROM scratch").nth(1).unwrap();
+    assert_eq!(last.matches("COPY").count(), 1, "only the binary: {last}");
+    assert!(last.contains("\nUSER 65532:65532\n"), "non-root: {last}");
+    assert!(!last.contains("\nRUN "));
+}
+
+#[test]
+fn the_release_check_compares_the_tag_with_the_version() {
+    let script = common::root().join("scripts/release-check.sh");
+    let version = env!("CARGO_PKG_VERSION");
+    let ok = Command::new("bash")
+        .arg(&script)
+        .arg(format!("v{version}"))
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{ok:?}");
+    for bad in ["v0.0.0-rc1", "v999.0.0", "main", ""] {
+        let out = Command::new("bash").arg(&script).arg(bad).output().unwrap();
+        assert!(!out.status.success(), "{bad}");
+    }
 }
