@@ -315,3 +315,70 @@ fn init_writes_a_starter_that_loads() {
         Some(2)
     );
 }
+
+#[test]
+fn diff_base_outside_a_repository_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "a.env", "X=1\n");
+    let (code, _, stderr) = check(dir.path(), &["--diff-base", "main"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("needs a git repository"), "{stderr}");
+    assert!(!stderr.contains("merge-base"), "{stderr}");
+}
+
+#[test]
+fn diff_base_in_a_shallow_clone_says_to_fetch_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    std::fs::create_dir(&origin).unwrap();
+    common::git(&origin, &["init", "-q", "-b", "main"]);
+    common::write(&origin, "a.txt", "a\n");
+    common::git(&origin, &["add", "."]);
+    common::git(&origin, &["commit", "-q", "-m", "a"]);
+    common::git(&origin, &["checkout", "-q", "-b", "feature"]);
+    common::write(&origin, "b.txt", "b\n");
+    common::git(&origin, &["add", "."]);
+    common::git(&origin, &["commit", "-q", "-m", "b"]);
+    common::git(&origin, &["checkout", "-q", "main"]);
+    common::write(&origin, "c.txt", "c\n");
+    common::git(&origin, &["add", "."]);
+    common::git(&origin, &["commit", "-q", "-m", "c"]);
+    let url = format!("file://{}", origin.display());
+    common::git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            "-b",
+            "feature",
+            &url,
+            "clone",
+        ],
+    );
+    let clone = dir.path().join("clone");
+    let (code, _, stderr) = check(&clone, &["--diff-base", "origin/main"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("shallow clone"), "{stderr}");
+    assert!(stderr.contains("fetch-depth: 0"), "{stderr}");
+}
+
+#[test]
+fn diff_base_counts_untracked_new_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::git(root, &["init", "-q", "-b", "main"]);
+    common::write(root, "README.md", "hi\n");
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-q", "-m", "base"]);
+    common::write(root, "new.env", format!("T={}\n", common::fake_pat(3)));
+    let (code, stdout, stderr) = check(root, &["--diff-base", "main"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("new.env"), "{stdout}");
+    // An ignored file is not a change.
+    common::write(root, ".gitignore", "new.env\n");
+    let (code, stdout, _) = check(root, &["--diff-base", "main", "--no-ignore-files"]);
+    assert_eq!(code, 0, "{stdout}");
+}
