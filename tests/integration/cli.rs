@@ -382,3 +382,43 @@ fn diff_base_counts_untracked_new_files() {
     let (code, stdout, _) = check(root, &["--diff-base", "main", "--no-ignore-files"]);
     assert_eq!(code, 0, "{stdout}");
 }
+
+#[test]
+fn known_jsonc_files_parse_and_parse_notices_point_at_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let jsonc = "{\n  // comment\n  \"compilerOptions\": {\"strict\": true,},\n}\n";
+    for rel in [
+        "tsconfig.json",
+        "jsconfig.json",
+        "packages/a/tsconfig.base.json",
+        ".vscode/settings.json",
+        ".devcontainer/devcontainer.json",
+        ".claude/settings.local.json",
+    ] {
+        common::write(root, rel, jsonc);
+    }
+    // The pre-commit idiom saphyr rejected: a flow list closed at its key's column.
+    common::write(
+        root,
+        ".pre-commit-config.yaml",
+        "repos:\n  - repo: local\n    hooks:\n      - id: lint\n        args: [\n          \"--fix\",\n        ]\n",
+    );
+    // Strict JSON still reports comments, at the comment.
+    common::write(root, "data.json", "{\n  \"a\": 1, // no\n  \"b\": 2\n}\n");
+    let (code, stdout, stderr) = check(root, &["--format", "json"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let notices: Vec<&serde_json::Value> = doc["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "parse-error")
+        .collect();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["path"], "data.json");
+    assert_eq!(notices[0]["location"]["start"]["line"], 2, "{notices:?}");
+    assert_eq!(notices[0]["location"]["start"]["column"], 11, "{notices:?}");
+    let (_, stdout, _) = check(root, &["-v"]);
+    assert!(stdout.contains("data.json:2:11:"), "{stdout}");
+}
