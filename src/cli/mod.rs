@@ -322,9 +322,15 @@ enum CliError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(#[from] ConfigError),
-    #[error("unknown rule or family `{0}`")]
+    #[error("unknown rule or family `{name}`{hint}{origin}")]
     #[diagnostic(code(lanyard::usage), help("`lanyard rules` lists the rule ids; families are {families}", families = family_list()))]
-    UnknownRule(String),
+    UnknownRule {
+        name: String,
+        /// " (did you mean `x`?)" or nothing.
+        hint: String,
+        /// " in lanyard.toml, line 3" or nothing (the command line).
+        origin: String,
+    },
     // No `#[from]`/`#[source]`: miette would print the error's cause again below it.
     #[error("{0}")]
     #[diagnostic(code(lanyard::scan))]
@@ -381,6 +387,40 @@ impl From<crate::scan::diff::DiffError> for CliError {
 impl From<WriteError> for CliError {
     fn from(e: WriteError) -> Self {
         CliError::Write(e)
+    }
+}
+
+/// An unknown rule id or family, with the closest known one, and where it was
+/// written (`origin`: empty for the command line).
+fn unknown_rule(name: &str, origin: String) -> CliError {
+    CliError::UnknownRule {
+        name: shown(name),
+        hint: crate::scan::names::hint(name),
+        origin,
+    }
+}
+
+/// " in FILE, line N" for the first line of the config that mentions `name` in
+/// quotes or as a `[rules.NAME]` table; " in FILE" when none does.
+fn config_origin(config_path: Option<&Path>, explicit: bool, name: &str) -> String {
+    let Some(path) = config_path else {
+        return String::new();
+    };
+    let file = shown(&path.to_string_lossy());
+    // Read again as it was read (a regular file, no link): only to find the line.
+    let text = crate::cli::config::read_config(path, explicit)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    let line = text.and_then(|text| {
+        text.lines().position(|l| {
+            l.contains(&format!("\"{name}\""))
+                || l.contains(&format!("'{name}'"))
+                || l.contains(&format!("rules.{name}"))
+        })
+    });
+    match line {
+        Some(n) => format!(" in {file}, line {}", n + 1),
+        None => format!(" in {file}"),
     }
 }
 
@@ -487,8 +527,12 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule } => {
-            let Some(r) = rules::find(&rule) else {
-                return Err(CliError::UnknownRule(shown(&rule)).into());
+            if let Some(family) = Family::parse(rule.trim()) {
+                stdout(&family_text(family))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let Some(r) = rules::find(rule.trim()) else {
+                return Err(unknown_rule(&rule, String::new()).into());
             };
             let m = r.meta();
             stdout(&format!(
@@ -505,8 +549,36 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
     }
 }
 
-/// Resolve rule ids and family names to rule ids.
-fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
+/// `lanyard explain FAMILY`: the family's rules, one a line.
+fn family_text(family: Family) -> String {
+    let mut out = format!(
+        "{} family: rules (`lanyard explain RULE` prints one in full)\n\n",
+        family.as_str()
+    );
+    for m in rules::registry().iter().map(|r| r.meta()) {
+        if m.family == family {
+            let off = if m.default_enabled {
+                ""
+            } else {
+                " (off by default)"
+            };
+            out.push_str(&format!(
+                "  {:<32} {:<8} {}{off}\n",
+                m.id,
+                m.severity.as_str(),
+                m.summary
+            ));
+        }
+    }
+    out
+}
+
+/// Resolve rule ids and family names to rule ids; `origin` tells where an unknown one
+/// was written.
+fn resolve_rules(
+    names: &[String],
+    origin: impl Fn(&str) -> String,
+) -> Result<Vec<&'static str>, CliError> {
     let mut out = Vec::new();
     for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
         if let Some(family) = Family::parse(name) {
@@ -521,7 +593,7 @@ fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
         } else if let Some(rule) = rules::find(name) {
             out.push(rule.meta().id);
         } else {
-            return Err(CliError::UnknownRule(shown(name)));
+            return Err(unknown_rule(name, origin(name)));
         }
     }
     Ok(out)
@@ -596,12 +668,14 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         Some(b) => Some(config_dir.join(b)),
     };
 
-    let select: Vec<String> = if args.select.is_empty() {
+    let select_from_config = args.select.is_empty();
+    let select: Vec<String> = if select_from_config {
         config.select.clone()
     } else {
         args.select.clone()
     };
     let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
+    let in_config = |name: &str| config_origin(config_path.as_deref(), !from_repo, name);
     let mut selected = if select.is_empty() {
         rules::registry()
             .iter()
@@ -610,14 +684,26 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             .map(|m| m.id)
             .collect()
     } else {
-        resolve_rules(&select)?
+        resolve_rules(&select, |n| {
+            if select_from_config {
+                in_config(n)
+            } else {
+                String::new()
+            }
+        })?
     };
-    let ignored = resolve_rules(&ignore)?;
+    let ignored = resolve_rules(&ignore, |n| {
+        if config.ignore.iter().any(|c| c.trim() == n) {
+            in_config(n)
+        } else {
+            String::new()
+        }
+    })?;
     selected.retain(|id| !ignored.contains(id));
     let mut severity_overrides = std::collections::HashMap::new();
     for (id, rule) in &config.rules {
         if rules::find(id).is_none() {
-            return Err(CliError::UnknownRule(shown(id)));
+            return Err(unknown_rule(id, in_config(id)));
         }
         if rule.enabled == Some(false) {
             selected.retain(|s| s != id);
@@ -632,6 +718,11 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         if let Some(severity) = rule.severity {
             severity_overrides.insert(id.clone(), severity);
         }
+    }
+    let mut per_path_ignores = Vec::new();
+    for entry in &config.per_path {
+        let ids = resolve_rules(&entry.ignore, in_config)?;
+        per_path_ignores.push((entry.paths.clone(), ids));
     }
     let rule_files = read_rule_dirs(&config_dir, &config.rule_dirs)?;
     let config_file = match &config_path {
@@ -682,6 +773,7 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             threads: args.threads.unwrap_or_else(scan::default_threads),
             rules: selected,
             exclude: config.exclude,
+            per_path_ignores,
             baseline: Default::default(),
             require_reason: config.require_reason.unwrap_or(true),
             report_unused_ignores: false,

@@ -251,7 +251,9 @@ fn notification_level(kind: NoticeKind) -> &'static str {
     match kind {
         NoticeKind::ParseError | NoticeKind::Io | NoticeKind::InternalError => "warning",
         NoticeKind::Skipped | NoticeKind::UnusedIgnore => "note",
-        NoticeKind::IgnoreWithoutReason | NoticeKind::UnmatchedDeclaration => "warning",
+        NoticeKind::IgnoreWithoutReason
+        | NoticeKind::UnmatchedDeclaration
+        | NoticeKind::UnknownRule => "warning",
         NoticeKind::Coverage => "warning",
     }
 }

@@ -85,10 +85,12 @@ pub(super) fn process_bytes(
                 out.stats.files_parsed += 1;
             }
             // Files that facts point into are kept too: cross-file findings quote them;
-            // and files a notice points into, so that it shows its line and column.
+            // and files a notice points into (an ignore comment may get one later), so
+            // that it shows its line and column.
             if !checked.findings.is_empty()
                 || checked.facts.matters_to_project()
                 || checked.notices.iter().any(|n| n.span.is_some())
+                || !checked.directives.is_empty()
             {
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }

@@ -422,3 +422,160 @@ fn known_jsonc_files_parse_and_parse_notices_point_at_the_error() {
     let (_, stdout, _) = check(root, &["-v"]);
     assert!(stdout.contains("data.json:2:11:"), "{stdout}");
 }
+
+/// miette wraps long messages: compare without white space and box drawing.
+fn flat(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}
+
+#[test]
+fn unknown_rule_ids_get_suggestions_and_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::write(root, "README.md", "hi\n");
+    let (code, _, stderr) = check(root, &["--select", "human-tokn"]);
+    assert_eq!(code, 2);
+    assert!(
+        flat(&stderr).contains(&flat("did you mean `human-token`?")),
+        "{stderr}"
+    );
+    common::write(
+        root,
+        "lanyard.toml",
+        "fail-on = \"high\"\nignore = [\"borowed-credential\"]\n",
+    );
+    let (code, _, stderr) = check(root, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        flat(&stderr).contains(&flat("did you mean `borrowed-credential`?")),
+        "{stderr}"
+    );
+    assert!(
+        flat(&stderr).contains(&flat("lanyard.toml, line 2")),
+        "{stderr}"
+    );
+    common::write(
+        root,
+        "lanyard.toml",
+        "[rules.human-tokenn]\nenabled = false\n",
+    );
+    let (code, _, stderr) = check(root, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        flat(&stderr).contains(&flat("did you mean `human-token`?")),
+        "{stderr}"
+    );
+    assert!(
+        flat(&stderr).contains(&flat("lanyard.toml, line 1")),
+        "{stderr}"
+    );
+    // `rule-dirs` written below `[allow]`.
+    common::write(
+        root,
+        "lanyard.toml",
+        "[allow]\nidentities = []\nrule-dirs = [\"lanyard-rules\"]\n",
+    );
+    let (code, _, stderr) = check(root, &[]);
+    assert_eq!(code, 2);
+    assert!(flat(&stderr).contains(&flat("allow.rule-dirs")), "{stderr}");
+    assert!(flat(&stderr).contains(&flat("move it above")), "{stderr}");
+}
+
+#[test]
+fn unknown_ids_in_ignore_comments_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::write(
+        root,
+        "tool.env",
+        format!(
+            "# lanyard: ignore[human-tokn] a rotated fixture\nT={}\n",
+            common::fake_pat(4)
+        ),
+    );
+    let (code, stdout, _) = check(root, &[]);
+    // The typo suppresses nothing: the finding stands, and the comment is pointed at.
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("notice[unknown-rule]: tool.env:1:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("did you mean `human-token`?"), "{stdout}");
+    let (_, stdout, _) = check(root, &["--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes.iter().any(|n| n["level"] == "warning"
+            && n["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("human-tokn")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn explain_accepts_a_family() {
+    let out = lanyard()
+        .args(["explain", "borrowed-credential"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("borrowed-credential family"), "{text}");
+    assert!(text.contains("human-token"), "{text}");
+    let out = lanyard().args(["explain", "human-tokn"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        flat(&String::from_utf8_lossy(&out.stderr)).contains(&flat("did you mean `human-token`?"))
+    );
+}
+
+#[test]
+fn per_path_ignores_rules_by_glob() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mcp = format!(
+        "{{\"mcpServers\": {{\"gh\": {{\"command\": \"gh-mcp\", \"env\": {{\"GITHUB_TOKEN\": \"{}\"}}}}}}}}\n",
+        common::fake_pat(5)
+    );
+    common::write(root, ".mcp.json", &mcp);
+    common::write(
+        root,
+        "fixtures/a.env",
+        format!("T={}\n", common::fake_pat(6)),
+    );
+    let (code, stdout, _) = check(root, &["--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    common::write(
+        root,
+        "lanyard.toml",
+        "[[per-path]]\npaths = [\".mcp.json\", \"fixtures/**\"]\nignore = [\"borrowed-credential\", \"shared-identity\", \"static-secret\"]\n",
+    );
+    let (code, stdout, stderr) = check(root, &["--format", "json", "--fail-on", "high"]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stderr}"));
+    let high: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| matches!(f["severity"].as_str(), Some("high" | "critical")))
+        .collect();
+    assert!(high.is_empty(), "{high:?}");
+    assert_eq!(code, 0, "{stdout}");
+    common::write(
+        root,
+        "lanyard.toml",
+        "[[per-path]]\npaths = [\"a/**\"]\nignore = [\"human-tokn\"]\n",
+    );
+    let (code, _, stderr) = check(root, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        flat(&stderr).contains(&flat("did you mean `human-token`?")),
+        "{stderr}"
+    );
+}
