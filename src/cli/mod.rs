@@ -31,9 +31,18 @@ const MAX_RULE_REGEX_CHARS: usize = 4096;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  no finding at or above --fail-on
+  0  no finding at or above --fail-on (always with --exit-zero or --fail-on none)
   1  findings at or above --fail-on
   2  lanyard could not do its job (bad usage or config, unreadable path, internal error)";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  lanyard check                          scan the current directory
+  lanyard check --format concise -q      one line a finding, no summary
+  lanyard check --exit-zero              report only (or --fail-on none)
+  lanyard check --diff-base origin/main  only files changed on this branch (and new ones)
+  lanyard explain human-token            a rule's documentation; a family lists its rules
+  lanyard check --help                   every option of check";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -41,14 +50,22 @@ Examples:
   lanyard check fixtures/demo            scan the bundled demo repository
   lanyard check --format sarif -o lanyard.sarif
   lanyard check --select borrowed-credential,shared-identity
-  lanyard check --ignore default-service-account --fail-on critical";
+  lanyard check --ignore default-service-account --fail-on critical
+  lanyard check --format concise -q      one line a finding: path:line:col: severity rule message
+  lanyard check --exit-zero              report only: exit 0 whatever the findings
+  lanyard check --fail-on none -v        report only, and list skipped files
+  FORCE_COLOR=1 lanyard check | less -R  colours into a pipe (NO_COLOR=1 turns them off)
+  lanyard check --diff-base origin/main  only findings in files changed since the merge base
+
+The default format is `human`, also into a pipe or file; ask for `concise` or `json`
+for a stable machine-readable shape.";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "lanyard",
     version,
     about = "Static IAM linter for AI agents: finds agents running on people's credentials, shared identities, excessive scope and missing audit trails",
-    after_help = EXIT_CODES,
+    after_help = format!("{TOP_EXAMPLES}\n\n{EXIT_CODES}"),
     arg_required_else_help = true,
     propagate_version = true
 )]
@@ -87,6 +104,8 @@ enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Human,
+    /// One line per finding: `path:line:col: severity rule message`
+    Concise,
     Json,
     Sarif,
     Github,
@@ -106,15 +125,19 @@ enum FailOn {
     High,
     Medium,
     Low,
+    /// Never fail on findings (report only)
+    None,
 }
 
-impl From<FailOn> for Severity {
-    fn from(f: FailOn) -> Self {
-        match f {
-            FailOn::Critical => Severity::Critical,
-            FailOn::High => Severity::High,
-            FailOn::Medium => Severity::Medium,
-            FailOn::Low => Severity::Low,
+impl FailOn {
+    /// The lowest failing severity; `None` for `--fail-on none`.
+    fn severity(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::None => None,
         }
     }
 }
@@ -137,8 +160,12 @@ struct CheckArgs {
     color: ColorChoice,
 
     /// Also list skipped files (symlinks, binary, oversized)
-    #[arg(long, short = 'v', help_heading = "Output")]
+    #[arg(long, short = 'v', help_heading = "Output", conflicts_with = "quiet")]
     verbose: bool,
+
+    /// Print findings only: no notices and no summary (human and concise formats)
+    #[arg(long, short = 'q', help_heading = "Output")]
+    quiet: bool,
 
     /// Also write a report in another format: `--report sarif=lanyard.sarif` (repeatable)
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report, help_heading = "Output")]
@@ -161,9 +188,14 @@ struct CheckArgs {
     #[arg(long, help_heading = "Rules")]
     report_unused_ignores: bool,
 
-    /// Lowest severity that makes the run fail (exit 1) [default: high, or the config's `fail-on`]
+    /// Lowest severity that makes the run fail (exit 1); `none` never fails on
+    /// findings [default: high, or the config's `fail-on`]
     #[arg(long, value_enum, help_heading = "Rules")]
     fail_on: Option<FailOn>,
+
+    /// Exit 0 whatever the findings (report only); errors still exit 2
+    #[arg(long, help_heading = "Rules")]
+    exit_zero: bool,
 
     /// Fail (exit 2) when no file was scanned: ignore files, excludes or the paths
     /// given left nothing to check (the GitHub Action turns this on)
@@ -182,8 +214,9 @@ fn parse_report(s: &str) -> Result<ReportSpec, String> {
     let (format, path) = s
         .split_once('=')
         .ok_or_else(|| format!("expected FORMAT=PATH, got `{s}`"))?;
-    let format = Format::from_str(format, true)
-        .map_err(|_| format!("unknown format `{format}` (human, json, sarif, github, markdown)"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        format!("unknown format `{format}` (human, concise, json, sarif, github, markdown)")
+    })?;
     if path.is_empty() {
         return Err("the report path is empty".to_owned());
     }
@@ -602,7 +635,8 @@ fn resolve_rules(
 /// Settings resolved from the command line over `lanyard.toml`.
 struct Settings {
     opts: ScanOptions,
-    fail_on: Severity,
+    /// `None`: findings never fail the run.
+    fail_on: Option<Severity>,
     /// The baseline file named by the config, resolved against the config's directory.
     baseline: Option<PathBuf>,
     /// Where the scanned tree is: an output path through a link in there that leads
@@ -757,10 +791,10 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         })
         .collect();
     Ok(Settings {
-        fail_on: fail_on
-            .map(Severity::from)
-            .or(config.fail_on)
-            .unwrap_or(Severity::High),
+        fail_on: match fail_on {
+            Some(f) => f.severity(),
+            None => Some(config.fail_on.unwrap_or(Severity::High)),
+        },
         baseline,
         protected,
         opts: ScanOptions {
@@ -1074,9 +1108,7 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorChoice::Auto => args.output.is_none() && auto_color(to_terminal),
     };
     let render = |format: Format, color: bool| -> miette::Result<String> {
         let mut buf: Vec<u8> = Vec::new();
@@ -1087,9 +1119,11 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
                 &report::human::HumanOptions {
                     color,
                     verbose: args.verbose,
+                    quiet: args.quiet,
                 },
                 &mut buf,
             ),
+            Format::Concise => report::concise::write(&input, args.verbose, args.quiet, &mut buf),
             Format::Json => report::json::write(&input, &mut buf),
             Format::Sarif => report::sarif::write(&input, &mut buf),
             Format::Github => {
@@ -1124,12 +1158,24 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
     if args.fail_on_empty && result.stats.files_scanned == 0 {
         return Err(CliError::Empty.into());
     }
-    let failing = result.findings.iter().any(|f| f.severity() >= fail_on);
+    let failing = !args.exit_zero
+        && fail_on.is_some_and(|min| result.findings.iter().any(|f| f.severity() >= min));
     Ok(if failing {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--color auto` on stdout: `FORCE_COLOR` (set and not empty or `0`) turns colours
+/// on, even into a pipe (a CI log); `FORCE_COLOR=0` and `NO_COLOR` (set and not empty) turn
+/// them off; otherwise colours go to a terminal only.
+fn auto_color(to_terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    match set("FORCE_COLOR") {
+        Some(v) => v != "0",
+        None => to_terminal && set("NO_COLOR").is_none(),
+    }
 }
 
 fn report_input<'a>(

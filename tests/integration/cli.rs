@@ -579,3 +579,110 @@ fn per_path_ignores_rules_by_glob() {
         "{stderr}"
     );
 }
+
+#[test]
+fn exit_zero_and_fail_on_none_report_without_failing() {
+    let demo = fixture("demo");
+    assert_eq!(check(&demo, &[]).0, 1);
+    let (code, stdout, _) = check(&demo, &["--exit-zero"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("[human-token]"), "{stdout}");
+    let (code, stdout, _) = check(&demo, &["--fail-on", "none"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("[human-token]"), "{stdout}");
+    // Errors still exit 2.
+    assert_eq!(check(&demo, &["--exit-zero", "--select", "nope"]).0, 2);
+}
+
+#[test]
+fn concise_and_quiet_print_one_line_a_finding() {
+    let demo = fixture("demo");
+    let (code, stdout, _) = check(&demo, &["--format", "concise", "-q"]);
+    assert_eq!(code, 1);
+    assert!(!stdout.is_empty());
+    for line in stdout.lines() {
+        // path:line:col: severity rule message
+        let mut parts = line.splitn(4, ':');
+        let (_path, l, c, rest) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        assert!(
+            l.parse::<usize>().is_ok() && c.parse::<usize>().is_ok(),
+            "{line}"
+        );
+        let words: Vec<&str> = rest.trim_start().splitn(3, ' ').collect();
+        assert!(
+            ["critical", "high", "medium", "low"].contains(&words[0]),
+            "{line}"
+        );
+        assert!(lanyard::rule_ids().contains(&words[1]), "{line}");
+    }
+    // -q drops the summary of the human format; -v and -q do not go together.
+    let (_, stdout, _) = check(&demo, &["-q"]);
+    assert!(stdout.contains("[human-token]"));
+    assert!(!stdout.contains(" findings ("), "{stdout}");
+    let (_, stdout, _) = check(&demo, &[]);
+    assert!(stdout.contains(" findings ("), "{stdout}");
+    assert_eq!(check(&demo, &["-q", "-v"]).0, 2);
+}
+
+#[test]
+fn force_color_is_honoured_and_no_color_too() {
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = lanyard();
+        cmd.args(["check", "fixtures/demo"]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+    };
+    assert!(!run(&[]).contains('\x1b'), "a pipe gets no colour");
+    assert!(run(&[("FORCE_COLOR", "1")]).contains('\x1b'));
+    assert!(!run(&[("FORCE_COLOR", "0")]).contains('\x1b'));
+    assert!(!run(&[("NO_COLOR", "1")]).contains('\x1b'));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    for args in [
+        "rules --format json",
+        "rules --format markdown",
+        "check fixtures/demo --exit-zero --format json",
+    ] {
+        let script = format!("\"$0\" {args} | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"");
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .arg(env!("CARGO_BIN_EXE_lanyard"))
+            .current_dir(common::root())
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "{args}");
+        assert!(
+            out.stderr.is_empty(),
+            "{args}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn top_level_help_shows_examples() {
+    lanyard().arg("--help").assert().success().stdout(
+        predicate::str::contains("--exit-zero")
+            .and(predicate::str::contains("--format concise"))
+            .and(predicate::str::contains("--diff-base")),
+    );
+    lanyard()
+        .args(["check", "--help"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("--quiet")
+                .and(predicate::str::contains("FORCE_COLOR"))
+                .and(predicate::str::contains("none")),
+        );
+}
