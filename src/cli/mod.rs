@@ -986,9 +986,10 @@ fn final_text(buf: &[u8], secrets: &Secrets, format: Option<Format>) -> String {
     let annotations = format == Some(Format::Github);
     neutralize_workflow_commands(&text, |line| {
         annotations
-            && ["::error file=", "::warning file=", "::notice file="]
+            && (["::error file=", "::warning file=", "::notice file="]
                 .iter()
                 .any(|p| line.starts_with(p))
+                || line.starts_with(report::github::OVERFLOW_PREFIX))
     })
     .into_owned()
 }

@@ -103,7 +103,11 @@ fn github_annotations_are_relative_to_the_workspace() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.is_empty());
-    for line in text.lines() {
+    // Past GitHub's display limit, one notice and plain lines (github_annotations_are_capped).
+    for line in text
+        .lines()
+        .take_while(|l| !l.starts_with("::notice title=lanyard::"))
+    {
         assert!(
             line.starts_with("::error file=fixtures/demo/")
                 || line.starts_with("::warning file=fixtures/demo/")
@@ -685,4 +689,100 @@ fn top_level_help_shows_examples() {
                 .and(predicate::str::contains("FORCE_COLOR"))
                 .and(predicate::str::contains("none")),
         );
+}
+
+#[test]
+fn github_annotations_are_capped_with_a_count_of_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for i in 0..14 {
+        common::write(
+            root,
+            &format!("t{i:02}.env"),
+            format!("T={}\n", common::fake_pat(i)),
+        );
+    }
+    let (code, stdout, _) = check(root, &["--format", "github", "--select", "human-token"]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let errors = lines.iter().filter(|l| l.starts_with("::error ")).count();
+    assert_eq!(errors, 10, "{stdout}");
+    let notice: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("::notice title=lanyard::"))
+        .collect();
+    assert_eq!(notice.len(), 1, "{stdout}");
+    assert!(notice[0].contains("4 more findings"), "{stdout}");
+    let plain = lines.iter().filter(|l| l.starts_with("  t")).count();
+    assert_eq!(plain, 4, "{stdout}");
+    // Below the limit, annotations only.
+    let (_, stdout, _) = check(
+        root,
+        &[
+            "--format",
+            "github",
+            "--select",
+            "human-token",
+            "--exit-zero",
+            "t00.env",
+        ],
+    );
+    assert!(!stdout.contains("title=lanyard::"), "{stdout}");
+}
+
+#[test]
+fn sarif_shows_escalated_severity_and_summarises_skipped_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::write(root, "pod.yaml", pod("web"));
+    for i in 0..3 {
+        common::write(
+            root,
+            &format!("img{i}.png"),
+            b"\x89PNG\r\n\x1a\n\0\0\0binary",
+        );
+    }
+    common::write(
+        root,
+        "lanyard.toml",
+        "[rules.default-service-account]\nseverity = \"critical\"\n",
+    );
+    let (_, stdout, _) = check(root, &["--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["ruleId"]
+                .as_str()
+                .unwrap()
+                .starts_with("default-service-account")
+        })
+        .unwrap();
+    assert_eq!(result["ruleId"], "default-service-account/critical");
+    let rule = &rules[result["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "default-service-account/critical");
+    assert_eq!(rule["properties"]["security-severity"], "9.5");
+    assert_eq!(result["level"], "error");
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let skipped: Vec<&serde_json::Value> = notes
+        .iter()
+        .filter(|n| n["descriptor"]["id"] == "skipped")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{notes:?}");
+    assert!(
+        skipped[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("3 files skipped: binary file"),
+        "{skipped:?}"
+    );
+    let path = root.join("out.sarif");
+    std::fs::write(&path, &stdout).unwrap();
+    common::validate_sarif(&path).unwrap();
 }
