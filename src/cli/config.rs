@@ -58,6 +58,19 @@ pub struct Config {
     /// Task scopes: what each agent's job needs (`[[agent]]`, see docs/task-scopes.md).
     #[serde(default)]
     pub agent: Vec<AgentDecl>,
+    /// Rules ignored in some paths (`[[per-path]]`).
+    #[serde(default)]
+    pub per_path: Vec<PerPath>,
+}
+
+/// `[[per-path]]`: rule ids or families not reported for paths matching the globs
+/// (relative to the scan root), for files that cannot hold an ignore comment
+/// (`.mcp.json` is strict JSON) or whole trees of fixtures.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PerPath {
+    pub paths: Vec<String>,
+    pub ignore: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -124,6 +137,50 @@ pub enum ConfigError {
     },
 }
 
+/// Top-level keys of `lanyard.toml`.
+const TOP_LEVEL_KEYS: [&str; 10] = [
+    "version",
+    "fail-on",
+    "select",
+    "ignore",
+    "exclude",
+    "max-file-size",
+    "require-reason",
+    "baseline",
+    "rule-dirs",
+    "per-path",
+];
+
+/// A top-level key written after a table header (`rule-dirs` below `[allow]`), which
+/// TOML puts in that table: the key, the table and where the key is.
+fn misplaced_top_level_key(text: &str) -> Option<(&'static str, String, usize)> {
+    let table = text.parse::<toml::Table>().ok()?;
+    let mut tables: Vec<(String, &toml::Table)> = Vec::new();
+    if let Some(toml::Value::Table(allow)) = table.get("allow") {
+        tables.push(("allow".to_owned(), allow));
+    }
+    if let Some(toml::Value::Table(rules)) = table.get("rules") {
+        for (id, t) in rules {
+            if let toml::Value::Table(t) = t {
+                tables.push((format!("rules.{}", shown(id)), t));
+            }
+        }
+    }
+    for (name, t) in tables {
+        if let Some(key) = TOP_LEVEL_KEYS.iter().find(|k| t.contains_key(**k)) {
+            // The key's first occurrence at the start of a line after the header.
+            let header = text.find(&format!("[{name}]")).unwrap_or(0);
+            let at = text[header..]
+                .match_indices(key)
+                .map(|(i, _)| header + i)
+                .find(|&i| i == 0 || text[..i].ends_with('\n') || text[..i].ends_with(' '))
+                .unwrap_or(header);
+            return Some((key, name, at));
+        }
+    }
+    None
+}
+
 impl Config {
     /// Load `explicit`, or the first of [`CONFIG_NAMES`] found in `root`; no file means
     /// defaults.
@@ -164,6 +221,15 @@ impl Config {
         // like one (an AWS secret key without its variable name): the error never
         // shows the value it is about, and the rest of the file is shown with
         // credentials masked.
+        if let Some((key, table, at)) = misplaced_top_level_key(text) {
+            return Err(ConfigError::Invalid {
+                message: format!(
+                    "`{key}` is written after the `[{table}]` header, so TOML reads it as `{table}.{key}`; move it above the first `[...]` header, with the other top-level keys"
+                ),
+                span: Some(SourceSpan::from(at..at + key.len())),
+                src: source(&[]),
+            });
+        }
         let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             message: elide_quoted(e.message()),
             span: e.span().map(|r| SourceSpan::from(r.start..r.end)),
@@ -305,6 +371,56 @@ fn mask_range(text: &str, range: Option<std::ops::Range<usize>>) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The README's example configuration and `lanyard init`'s starter parse, the
+    /// starter also with every commented example key turned on.
+    #[test]
+    fn readme_and_starter_examples_parse() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("### Configuration")
+            .and_then(|c| readme[c..].find("```toml").map(|i| c + i + "```toml".len()))
+            .expect("the README has a configuration example");
+        let end = start + readme[start..].find("```").expect("a closed block");
+        let config = Config::parse(&readme[start..end], "README.md").expect("README example");
+        assert_eq!(config.rule_dirs.len(), 1, "rule-dirs is top-level");
+        assert_eq!(config.per_path.len(), 1);
+        assert!(!config.agent.is_empty());
+
+        Config::parse(STARTER, "starter").expect("starter");
+        let uncommented: String = STARTER
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with('[')
+                        || rest.split_once(" = ").is_some_and(|(k, _)| {
+                            k.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                        }) =>
+                {
+                    rest
+                }
+                _ => l,
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let config = Config::parse(&uncommented, "starter").expect("uncommented starter");
+        assert_eq!(config.rule_dirs.len(), 1);
+        assert!(config.baseline.is_some());
+        assert_eq!(config.per_path.len(), 1);
+        assert_eq!(config.rules.len(), 2);
+    }
+
+    #[test]
+    fn a_top_level_key_below_a_table_is_explained() {
+        let err =
+            Config::parse("[allow]\nidentities = []\nrule-dirs = [\"r\"]\n", "x.toml").unwrap_err();
+        let ConfigError::Invalid { message, span, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert!(message.contains("allow.rule-dirs"), "{message}");
+        assert!(message.contains("move it above"), "{message}");
+        assert_eq!(span.map(|s| s.offset()), Some(24));
+    }
+
     use super::*;
 
     #[test]

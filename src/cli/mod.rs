@@ -31,9 +31,18 @@ const MAX_RULE_REGEX_CHARS: usize = 4096;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  no finding at or above --fail-on
+  0  no finding at or above --fail-on (always with --exit-zero or --fail-on none)
   1  findings at or above --fail-on
   2  lanyard could not do its job (bad usage or config, unreadable path, internal error)";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  lanyard check                          scan the current directory
+  lanyard check --format concise -q      one line a finding, no summary
+  lanyard check --exit-zero              report only (or --fail-on none)
+  lanyard check --diff-base origin/main  only files changed on this branch (and new ones)
+  lanyard explain human-token            a rule's documentation; a family lists its rules
+  lanyard check --help                   every option of check";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -41,14 +50,22 @@ Examples:
   lanyard check fixtures/demo            scan the bundled demo repository
   lanyard check --format sarif -o lanyard.sarif
   lanyard check --select borrowed-credential,shared-identity
-  lanyard check --ignore default-service-account --fail-on critical";
+  lanyard check --ignore default-service-account --fail-on critical
+  lanyard check --format concise -q      one line a finding: path:line:col: severity rule message
+  lanyard check --exit-zero              report only: exit 0 whatever the findings
+  lanyard check --fail-on none -v        report only, and list skipped files
+  FORCE_COLOR=1 lanyard check | less -R  colours into a pipe (NO_COLOR=1 turns them off)
+  lanyard check --diff-base origin/main  only findings in files changed since the merge base
+
+The default format is `human`, also into a pipe or file; ask for `concise` or `json`
+for a stable machine-readable shape.";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "lanyard",
     version,
     about = "Static IAM linter for AI agents: finds agents running on people's credentials, shared identities, excessive scope and missing audit trails",
-    after_help = EXIT_CODES,
+    after_help = format!("{TOP_EXAMPLES}\n\n{EXIT_CODES}"),
     arg_required_else_help = true,
     propagate_version = true
 )]
@@ -87,6 +104,8 @@ enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Human,
+    /// One line per finding: `path:line:col: severity rule message`
+    Concise,
     Json,
     Sarif,
     Github,
@@ -106,15 +125,19 @@ enum FailOn {
     High,
     Medium,
     Low,
+    /// Never fail on findings (report only)
+    None,
 }
 
-impl From<FailOn> for Severity {
-    fn from(f: FailOn) -> Self {
-        match f {
-            FailOn::Critical => Severity::Critical,
-            FailOn::High => Severity::High,
-            FailOn::Medium => Severity::Medium,
-            FailOn::Low => Severity::Low,
+impl FailOn {
+    /// The lowest failing severity; `None` for `--fail-on none`.
+    fn severity(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::None => None,
         }
     }
 }
@@ -137,8 +160,12 @@ struct CheckArgs {
     color: ColorChoice,
 
     /// Also list skipped files (symlinks, binary, oversized)
-    #[arg(long, short = 'v', help_heading = "Output")]
+    #[arg(long, short = 'v', help_heading = "Output", conflicts_with = "quiet")]
     verbose: bool,
+
+    /// Print findings only: no notices and no summary (human and concise formats)
+    #[arg(long, short = 'q', help_heading = "Output")]
+    quiet: bool,
 
     /// Also write a report in another format: `--report sarif=lanyard.sarif` (repeatable)
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report, help_heading = "Output")]
@@ -161,9 +188,14 @@ struct CheckArgs {
     #[arg(long, help_heading = "Rules")]
     report_unused_ignores: bool,
 
-    /// Lowest severity that makes the run fail (exit 1) [default: high, or the config's `fail-on`]
+    /// Lowest severity that makes the run fail (exit 1); `none` never fails on
+    /// findings [default: high, or the config's `fail-on`]
     #[arg(long, value_enum, help_heading = "Rules")]
     fail_on: Option<FailOn>,
+
+    /// Exit 0 whatever the findings (report only); errors still exit 2
+    #[arg(long, help_heading = "Rules")]
+    exit_zero: bool,
 
     /// Fail (exit 2) when no file was scanned: ignore files, excludes or the paths
     /// given left nothing to check (the GitHub Action turns this on)
@@ -182,8 +214,9 @@ fn parse_report(s: &str) -> Result<ReportSpec, String> {
     let (format, path) = s
         .split_once('=')
         .ok_or_else(|| format!("expected FORMAT=PATH, got `{s}`"))?;
-    let format = Format::from_str(format, true)
-        .map_err(|_| format!("unknown format `{format}` (human, json, sarif, github, markdown)"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        format!("unknown format `{format}` (human, concise, json, sarif, github, markdown)")
+    })?;
     if path.is_empty() {
         return Err("the report path is empty".to_owned());
     }
@@ -322,9 +355,15 @@ enum CliError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(#[from] ConfigError),
-    #[error("unknown rule or family `{0}`")]
+    #[error("unknown rule or family `{name}`{hint}{origin}")]
     #[diagnostic(code(lanyard::usage), help("`lanyard rules` lists the rule ids; families are {families}", families = family_list()))]
-    UnknownRule(String),
+    UnknownRule {
+        name: String,
+        /// " (did you mean `x`?)" or nothing.
+        hint: String,
+        /// " in lanyard.toml, line 3" or nothing (the command line).
+        origin: String,
+    },
     // No `#[from]`/`#[source]`: miette would print the error's cause again below it.
     #[error("{0}")]
     #[diagnostic(code(lanyard::scan))]
@@ -381,6 +420,40 @@ impl From<crate::scan::diff::DiffError> for CliError {
 impl From<WriteError> for CliError {
     fn from(e: WriteError) -> Self {
         CliError::Write(e)
+    }
+}
+
+/// An unknown rule id or family, with the closest known one, and where it was
+/// written (`origin`: empty for the command line).
+fn unknown_rule(name: &str, origin: String) -> CliError {
+    CliError::UnknownRule {
+        name: shown(name),
+        hint: crate::scan::names::hint(name),
+        origin,
+    }
+}
+
+/// " in FILE, line N" for the first line of the config that mentions `name` in
+/// quotes or as a `[rules.NAME]` table; " in FILE" when none does.
+fn config_origin(config_path: Option<&Path>, explicit: bool, name: &str) -> String {
+    let Some(path) = config_path else {
+        return String::new();
+    };
+    let file = shown(&path.to_string_lossy());
+    // Read again as it was read (a regular file, no link): only to find the line.
+    let text = crate::cli::config::read_config(path, explicit)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    let line = text.and_then(|text| {
+        text.lines().position(|l| {
+            l.contains(&format!("\"{name}\""))
+                || l.contains(&format!("'{name}'"))
+                || l.contains(&format!("rules.{name}"))
+        })
+    });
+    match line {
+        Some(n) => format!(" in {file}, line {}", n + 1),
+        None => format!(" in {file}"),
     }
 }
 
@@ -487,8 +560,12 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule } => {
-            let Some(r) = rules::find(&rule) else {
-                return Err(CliError::UnknownRule(shown(&rule)).into());
+            if let Some(family) = Family::parse(rule.trim()) {
+                stdout(&family_text(family))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let Some(r) = rules::find(rule.trim()) else {
+                return Err(unknown_rule(&rule, String::new()).into());
             };
             let m = r.meta();
             stdout(&format!(
@@ -505,8 +582,36 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
     }
 }
 
-/// Resolve rule ids and family names to rule ids.
-fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
+/// `lanyard explain FAMILY`: the family's rules, one a line.
+fn family_text(family: Family) -> String {
+    let mut out = format!(
+        "{} family: rules (`lanyard explain RULE` prints one in full)\n\n",
+        family.as_str()
+    );
+    for m in rules::registry().iter().map(|r| r.meta()) {
+        if m.family == family {
+            let off = if m.default_enabled {
+                ""
+            } else {
+                " (off by default)"
+            };
+            out.push_str(&format!(
+                "  {:<32} {:<8} {}{off}\n",
+                m.id,
+                m.severity.as_str(),
+                m.summary
+            ));
+        }
+    }
+    out
+}
+
+/// Resolve rule ids and family names to rule ids; `origin` tells where an unknown one
+/// was written.
+fn resolve_rules(
+    names: &[String],
+    origin: impl Fn(&str) -> String,
+) -> Result<Vec<&'static str>, CliError> {
     let mut out = Vec::new();
     for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
         if let Some(family) = Family::parse(name) {
@@ -521,7 +626,7 @@ fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
         } else if let Some(rule) = rules::find(name) {
             out.push(rule.meta().id);
         } else {
-            return Err(CliError::UnknownRule(shown(name)));
+            return Err(unknown_rule(name, origin(name)));
         }
     }
     Ok(out)
@@ -530,7 +635,8 @@ fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
 /// Settings resolved from the command line over `lanyard.toml`.
 struct Settings {
     opts: ScanOptions,
-    fail_on: Severity,
+    /// `None`: findings never fail the run.
+    fail_on: Option<Severity>,
     /// The baseline file named by the config, resolved against the config's directory.
     baseline: Option<PathBuf>,
     /// Where the scanned tree is: an output path through a link in there that leads
@@ -596,12 +702,14 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         Some(b) => Some(config_dir.join(b)),
     };
 
-    let select: Vec<String> = if args.select.is_empty() {
+    let select_from_config = args.select.is_empty();
+    let select: Vec<String> = if select_from_config {
         config.select.clone()
     } else {
         args.select.clone()
     };
     let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
+    let in_config = |name: &str| config_origin(config_path.as_deref(), !from_repo, name);
     let mut selected = if select.is_empty() {
         rules::registry()
             .iter()
@@ -610,14 +718,26 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             .map(|m| m.id)
             .collect()
     } else {
-        resolve_rules(&select)?
+        resolve_rules(&select, |n| {
+            if select_from_config {
+                in_config(n)
+            } else {
+                String::new()
+            }
+        })?
     };
-    let ignored = resolve_rules(&ignore)?;
+    let ignored = resolve_rules(&ignore, |n| {
+        if config.ignore.iter().any(|c| c.trim() == n) {
+            in_config(n)
+        } else {
+            String::new()
+        }
+    })?;
     selected.retain(|id| !ignored.contains(id));
     let mut severity_overrides = std::collections::HashMap::new();
     for (id, rule) in &config.rules {
         if rules::find(id).is_none() {
-            return Err(CliError::UnknownRule(shown(id)));
+            return Err(unknown_rule(id, in_config(id)));
         }
         if rule.enabled == Some(false) {
             selected.retain(|s| s != id);
@@ -632,6 +752,11 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         if let Some(severity) = rule.severity {
             severity_overrides.insert(id.clone(), severity);
         }
+    }
+    let mut per_path_ignores = Vec::new();
+    for entry in &config.per_path {
+        let ids = resolve_rules(&entry.ignore, in_config)?;
+        per_path_ignores.push((entry.paths.clone(), ids));
     }
     let rule_files = read_rule_dirs(&config_dir, &config.rule_dirs)?;
     let config_file = match &config_path {
@@ -666,10 +791,10 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         })
         .collect();
     Ok(Settings {
-        fail_on: fail_on
-            .map(Severity::from)
-            .or(config.fail_on)
-            .unwrap_or(Severity::High),
+        fail_on: match fail_on {
+            Some(f) => f.severity(),
+            None => Some(config.fail_on.unwrap_or(Severity::High)),
+        },
         baseline,
         protected,
         opts: ScanOptions {
@@ -682,6 +807,7 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             threads: args.threads.unwrap_or_else(scan::default_threads),
             rules: selected,
             exclude: config.exclude,
+            per_path_ignores,
             baseline: Default::default(),
             require_reason: config.require_reason.unwrap_or(true),
             report_unused_ignores: false,
@@ -860,9 +986,10 @@ fn final_text(buf: &[u8], secrets: &Secrets, format: Option<Format>) -> String {
     let annotations = format == Some(Format::Github);
     neutralize_workflow_commands(&text, |line| {
         annotations
-            && ["::error file=", "::warning file=", "::notice file="]
+            && (["::error file=", "::warning file=", "::notice file="]
                 .iter()
                 .any(|p| line.starts_with(p))
+                || line.starts_with(report::github::OVERFLOW_PREFIX))
     })
     .into_owned()
 }
@@ -982,9 +1109,7 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorChoice::Auto => args.output.is_none() && auto_color(to_terminal),
     };
     let render = |format: Format, color: bool| -> miette::Result<String> {
         let mut buf: Vec<u8> = Vec::new();
@@ -995,9 +1120,11 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
                 &report::human::HumanOptions {
                     color,
                     verbose: args.verbose,
+                    quiet: args.quiet,
                 },
                 &mut buf,
             ),
+            Format::Concise => report::concise::write(&input, args.verbose, args.quiet, &mut buf),
             Format::Json => report::json::write(&input, &mut buf),
             Format::Sarif => report::sarif::write(&input, &mut buf),
             Format::Github => {
@@ -1032,12 +1159,24 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
     if args.fail_on_empty && result.stats.files_scanned == 0 {
         return Err(CliError::Empty.into());
     }
-    let failing = result.findings.iter().any(|f| f.severity() >= fail_on);
+    let failing = !args.exit_zero
+        && fail_on.is_some_and(|min| result.findings.iter().any(|f| f.severity() >= min));
     Ok(if failing {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--color auto` on stdout: `FORCE_COLOR` (set and not empty or `0`) turns colours
+/// on, even into a pipe (a CI log); `FORCE_COLOR=0` and `NO_COLOR` (set and not empty) turn
+/// them off; otherwise colours go to a terminal only.
+fn auto_color(to_terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    match set("FORCE_COLOR") {
+        Some(v) => v != "0",
+        None => to_terminal && set("NO_COLOR").is_none(),
+    }
 }
 
 fn report_input<'a>(

@@ -20,11 +20,68 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// Annotations of one level GitHub shows per step: 10 errors, 10 warnings and 10
+/// notices (actions/toolkit, docs/problem-matchers.md: "10 warning annotations, 10
+/// error annotations, and 10 notice annotations per step", 50 per job); the rest are
+/// dropped without a word. One notice slot is kept for the line that says so.
+const PER_LEVEL: usize = 10;
+
+/// The first line of the summary printed when annotations were held back; the CLI
+/// lets it through as one of lanyard's own workflow commands.
+pub(crate) const OVERFLOW_PREFIX: &str = "::notice title=lanyard::";
+
 /// `prefix` is the scan root relative to `GITHUB_WORKSPACE` (empty when they are the
-/// same), so annotation paths resolve in the repository.
+/// same), so annotation paths resolve in the repository. Past GitHub's display limit
+/// per level, findings are listed as plain log lines after one notice that counts them.
 pub(crate) fn write(input: &ReportInput<'_>, prefix: &str, w: &mut dyn Write) -> io::Result<()> {
-    for f in &input.result.findings {
-        write_finding(input, prefix, f, w)?;
+    // Which findings get the annotations: the most severe of each level first.
+    let findings = &input.result.findings;
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity()));
+    let mut shown = [0usize; 3];
+    let mut annotated = vec![false; findings.len()];
+    for i in order {
+        let slot = match level(findings[i].severity()) {
+            "error" => 0,
+            "warning" => 1,
+            _ => 2,
+        };
+        let cap = if slot == 2 { PER_LEVEL - 1 } else { PER_LEVEL };
+        if shown[slot] < cap {
+            shown[slot] += 1;
+            annotated[i] = true;
+        }
+    }
+    let mut rest: Vec<&Finding> = Vec::new();
+    for (f, annotate) in findings.iter().zip(annotated) {
+        if annotate {
+            write_finding(input, prefix, f, w)?;
+        } else {
+            rest.push(f);
+        }
+    }
+    if rest.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "{OVERFLOW_PREFIX}{} more finding{} not annotated: GitHub shows at most {PER_LEVEL} error, {PER_LEVEL} warning and {PER_LEVEL} notice annotations per step. They are listed below; the SARIF upload or `--format concise` shows them all.",
+        rest.len(),
+        if rest.len() == 1 { "" } else { "s" }
+    )?;
+    for f in rest {
+        let r = label_region(&input.result.files, f.primary());
+        // Indented: a plain line never starts a workflow command.
+        writeln!(
+            w,
+            "  {}:{}:{}: {} {} {}",
+            f.primary().path,
+            r.start.line,
+            r.start.column,
+            f.severity().as_str(),
+            f.rule(),
+            f.message().replace(['\n', '\r'], " ")
+        )?;
     }
     Ok(())
 }

@@ -23,6 +23,8 @@ pub(crate) struct HumanOptions {
     pub(crate) color: bool,
     /// Also print routine notices (skipped symlinks, binary and oversized files).
     pub(crate) verbose: bool,
+    /// Findings only: no notices, no summary.
+    pub(crate) quiet: bool,
 }
 
 /// ariadne's view of the file store, built once for the whole run.
@@ -108,6 +110,9 @@ pub(crate) fn write(result: &ScanResult, opts: &HumanOptions, w: &mut dyn Write)
         .with_compact(false);
     for f in &result.findings {
         write_finding(f, &mut sources, config, opts.color, w)?;
+    }
+    if opts.quiet {
+        return Ok(());
     }
     for n in &result.notices {
         if n.kind.is_routine() && !opts.verbose {

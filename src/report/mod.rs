@@ -5,6 +5,7 @@
 
 pub mod inventory;
 
+pub(crate) mod concise;
 pub(crate) mod github;
 pub(crate) mod human;
 pub(crate) mod json;

@@ -56,7 +56,7 @@ struct Driver {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Rule {
-    id: &'static str,
+    id: String,
     name: String,
     short_description: Text,
     full_description: Text,
@@ -124,7 +124,7 @@ struct DescriptorRef {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
-    rule_id: &'static str,
+    rule_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_index: Option<usize>,
     level: &'static str,
@@ -251,7 +251,9 @@ fn notification_level(kind: NoticeKind) -> &'static str {
     match kind {
         NoticeKind::ParseError | NoticeKind::Io | NoticeKind::InternalError => "warning",
         NoticeKind::Skipped | NoticeKind::UnusedIgnore => "note",
-        NoticeKind::IgnoreWithoutReason | NoticeKind::UnmatchedDeclaration => "warning",
+        NoticeKind::IgnoreWithoutReason
+        | NoticeKind::UnmatchedDeclaration
+        | NoticeKind::UnknownRule => "warning",
         NoticeKind::Coverage => "warning",
     }
 }
@@ -291,30 +293,50 @@ pub(crate) fn path_to_uri(path: &str) -> String {
     out
 }
 
-fn rule(meta: &RuleMeta) -> Rule {
+/// The descriptor id of a finding's severity: the rule's id at its default severity,
+/// else the hierarchical `id/severity` (SARIF §3.27.5) of a descriptor that carries
+/// that severity, since GitHub code scanning takes a result's security severity from
+/// its rule's `security-severity` and ignores it on a result.
+fn descriptor_id(meta: &RuleMeta, severity: Severity) -> String {
+    if severity == meta.severity {
+        meta.id.to_owned()
+    } else {
+        format!("{}/{}", meta.id, severity.as_str())
+    }
+}
+
+fn rule(meta: &RuleMeta, severity: Severity) -> Rule {
     let docs = meta.docs_text();
+    let summary = if severity == meta.severity {
+        meta.summary.to_owned()
+    } else {
+        format!(
+            "{} ({} here; the rule's default is {})",
+            meta.summary,
+            severity.as_str(),
+            meta.severity.as_str()
+        )
+    };
     Rule {
-        id: meta.id,
+        id: descriptor_id(meta, severity),
         name: rule_name(meta.id),
         short_description: Text {
-            text: meta.summary.to_owned(),
+            text: summary.clone(),
         },
-        full_description: Text {
-            text: meta.summary.to_owned(),
-        },
+        full_description: Text { text: summary },
         help: Help {
             text: docs.clone(),
             markdown: docs,
         },
         help_uri: meta.help_uri(),
         default_configuration: Configuration {
-            level: level(meta.severity),
+            level: level(severity),
         },
         properties: RuleProperties {
             tags: ["security", meta.family.as_str()],
             precision: precision(meta.confidence),
-            problem_severity: problem_severity(meta.severity),
-            security_severity: meta.severity.security_severity(),
+            problem_severity: problem_severity(severity),
+            security_severity: severity.security_severity(),
         },
     }
 }
@@ -350,7 +372,10 @@ fn result<'a>(files: &FileStore, f: &'a Finding, rule_index: Option<usize>) -> S
         partial_fingerprints.insert(FINGERPRINT_KEY, f.fingerprint());
     }
     SarifResult {
-        rule_id: f.rule(),
+        rule_id: crate::rules::find(f.rule()).map_or_else(
+            || f.rule().to_owned(),
+            |r| descriptor_id(r.meta(), f.severity()),
+        ),
         rule_index,
         level: level(f.severity()),
         message: Text { text },
@@ -393,6 +418,36 @@ fn notification<'a>(files: &FileStore, n: &'a Notice) -> Notification<'a> {
     }
 }
 
+/// One notification per notice, except skipped files: one per reason, with the count
+/// (a repository of images would otherwise list every one of them).
+fn notifications<'a>(files: &FileStore, notices: &'a [Notice]) -> Vec<Notification<'a>> {
+    let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for n in notices {
+        if n.kind == NoticeKind::Skipped {
+            *skipped.entry(n.message.as_str()).or_default() += 1;
+        } else {
+            out.push(notification(files, n));
+        }
+    }
+    for (reason, count) in skipped {
+        out.push(Notification {
+            level: notification_level(NoticeKind::Skipped),
+            message: Text {
+                text: format!(
+                    "{count} file{} skipped: {reason} (`lanyard check --verbose` lists them)",
+                    if count == 1 { "" } else { "s" }
+                ),
+            },
+            descriptor: DescriptorRef {
+                id: NoticeKind::Skipped.as_str(),
+            },
+            locations: Vec::new(),
+        });
+    }
+    out
+}
+
 /// Write the SARIF log, pretty-printed with a trailing newline.
 pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()> {
     let files = &input.result.files;
@@ -411,16 +466,47 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
             metas.push(meta);
         }
     }
-    let index_of = |id: &str| metas.iter().position(|m| m.id == id);
+    // Then a descriptor for each (rule, severity) of a finding whose severity is not
+    // its rule's default (escalated by the rule or set by the configuration).
+    let mut variants: Vec<(&'static RuleMeta, Severity)> = Vec::new();
+    let all_findings = input
+        .result
+        .findings
+        .iter()
+        .chain(input.result.suppressed.iter().map(|(f, _)| f));
+    for f in all_findings {
+        if let Some(meta) = metas.iter().copied().find(|m| m.id == f.rule())
+            && f.severity() != meta.severity
+            && !variants
+                .iter()
+                .any(|(m, s)| m.id == meta.id && *s == f.severity())
+        {
+            variants.push((meta, f.severity()));
+        }
+    }
+    variants.sort_by_key(|(m, s)| (m.id, *s));
+    let index_of = |f: &Finding| {
+        let id = f.rule();
+        metas
+            .iter()
+            .position(|m| m.id == id && m.severity == f.severity())
+            .or_else(|| {
+                variants
+                    .iter()
+                    .position(|(m, s)| m.id == id && *s == f.severity())
+                    .map(|i| metas.len() + i)
+            })
+            .or_else(|| metas.iter().position(|m| m.id == id))
+    };
 
     let mut results: Vec<SarifResult<'_>> = input
         .result
         .findings
         .iter()
-        .map(|f| result(files, f, index_of(f.rule())))
+        .map(|f| result(files, f, index_of(f)))
         .collect();
     for (f, why) in &input.result.suppressed {
-        let mut r = result(files, f, index_of(f.rule()));
+        let mut r = result(files, f, index_of(f));
         r.suppressions.push(match why {
             Suppression::InSource { reason } => SarifSuppression {
                 kind: "inSource",
@@ -437,12 +523,7 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
         });
         results.push(r);
     }
-    let notifications = input
-        .result
-        .notices
-        .iter()
-        .map(|n| notification(files, n))
-        .collect();
+    let notifications = notifications(files, &input.result.notices);
     let execution_successful = !input
         .result
         .notices
@@ -459,7 +540,11 @@ pub(crate) fn write(input: &ReportInput<'_>, w: &mut dyn Write) -> io::Result<()
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: INFORMATION_URI,
-                    rules: metas.iter().map(|m| rule(m)).collect(),
+                    rules: metas
+                        .iter()
+                        .map(|m| rule(m, m.severity))
+                        .chain(variants.iter().map(|(m, s)| rule(m, *s)))
+                        .collect(),
                 },
             },
             invocations: vec![Invocation {
@@ -544,7 +629,32 @@ mod tests {
         let driver = &v["runs"][0]["tool"]["driver"];
         let metas = rules();
         let listed = driver["rules"].as_array().unwrap();
-        assert_eq!(listed.len(), metas.len());
+        // Then one descriptor per (rule, severity) of a finding not at its rule's
+        // default, whose security-severity is the finding's (GitHub reads it there).
+        let (listed, variants) = listed.split_at(metas.len());
+        for r in v["runs"][0]["results"].as_array().unwrap() {
+            let rule = &driver["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
+            assert_eq!(rule["id"], r["ruleId"]);
+            assert_eq!(rule["defaultConfiguration"]["level"], r["level"]);
+        }
+        for json in variants {
+            let (id, severity) = json["id"].as_str().unwrap().split_once('/').unwrap();
+            let meta = metas.iter().find(|m| m.id == id).unwrap();
+            let severity = [
+                Severity::Critical,
+                Severity::High,
+                Severity::Medium,
+                Severity::Low,
+            ]
+            .into_iter()
+            .find(|s| s.as_str() == severity)
+            .unwrap();
+            assert_ne!(severity, meta.severity);
+            assert_eq!(
+                json["properties"]["security-severity"],
+                severity.security_severity()
+            );
+        }
         for (json, meta) in listed.iter().zip(&metas) {
             assert_eq!(json["id"], meta.id);
             assert_eq!(json["shortDescription"]["text"], meta.summary);
@@ -571,7 +681,9 @@ mod tests {
         let v: Value = serde_json::from_slice(&render_with(&result, metas)).unwrap();
         let run = &v["runs"][0];
         let listed = run["tool"]["driver"]["rules"].as_array().unwrap();
-        assert_eq!(listed.len(), rules().len(), "duplicate rule listed");
+        let ids: std::collections::HashSet<&str> =
+            listed.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), listed.len(), "duplicate rule listed");
         for r in run["results"].as_array().unwrap() {
             let i = r["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(listed[i]["id"], r["ruleId"]);

@@ -51,6 +51,14 @@ pub enum DiffError {
     Timeout,
     #[error("git could not compare with the --diff-base ref: {message}")]
     Git { message: String },
+    #[error(
+        "--diff-base needs a git repository, and the scanned directory is not inside one (or git cannot read it)"
+    )]
+    NotARepository,
+    #[error(
+        "git could not compare with the --diff-base ref in this shallow clone: {message}; fetch the history first (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+    )]
+    Shallow { message: String },
 }
 
 /// Options that keep a repository's configuration from running anything; the filter
@@ -163,8 +171,23 @@ fn filter_drivers(root: &Path) -> Result<Vec<String>, DiffError> {
     Ok(drivers)
 }
 
-/// Files changed between the merge base of `base` and the working tree, relative to
-/// the scan root, with `/`.
+/// `git rev-parse ARG` printed `true`.
+fn rev_parse_true(root: &Path, arg: &str) -> Result<bool, DiffError> {
+    let mut cmd = git(root);
+    cmd.args(["rev-parse", arg]);
+    let (ok, out, _) = run(cmd)?;
+    Ok(ok && out.trim_ascii() == b"true")
+}
+
+/// NUL-separated names, sanitised.
+fn names(out: &[u8]) -> impl Iterator<Item = String> + '_ {
+    out.split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| crate::findings::sanitize(&String::from_utf8_lossy(p)).into_owned())
+}
+
+/// Files changed between the merge base of `base` and the working tree, and files
+/// git does not track yet (not ignored), relative to the scan root, with `/`.
 pub fn changed_files(roots: &[PathBuf], base: &str) -> Result<HashSet<String>, DiffError> {
     let [root] = roots else {
         return Err(DiffError::Roots);
@@ -173,13 +196,20 @@ pub fn changed_files(roots: &[PathBuf], base: &str) -> Result<HashSet<String>, D
     if base.starts_with('-') || base.is_empty() || base.contains(['\0', '\n', '\r']) {
         return Err(DiffError::BadRef);
     }
-    let mut cmd = git(root);
-    for driver in filter_drivers(root)? {
-        for key in ["clean", "smudge", "process"] {
-            cmd.arg("-c").arg(format!("filter.{driver}.{key}="));
-        }
-        cmd.arg("-c").arg(format!("filter.{driver}.required=false"));
+    if !rev_parse_true(root, "--is-inside-work-tree")? {
+        return Err(DiffError::NotARepository);
     }
+    let drivers = filter_drivers(root)?;
+    let hardened = |cmd: &mut Command| {
+        for driver in &drivers {
+            for key in ["clean", "smudge", "process"] {
+                cmd.arg("-c").arg(format!("filter.{driver}.{key}="));
+            }
+            cmd.arg("-c").arg(format!("filter.{driver}.required=false"));
+        }
+    };
+    let mut cmd = git(root);
+    hardened(&mut cmd);
     cmd.args([
         "diff",
         "--no-ext-diff",
@@ -201,14 +231,21 @@ pub fn changed_files(roots: &[PathBuf], base: &str) -> Result<HashSet<String>, D
             .to_owned();
         // git quotes the ref (`bad revision 'x'`): it is the command line's, and could
         // be anything pasted there.
-        let message = first.replace(base, "…");
-        return Err(DiffError::Git {
-            message: super::secrets::shown(&message),
-        });
+        let message = super::secrets::shown(&first.replace(base, "…"));
+        if rev_parse_true(root, "--is-shallow-repository")? {
+            return Err(DiffError::Shallow { message });
+        }
+        return Err(DiffError::Git { message });
     }
-    Ok(out
-        .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .map(|p| crate::findings::sanitize(&String::from_utf8_lossy(p)).into_owned())
-        .collect())
+    let mut changed: HashSet<String> = names(&out).collect();
+    // A new file is a change too, before it is ever added: untracked, not ignored,
+    // relative to the scan root like the diff's names.
+    let mut cmd = git(root);
+    hardened(&mut cmd);
+    cmd.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
+    let (ok, out, _) = run(cmd)?;
+    if ok {
+        changed.extend(names(&out));
+    }
+    Ok(changed)
 }

@@ -246,7 +246,7 @@ impl UniqueNames {
 }
 
 /// What is wrong with a glob, without the glob (`ignore` quotes it).
-fn glob_problem(e: &ignore::Error) -> String {
+pub(super) fn glob_problem(e: &ignore::Error) -> String {
     match e {
         ignore::Error::Glob { err, .. } => err.clone(),
         ignore::Error::WithPath { err, .. }

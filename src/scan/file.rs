@@ -84,8 +84,14 @@ pub(super) fn process_bytes(
             if checked.parsed {
                 out.stats.files_parsed += 1;
             }
-            // Files that facts point into are kept too: cross-file findings quote them.
-            if !checked.findings.is_empty() || checked.facts.matters_to_project() {
+            // Files that facts point into are kept too: cross-file findings quote them;
+            // and files a notice points into (an ignore comment may get one later), so
+            // that it shows its line and column.
+            if !checked.findings.is_empty()
+                || checked.facts.matters_to_project()
+                || checked.notices.iter().any(|n| n.span.is_some())
+                || !checked.directives.is_empty()
+            {
                 out.retained.push((Arc::clone(&c.display), checked.file));
             }
             out.findings.extend(checked.findings);

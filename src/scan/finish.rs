@@ -147,6 +147,8 @@ fn apply_suppressions(
     let (honoured, unreasoned): (Vec<usize>, Vec<usize>) = (0..directives.len())
         .partition(|i| directives[*i].reason.is_some() || !opts.require_reason);
     let active: Vec<Directive> = honoured.iter().map(|i| directives[*i].clone()).collect();
+    // Checked valid when the scan started.
+    let per_path = super::per_path_globs(opts).unwrap_or_default();
     let mut kept = Vec::new();
     let mut suppressed = Vec::new();
     for mut f in findings {
@@ -164,6 +166,15 @@ fn apply_suppressions(
             used[honoured[i]] = true;
             let reason = d.reason.clone().unwrap_or_default();
             suppressed.push((f, Suppression::InSource { reason }));
+        } else if per_path.iter().any(|(globs, rules)| {
+            rules.contains(&f.rule())
+                && globs
+                    .matched(std::path::Path::new(&*f.primary().path), false)
+                    .is_whitelist()
+        }) {
+            let what =
+                "its rule is ignored for this path by `[[per-path]]` in lanyard.toml".to_owned();
+            suppressed.push((f, Suppression::Allowed { what }));
         } else if opts.baseline.contains(f.fingerprint()) {
             suppressed.push((f, Suppression::Baseline));
         } else if let Some(id) = allowed_identity(&f, &opts.allowed_identities, files) {
@@ -171,6 +182,26 @@ fn apply_suppressions(
             suppressed.push((f, Suppression::Allowed { what }));
         } else {
             kept.push(f);
+        }
+    }
+    // A typo in an ignore comment silently ignores nothing: say so, with the name
+    // meant. The name is the repository's text: quoted only when short, and masked.
+    for d in directives.iter() {
+        for name in d.rules.iter().filter(|n| !super::names::is_known(n)) {
+            let quoted = if name.chars().count() <= 64 {
+                format!("`{}`", super::secrets::shown(name))
+            } else {
+                "a long name".to_owned()
+            };
+            notices.push(notice(
+                NoticeKind::UnknownRule,
+                &d.path,
+                Some(d.span),
+                format!(
+                    "this ignore comment names {quoted}, which is no rule id or family{}; `lanyard rules` lists them",
+                    super::names::hint(name)
+                ),
+            ));
         }
     }
     for i in unreasoned {

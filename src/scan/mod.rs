@@ -7,6 +7,7 @@ mod discover;
 mod file;
 mod finish;
 mod git_index;
+pub mod names;
 pub mod safe_fs;
 pub mod secrets;
 
@@ -37,6 +38,9 @@ pub struct ScanOptions {
     pub rules: Vec<&'static str>,
     /// Glob patterns (relative to the scan root) of paths to leave out.
     pub exclude: Vec<String>,
+    /// `[[per-path]]`: findings of these rule ids whose primary location matches one
+    /// of the globs (relative to the scan root) are suppressed.
+    pub per_path_ignores: Vec<(Vec<String>, Vec<&'static str>)>,
     /// Fingerprints of accepted findings (`--baseline`).
     pub baseline: HashSet<String>,
     /// Ignore comments must give a reason to take effect.
@@ -76,6 +80,7 @@ impl Default for ScanOptions {
                 .map(|m| m.id)
                 .collect(),
             exclude: Vec::new(),
+            per_path_ignores: Vec::new(),
             baseline: HashSet::new(),
             require_reason: true,
             report_unused_ignores: false,
@@ -121,6 +126,9 @@ pub enum NoticeKind {
     UnusedIgnore,
     /// An `[[agent]]` declaration that names no workload.
     UnmatchedDeclaration,
+    /// An ignore comment naming a rule id or family that does not exist (a warning:
+    /// the comment still suppresses the other names it gives).
+    UnknownRule,
     /// What the run covered: no file scanned at all, or ignore files that list many
     /// of the files git tracks.
     Coverage,
@@ -136,6 +144,7 @@ impl NoticeKind {
             NoticeKind::IgnoreWithoutReason => "ignore-without-reason",
             NoticeKind::UnusedIgnore => "unused-ignore",
             NoticeKind::UnmatchedDeclaration => "unmatched-declaration",
+            NoticeKind::UnknownRule => "unknown-rule",
             NoticeKind::Coverage => "coverage",
         }
     }
@@ -195,8 +204,35 @@ pub enum ScanError {
         pattern: String,
         message: String,
     },
+    #[error("`[[per-path]]` entry {index}: pattern `{pattern}` is not a valid glob: {message}")]
+    PerPath {
+        index: usize,
+        pattern: String,
+        message: String,
+    },
     #[error("the credential catalog is invalid: {0}")]
     Catalog(String),
+}
+
+/// `[[per-path]]` globs compiled, with their rule ids.
+pub(crate) fn per_path_globs(
+    opts: &ScanOptions,
+) -> Result<Vec<(ignore::overrides::Override, &[&'static str])>, ScanError> {
+    let mut out = Vec::new();
+    for (n, (globs, rules)) in opts.per_path_ignores.iter().enumerate() {
+        let invalid = |pattern: &str, e: ignore::Error| ScanError::PerPath {
+            index: n + 1,
+            pattern: secrets::shown(pattern),
+            message: secrets::shown(&discover::glob_problem(&e)),
+        };
+        let mut builder = ignore::overrides::OverrideBuilder::new("");
+        for g in globs {
+            builder.add(g).map_err(|e| invalid(g, e))?;
+        }
+        let built = builder.build().map_err(|e| invalid(&globs.join(", "), e))?;
+        out.push((built, rules.as_slice()));
+    }
+    Ok(out)
 }
 
 /// Files handed to a worker at a time.
@@ -204,6 +240,7 @@ const BATCH: usize = 32;
 
 /// Run a whole scan.
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
+    per_path_globs(opts)?;
     // The built-in catalog unless the project adds rule files or allowed values.
     let owned;
     let catalog: &Catalog = if opts.rule_files.is_empty() && opts.allowed_values.is_empty() {

@@ -256,6 +256,31 @@ pub fn classify_path(path: &str) -> FileKind {
     }
 }
 
+/// JSON files that their tools read as JSON with comments and trailing commas
+/// (TypeScript, VS Code, dev containers, Claude and Cursor settings): parsed as JSONC
+/// whatever kind their content makes them. `path` is repository-relative, with `/`.
+pub fn jsonc_by_name(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let in_dir =
+        |dir: &str| lower.starts_with(&format!("{dir}/")) || lower.contains(&format!("/{dir}/"));
+    if name.ends_with(".jsonc") {
+        return true;
+    }
+    if !name.ends_with(".json") {
+        return false;
+    }
+    (name.starts_with("tsconfig") || name.starts_with("jsconfig"))
+        || matches!(
+            name,
+            "devcontainer.json" | ".devcontainer.json" | "launch.json" | ".eslintrc.json"
+        )
+        || in_dir(".vscode")
+        || in_dir(".devcontainer")
+        || in_dir(".claude")
+        || in_dir(".cursor")
+}
+
 /// Refine a generic YAML/JSON classification with a cheap look at the content.
 pub fn refine(kind: FileKind, text: &str) -> FileKind {
     match kind {
@@ -316,6 +341,31 @@ fn json_type_is_google_credential(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_jsonc_files_by_name() {
+        for p in [
+            "tsconfig.json",
+            "web/tsconfig.build.json",
+            "jsconfig.json",
+            ".devcontainer/devcontainer.json",
+            ".devcontainer.json",
+            ".vscode/settings.json",
+            "app/.vscode/launch.json",
+            ".claude/agents.json",
+            "x.jsonc",
+        ] {
+            assert!(jsonc_by_name(p), "{p}");
+        }
+        for p in [
+            "package.json",
+            "policy.json",
+            "vscode/settings.json",
+            "tsconfig.yaml",
+        ] {
+            assert!(!jsonc_by_name(p), "{p}");
+        }
+    }
 
     #[test]
     fn names_and_paths() {

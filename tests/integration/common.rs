@@ -31,6 +31,7 @@ pub fn scrub_env(cmd: &mut std::process::Command) {
     for (key, _) in std::env::vars() {
         if key == "CI"
             || key == "NO_COLOR"
+            || key == "FORCE_COLOR"
             || key.starts_with("GITHUB_")
             || key.starts_with("RUNNER_")
             || key.starts_with("LANYARD_")

@@ -67,6 +67,11 @@ fn adapt(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
     };
     let parsed = match syntax {
         Syntax::Yaml => yaml::parse(text)?,
+        // Known JSONC files stay JSONC whatever their content made them (a
+        // `tsconfig.json` with comments, a `.vscode/` file holding a policy).
+        Syntax::Json if crate::syntax::classify::jsonc_by_name(&file.path) => {
+            json::parse(text, json::Dialect::Jsonc)?
+        }
         Syntax::Json => json::parse(text, json::Dialect::Strict)?,
         // MCP configs are JSONC except Codex's `.codex/config.toml`.
         Syntax::Jsonc if file.path.to_ascii_lowercase().ends_with(".toml") => toml::parse(text)?,

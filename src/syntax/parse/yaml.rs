@@ -33,18 +33,109 @@ const ANCHOR_BYTE_BUDGET: usize = 16 << 20;
 
 /// Parse a YAML stream into one [`Document`] per YAML document.
 pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
-    // saphyr-parser has internal `unwrap`/`unreachable!` on parser states. None is known
-    // to be reachable, but one hostile file must not take the whole scan down with it.
-    let documents = std::panic::catch_unwind(|| Builder::new(text).run()).unwrap_or_else(|_| {
-        Err(ParseError::new(
-            "invalid YAML: the parser could not process this file",
-            None,
-        ))
-    })?;
-    Ok(Parsed {
-        documents,
-        comments: scan_comments(text),
-    })
+    let comments = scan_comments(text);
+    // Line breaks (and comments) blanked to work around saphyr's flow indentation bug
+    // (see [`flow_break_before`]); one flag a byte of `text`.
+    let mut blanked: Vec<bool> = Vec::new();
+    let mut patched: Option<String> = None;
+    let mut reparse_budget = MAX_REPARSE_BYTES;
+    let mut last_retry = 0;
+    loop {
+        let input = patched.as_deref().unwrap_or(text);
+        // saphyr-parser has internal `unwrap`/`unreachable!` on parser states. None is
+        // known to be reachable, but one hostile file must not take the whole scan down
+        // with it.
+        let outcome =
+            std::panic::catch_unwind(|| Builder::new(text, input).run()).unwrap_or_else(|_| {
+                Err((
+                    ParseError::new("invalid YAML: the parser could not process this file", None),
+                    None,
+                ))
+            });
+        let (error, retry_at) = match outcome {
+            Ok(documents) => {
+                return Ok(Parsed {
+                    documents,
+                    comments,
+                });
+            }
+            Err(failure) => failure,
+        };
+        let Some(at) = retry_at.filter(|&at| at > last_retry) else {
+            return Err(error);
+        };
+        let Some(from) = flow_break_before(text, at, &comments) else {
+            return Err(error);
+        };
+        if reparse_budget < text.len() {
+            return Err(error);
+        }
+        reparse_budget -= text.len();
+        last_retry = at;
+        if blanked.is_empty() {
+            blanked = vec![false; text.len()];
+        }
+        for flag in &mut blanked[from..at] {
+            *flag = true;
+        }
+        // One space a character: saphyr's positions are character indices, which
+        // [`Offsets`] maps into `text`.
+        patched = Some(
+            text.char_indices()
+                .map(|(i, c)| if blanked[i] { ' ' } else { c })
+                .collect(),
+        );
+    }
+}
+
+/// How many bytes of input the flow indentation workaround may reparse in all.
+const MAX_REPARSE_BYTES: usize = 32 << 20;
+
+/// saphyr-parser 0.3.4 leaves the one-column indentation a `key:` adds in place after
+/// a quoted scalar or a `,` inside a flow collection (a plain scalar removes it), so a
+/// closing `]` or `}` on its own line at the key's column is "invalid indentation":
+///
+/// ```yaml
+///   args: [
+///     "--fix",
+///   ]
+/// ```
+///
+/// which YAML allows (a flow collection's lines need not be indented past its key's
+/// column) and PyYAML, hence pre-commit, accepts. Inside a flow collection a line
+/// break is only white space, so the parse is retried with the breaks (and comments)
+/// between the previous token and the one at `at` blanked to spaces: where that
+/// stretch starts, when it holds a line break.
+fn flow_break_before(text: &str, at: usize, comments: &[Span]) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = at.min(bytes.len());
+    let mut saw_break = false;
+    while i > 0 {
+        let b = bytes[i - 1];
+        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            saw_break |= b == b'\n';
+            i -= 1;
+            continue;
+        }
+        // Inside a comment: skip to its `#`.
+        let inside = comments
+            .binary_search_by(|c| {
+                if (c.end as usize) < i {
+                    std::cmp::Ordering::Less
+                } else if (c.start as usize) >= i {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .ok()
+            .and_then(|k| comments.get(k));
+        match inside {
+            Some(c) if (c.start as usize) < i => i = c.start as usize,
+            _ => break,
+        }
+    }
+    (saw_break && i < at).then_some(i)
 }
 
 /// Converts saphyr's character offsets to byte offsets.
@@ -157,6 +248,9 @@ struct Anchored {
 
 struct Builder<'a> {
     text: &'a str,
+    /// What saphyr parses: `text`, or `text` with some line breaks blanked (same
+    /// characters, one for one).
+    input: &'a str,
     offsets: Offsets<'a>,
     stack: Vec<Frame>,
     root: Option<Node>,
@@ -171,9 +265,10 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, input: &'a str) -> Self {
         Self {
             text,
+            input,
             offsets: Offsets::new(text),
             stack: Vec::new(),
             root: None,
@@ -193,10 +288,16 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn run(mut self) -> Result<Vec<Document>, ParseError> {
-        let mut parser = Parser::new_from_str(self.text);
+    /// The documents, or the error and, for saphyr's "invalid indentation" inside a
+    /// flow collection, where to retry (see [`flow_break_before`]).
+    fn run(mut self) -> Result<Vec<Document>, (ParseError, Option<usize>)> {
+        let mut parser = Parser::new_from_str(self.input);
         while let Some(next) = parser.next_event() {
-            let (event, span) = next.map_err(|e| self.scan_error(&e))?;
+            let (event, span) = next.map_err(|e| {
+                let retry = (e.info() == "invalid indentation" && self.in_flow())
+                    .then(|| self.offsets.byte(e.marker().index()));
+                (self.scan_error(&e), retry)
+            })?;
             let start = self.offsets.byte(span.start.index());
             let end = self.offsets.byte(span.end.index()).max(start);
             match event {
@@ -223,7 +324,8 @@ impl<'a> Builder<'a> {
                     self.complete(node, weight, anchor);
                 }
                 Event::SequenceStart(anchor, tag) => {
-                    self.open(Items::Seq(Vec::new()), anchor, tag.as_deref(), start, end)?;
+                    self.open(Items::Seq(Vec::new()), anchor, tag.as_deref(), start, end)
+                        .map_err(|e| (e, None))?;
                 }
                 Event::MappingStart(anchor, tag) => {
                     self.open(
@@ -232,13 +334,22 @@ impl<'a> Builder<'a> {
                         tag.as_deref(),
                         start,
                         end,
-                    )?;
+                    )
+                    .map_err(|e| (e, None))?;
                 }
                 Event::SequenceEnd | Event::MappingEnd => self.close(start, end),
             }
             self.prev_end = end;
         }
         Ok(self.documents)
+    }
+
+    /// Whether the innermost open collection is a flow one (its start event ends with
+    /// its `[` or `{`).
+    fn in_flow(&self) -> bool {
+        self.stack.last().is_some_and(|f| {
+            f.ev_end > f.ev_start && matches!(self.byte_at(f.ev_end - 1), Some(b'[' | b'{'))
+        })
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
@@ -1141,6 +1252,36 @@ mod tests {
         let err = parse(src).expect_err("invalid");
         let line_start = src.find("bad").unwrap_or(0);
         assert!(err.span.is_some_and(|s| s.start as usize >= line_start));
+    }
+
+    /// saphyr rejected a flow collection closed on its own line at its key's column
+    /// after a quoted item or a comma, as `.pre-commit-config.yaml` files write `args`.
+    #[test]
+    fn flow_collections_closed_at_the_key_column_parse() {
+        let src = "repos:\n  - repo: local\n    hooks:\n      - id: lint\n        args: [\n          \"--fix\",  # why\n          'x'\n        ]\n        types: [\n          yaml,\n        ]\n        env: {\n          \"A\": \"1\"\n        }\n        after: [\"a\"]\n";
+        let root = one(src);
+        assert_spans_valid(src, &root);
+        let Value::Seq(repos) = &val(&root, &["repos"]).value else {
+            panic!("a sequence")
+        };
+        let Value::Seq(hooks) = &val(&repos[0], &["hooks"]).value else {
+            panic!("a sequence")
+        };
+        let args = val(&hooks[0], &["args"]);
+        assert_eq!(
+            text_of(src, args),
+            "[\n          \"--fix\",  # why\n          'x'\n        ]"
+        );
+        let Value::Seq(items) = &args.value else {
+            panic!("a sequence")
+        };
+        assert_eq!(items.len(), 2);
+        assert_eq!(text_of(src, &items[1]), "'x'");
+        assert_eq!(text_of(src, val(&hooks[0], &["after"])), "[\"a\"]");
+        assert_eq!(text_of(src, key(&hooks[0], "env")), "env");
+        // A genuinely bad indentation in block context is still an error, at its place.
+        let err = parse("a:\n    b: 1\n  c: 2\n").unwrap_err();
+        assert!(err.message.contains("invalid"), "{}", err.message);
     }
 
     #[test]
