@@ -10,6 +10,7 @@ use crate::findings::Severity;
 pub use crate::model::grants::AccessLevel;
 pub use crate::model::scope::{
     AgentDecl, AgentMatch, AwsNeeds, GithubNeeds, K8sNeeds, McpNeeds, OauthNeeds, RoleNeeds,
+    WorkloadOverride,
 };
 
 /// What `lanyard init` writes: every key, commented.
@@ -53,6 +54,9 @@ pub struct Config {
     /// Task scopes: what each agent's job needs (`[[agent]]`, see docs/task-scopes.md).
     #[serde(default)]
     pub agent: Vec<AgentDecl>,
+    /// Whether workloads run an AI agent, over lanyard's evidence (`[[workload]]`).
+    #[serde(default)]
+    pub workload: Vec<WorkloadOverride>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -173,6 +177,16 @@ impl Config {
                     src: NamedSource::new(name, text.to_owned()),
                 });
             }
+        }
+        if config.workload.iter().any(|w| w.matches.is_empty()) {
+            let span = text
+                .find("[[workload]]")
+                .map(|i| SourceSpan::from(i..i + "[[workload]]".len()));
+            return Err(ConfigError::Invalid {
+                message: "a `[[workload]]` override needs a non-empty `match` (`workload`, `path`, `namespace`, `service-account`, `mcp-server`, `job` or `harness`)".to_owned(),
+                span,
+                src: NamedSource::new(name, text.to_owned()),
+            });
         }
         let mut names: Vec<&toml::Spanned<String>> = Vec::new();
         for decl in &config.agent {

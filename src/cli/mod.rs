@@ -557,6 +557,7 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             allowed_identities: config.allow.identities,
             severity_overrides,
             agents: config.agent,
+            workloads: config.workload,
             config_file,
         },
     })

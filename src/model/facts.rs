@@ -6,7 +6,9 @@
 
 use std::sync::{Arc, LazyLock};
 
+use crate::model::agent::AgentSignals;
 use crate::model::audit::AuditFacts;
+use crate::model::rating::Confidence;
 
 use crate::model::grants::{Grant, Holder};
 use crate::model::identity::{Alias, IdentityUse};
@@ -55,14 +57,30 @@ pub struct Workload {
     /// Everything that defines it (the pod document, the service or server entry, the
     /// job), to tell which workload a finding's span belongs to.
     pub extent: Span,
-    /// Why it looks like an AI agent, when it does.
+    /// Why it runs an AI agent, when the evidence says it does: set from `signals` by
+    /// [`Workload::classify`], never written by extractors.
     pub agent: Option<String>,
+    /// The evidence for and against it running an AI agent.
+    pub signals: AgentSignals,
     pub identities: Vec<IdentityUse>,
     /// The agent harness it runs (`claude-code`, `codex`, ...), when lanyard read its
     /// settings or saw its command line.
     pub harness: Option<String>,
     /// What it is, typed: match workloads on this, never on `name`.
     pub key: WorkloadKey,
+}
+
+impl Workload {
+    /// Decide from its signals whether it runs an AI agent (after extraction, and again
+    /// once `lanyard.toml` has had its say).
+    pub fn classify(&mut self) {
+        self.agent = self.signals.decide();
+    }
+
+    /// How sure the agent classification is.
+    pub fn agent_confidence(&self) -> Confidence {
+        self.signals.confidence()
+    }
 }
 
 /// Facts extracted from one file.

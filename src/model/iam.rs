@@ -357,21 +357,20 @@ const TF_HOLDER_ATTRS: &[&str] = &[
     "principal_id",
 ];
 /// Resources that run an AI agent as the role they reference.
-const TF_AGENT_RESOURCES: &[&str] = &["aws_bedrockagent_agent", "aws_bedrock_agent"];
-const CFN_AGENT_RESOURCES: &[&str] = &["AWS::Bedrock::Agent"];
+const TF_AGENT_RESOURCES: &[&str] = &[
+    "aws_bedrockagent_agent",
+    "aws_bedrock_agent",
+    "aws_bedrockagentcore_agent_runtime",
+];
+const CFN_AGENT_RESOURCES: &[&str] = &["AWS::Bedrock::Agent", "AWS::BedrockAgentCore::Runtime"];
 
 /// Why the identity that holds the grant written at `path` (a policy's or a resource's
-/// document path) visibly belongs to an AI agent, judging from this document alone: the
-/// holder's, the policy's or an attachment's name carries an agent marker, or a Bedrock
-/// agent in the document runs as the role. Cross-file context belongs to the identity
-/// graph; rules call this one function so it can be swapped for it.
+/// document path) visibly belongs to an AI agent, judging from this document alone: a
+/// Bedrock agent in the document runs as the role. A name (`agent-role`) is no
+/// evidence: cross-file context, where workloads are classified by what they run,
+/// belongs to the identity graph (`rules::run` names the agents holding a grant).
 pub fn holder_agent(doc: &Document, path: &str) -> Option<String> {
     Holders::new(doc).agent(path)
-}
-
-fn marked(what: &str, name: &str) -> Option<String> {
-    crate::model::agent::agent_marker(name)
-        .map(|m| format!("{what} `{name}` is named like an AI agent (`{m}`)"))
 }
 
 /// The blocks a grant flows through, from where it is written to the identities that
@@ -380,13 +379,10 @@ fn marked(what: &str, name: &str) -> Option<String> {
 struct Carriers {
     /// Indexes into the document's blocks, the block the grant is written in first.
     indexes: Vec<usize>,
-    /// A name-based agent reason found on the way (a holder written as a literal name).
-    literal_reason: Option<String>,
 }
 
 fn tf_carriers(blocks: &[TfBlock<'_>], start: usize) -> Carriers {
     let mut carriers = vec![start];
-    let mut literal_reason = None;
     let mut i = 0;
     while i < carriers.len() && carriers.len() <= blocks.len() {
         let current = &blocks[carriers[i]];
@@ -418,18 +414,12 @@ fn tf_carriers(blocks: &[TfBlock<'_>], start: usize) -> Carriers {
                             carriers.push(j);
                         }
                     }
-                    if literal_reason.is_none() && value.as_str().is_some() {
-                        literal_reason = marked("the grant's holder", text);
-                    }
                 }
             }
         }
         i += 1;
     }
-    Carriers {
-        indexes: carriers,
-        literal_reason,
-    }
+    Carriers { indexes: carriers }
 }
 
 /// Who holds the grants written in one document, for asking about many of them (the
@@ -594,9 +584,6 @@ impl Holders<'_> {
             return None;
         };
         let blocks = &self.blocks;
-        if carriers.literal_reason.is_some() {
-            return carriers.literal_reason.clone();
-        }
         for &c in &carriers.indexes {
             let b = &blocks[c];
             if TF_IDENTITIES.contains(&b.ty) {
@@ -612,27 +599,7 @@ impl Holders<'_> {
                 }
             }
         }
-        // The holder's own name says most; the policy's or attachment's name comes second.
-        let (identities, grants): (Vec<usize>, Vec<usize>) = carriers
-            .indexes
-            .iter()
-            .partition(|&&c| TF_IDENTITIES.contains(&blocks[c].ty));
-        identities.iter().chain(&grants).find_map(|&c| {
-            let b = &blocks[c];
-            let what = if TF_IDENTITIES.contains(&b.ty) {
-                "the grant's holder"
-            } else {
-                "the grant"
-            };
-            crate::model::agent::agent_marker(b.name)
-                .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
-                .or_else(|| {
-                    ["name", "name_prefix"]
-                        .iter()
-                        .filter_map(|k| b.body.get(k).and_then(Node::as_str))
-                        .find_map(|n| marked(what, n))
-                })
-        })
+        None
     }
 }
 
@@ -713,22 +680,7 @@ fn cfn_holder_agent(doc: &Document, logical: &str) -> Option<String> {
             }
         }
     }
-    let mut names: Vec<(&str, &str)> = holders.iter().map(|h| ("the grant's holder", *h)).collect();
-    names.push(("the grant", logical));
-    if let Some(props) = props {
-        for key in [
-            "RoleName",
-            "UserName",
-            "GroupName",
-            "PolicyName",
-            "ManagedPolicyName",
-        ] {
-            if let Some(n) = props.get(key).and_then(Node::as_str) {
-                names.push(("the grant's holder", n));
-            }
-        }
-    }
-    names.into_iter().find_map(|(what, n)| marked(what, n))
+    None
 }
 
 #[cfg(test)]

@@ -25,8 +25,11 @@ pub struct WorkloadEntry {
     pub kind: &'static str,
     pub path: String,
     pub line: usize,
-    /// Why it looks like an AI agent; `null` when it does not.
+    /// Why it runs an AI agent; `null` when nothing shows it does.
     pub agent: Option<String>,
+    /// Why it is not taken for an AI agent although it is called one (a well-known
+    /// monitoring agent, or a name with nothing behind it); `null` otherwise.
+    pub not_agent: Option<String>,
     /// Indexes into `identities`.
     pub identities: Vec<usize>,
     /// What its identities can do, in short (`s3:GetObject on arn:…`, `get,list
@@ -50,6 +53,20 @@ pub struct HarnessEntry {
     /// The tools it runs without asking, broadest first: those that run anything, with
     /// what they let through, then the others.
     pub tools: Vec<String>,
+}
+
+/// Why a workload called an agent is not taken for an AI agent: it is a well-known
+/// non-AI agent, or only its name hints at one.
+fn not_agent(w: &Workload) -> Option<String> {
+    if w.agent.is_some() {
+        return None;
+    }
+    w.signals.not_agent.clone().or_else(|| {
+        w.signals
+            .evidence
+            .first()
+            .map(|e| format!("{}, but nothing shows it runs one", e.reason))
+    })
 }
 
 /// The harness view of a workload: mode and broadest tools.
@@ -146,7 +163,8 @@ impl Inventory {
                 kind: w.kind.as_str(),
                 path: w.path.to_string(),
                 line,
-                agent: w.agent.clone(),
+                agent: w.agent.as_deref().map(|a| sanitize(a).into_owned()),
+                not_agent: not_agent(w).map(|a| sanitize(&a).into_owned()),
                 identities: ids,
                 grants: crate::model::facts::held_by(&result.facts, w)
                     .into_iter()
@@ -189,10 +207,11 @@ impl Inventory {
             return out;
         }
         for w in &self.workloads {
-            let agent = w
-                .agent
-                .as_deref()
-                .map_or_else(String::new, |why| format!("  [agent: {why}]"));
+            let agent = match (&w.agent, &w.not_agent) {
+                (Some(why), _) => format!("  [agent: {why}]"),
+                (None, Some(why)) => format!("  [not an AI agent: {why}]"),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
                 "{}  ({}, {}:{}){agent}",

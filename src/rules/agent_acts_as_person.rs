@@ -1,5 +1,5 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::agent::agent_marker;
+use crate::model::agent::AgentSignals;
 use crate::model::people::personal_login;
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
@@ -146,7 +146,11 @@ impl Rule for AgentActsAsPerson {
                 .map_or(a.harness.as_str(), |k| k.harness_name(&a.harness));
             format!("the script starts {name}")
         });
-        let agent_image = cx.file.kind == FileKind::Dockerfile && agent_image(cx);
+        let agent_image = if cx.file.kind == FileKind::Dockerfile {
+            agent_image(cx)
+        } else {
+            None
+        };
         let mut seen = Vec::new();
         for hit in hits {
             let span = cx.span_within(hit.node, &hit.value);
@@ -157,7 +161,7 @@ impl Rule for AgentActsAsPerson {
             let workload = cx.facts.workload_at(span);
             let agent = workload
                 .and_then(|w| w.agent.clone())
-                .or_else(|| agent_image.then(|| "it builds an agent image".to_owned()))
+                .or_else(|| agent_image.clone())
                 .or_else(|| script_agent.clone());
             let subject = match (workload, cx.file.kind) {
                 (Some(w), _) => w.name.clone(),
@@ -468,20 +472,35 @@ fn person_name(text: &str) -> bool {
         })
 }
 
-/// A Dockerfile that builds an agent: its base image or its path names one.
-fn agent_image(cx: &FileCx<'_>) -> bool {
-    agent_marker(cx.path).is_some()
-        || cx.documents().any(|doc| {
-            doc.root
-                .get_all("FROM")
-                .any(|f| f.as_text().and_then(agent_marker).is_some())
-                || doc.root.get_all("ENV").any(|env| {
-                    env.entries().iter().any(|e| {
-                        e.key_str()
-                            .is_some_and(|k| k.ends_with("_API_KEY") && agent_marker(k).is_some())
-                    })
-                })
-        })
+/// Why a Dockerfile builds an agent image, from what it builds on and installs: an
+/// agent framework's or MCP server's base image, an agent package or CLI installed, a
+/// model provider's key set. Its path or a base image's name alone says nothing.
+fn agent_image(cx: &FileCx<'_>) -> Option<String> {
+    let mut signals = AgentSignals::default();
+    for doc in cx.documents() {
+        for from in doc.root.get_all("FROM") {
+            if let Some(image) = from.as_text().and_then(|t| t.split_whitespace().next()) {
+                signals.image(image);
+            }
+        }
+        for env in doc.root.get_all("ENV") {
+            for e in env.entries() {
+                if let Some(k) = e.key_str() {
+                    signals.env_var(k, false);
+                }
+            }
+        }
+        for run in doc.root.get_all("RUN") {
+            if let Some(text) = run.as_text() {
+                let words = words_of(text);
+                let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                signals.command(&words);
+            }
+        }
+    }
+    signals
+        .decide()
+        .map(|why| format!("it builds an agent image: {why}"))
 }
 
 #[cfg(test)]

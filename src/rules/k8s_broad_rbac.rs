@@ -145,7 +145,7 @@ fn agent_clause(agent: Option<&Workload>) -> String {
     agent
         .map(|w| {
             format!(
-                "; {} runs as this service account and looks like an AI agent ({}), so a prompt injection gets all of it",
+                "; {} runs as this service account and is an AI agent ({}), so a prompt injection gets all of it",
                 w.name,
                 w.agent.as_deref().unwrap_or("")
             )

@@ -54,6 +54,8 @@ pub struct ScanOptions {
     pub severity_overrides: HashMap<String, crate::findings::Severity>,
     /// `[[agent]]` task declarations of the config file.
     pub agents: Vec<crate::model::scope::AgentDecl>,
+    /// `[[workload]]` overrides of the config file: which workloads run an AI agent.
+    pub workloads: Vec<crate::model::scope::WorkloadOverride>,
     /// The config file `(display path, bytes)`, so reports can quote the declarations
     /// findings point at.
     pub config_file: Option<(Arc<str>, Vec<u8>)>,
@@ -82,6 +84,7 @@ impl Default for ScanOptions {
             allowed_identities: Vec::new(),
             severity_overrides: HashMap::new(),
             agents: Vec::new(),
+            workloads: Vec::new(),
             config_file: None,
         }
     }
@@ -306,7 +309,7 @@ pub fn check_files(files: Vec<(String, Vec<u8>)>) -> Result<ScanResult, ScanErro
     candidates.dedup_by(|a, b| a.0.display == b.0.display);
     let mut out = WorkerOutput::default();
     for (c, bytes) in candidates {
-        process_bytes(&c, bytes, catalog, &rules, &mut out);
+        process_bytes(&c, bytes, catalog, &rules, &opts.workloads, &mut out);
     }
     Ok(finish(vec![out], Vec::new(), &opts, &rules))
 }
@@ -383,7 +386,7 @@ mod tests {
                 display: Arc::from(".netrc"),
             };
             let bytes = std::fs::read(&path).unwrap();
-            let checked = check_file(&c, bytes, catalog, &selected);
+            let checked = check_file(&c, bytes, catalog, &selected, &[]);
             assert!(checked.file.text().contains("login jane password *"));
             assert!(!checked.file.text().contains(&password));
         }

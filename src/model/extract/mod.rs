@@ -11,10 +11,10 @@ pub mod iac;
 mod iam;
 mod k8s;
 mod mcp;
-mod settings;
-mod trust;
 mod oauth;
 mod rbac;
+mod settings;
+mod trust;
 mod workflow;
 
 pub use k8s::{PodSpec, pod_spec};
@@ -92,6 +92,9 @@ pub fn extract(
         views(kind, path, scope, index, doc, text, &mut facts);
     }
     facts.shrink_views();
+    for w in &mut facts.workloads {
+        w.classify();
+    }
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     facts
 }
@@ -113,6 +116,9 @@ pub fn extract_text(
             catalog,
         };
         cx.script_harness(text, &mut facts);
+        for w in &mut facts.workloads {
+            w.classify();
+        }
         facts.grants = grants::extract(kind, path, &Parsed::default(), &facts, creds, catalog);
     }
     facts
