@@ -1,6 +1,6 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
 use crate::model::agent::AgentSignals;
-use crate::model::people::personal_login;
+use crate::model::people::{bot_identity, personal_login};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::node_at;
@@ -23,10 +23,13 @@ declare_rule! {
     ///   in scripts, MCP server args and headers, and container args.
     ///
     /// A person is an address at a consumer mail provider or a person-shaped address or
-    /// login (see `personal-identity`), or a `First Last` name. Bot identities
-    /// (`github-actions[bot]`, `41898282+github-actions[bot]@users.noreply.github.com`,
-    /// `claude[bot]`), service accounts and `${{ ... }}` expressions are not people.
-    /// The finding is high when the job or workload runs an AI agent.
+    /// login (see `personal-identity`), or a `First Last` name. Bot identities are never
+    /// people: GitHub Actions' own (`actions@github.com`, `github-actions[bot]`), any
+    /// `[bot]` account and `*[bot]@users.noreply.github.com` address, `noreply@…`
+    /// senders, `*-bot@…` mailboxes, Dependabot, Renovate and other automation; neither
+    /// are service accounts, automation names (`Docs Publisher`, `Nightly Sync`) and
+    /// `${{ ... }}` expressions. The finding is high when the job or workload runs an
+    /// AI agent (the message says why it is one), medium otherwise.
     ///
     /// Agent harness settings count too: Claude Code settings whose `env` sets the git
     /// author to a person, shell scripts and Makefiles that set `git config user.email`
@@ -405,6 +408,9 @@ fn person<'a>(node: &'a Node, value: &str, act: Act, how: String, hits: &mut Vec
                     .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c)))
             .then_some(Confidence::Low)
         }
+        // A bot's identity is nobody's: acting as `github-actions[bot]` or Renovate is
+        // what automation should do.
+        _ if bot_identity(value).is_some() => None,
         _ => personal_login(value).or_else(|| person_name(value).then_some(Confidence::Medium)),
     };
     if let Some(confidence) = confidence {
@@ -459,6 +465,39 @@ fn person_name(text: &str) -> bool {
         "name",
         "first",
         "last",
+        "auto",
+        "automatic",
+        "update",
+        "updater",
+        "updates",
+        "publisher",
+        "publish",
+        "docs",
+        "pages",
+        "sync",
+        "manager",
+        "version",
+        "changelog",
+        "merge",
+        "bump",
+        "nightly",
+        "scheduled",
+        "cron",
+        "mirror",
+        "translation",
+        "translations",
+        "formatter",
+        "lint",
+        "linter",
+        "dependency",
+        "dependencies",
+        "security",
+        "maintainer",
+        "maintainers",
+        "actions-user",
+        "releaser",
+        "tag",
+        "tagger",
     ];
     let words: Vec<&str> = text.split_whitespace().collect();
     (2..=4).contains(&words.len())
@@ -521,6 +560,9 @@ mod tests {
             "Jane",
             "Your Name",
             "${{ github.actor }}",
+            "Docs Publisher",
+            "Auto Update",
+            "Nightly Sync",
         ] {
             assert!(!person_name(n), "{n}");
         }
