@@ -99,6 +99,9 @@ pub struct Kubernetes {
     pub dangerous_resources: Vec<String>,
     /// Verbs that return a Secret's data.
     pub secret_read_verbs: Vec<String>,
+    /// API groups that serve reads only, whatever verbs a rule grants there.
+    #[serde(default)]
+    pub read_only_api_groups: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,6 +233,14 @@ impl Knowledge {
     /// Whether an RBAC verb reads Secret data (`*` included).
     pub fn k8s_reads_secrets(&self, verb: &str) -> bool {
         verb == "*" || self.kubernetes.secret_read_verbs.iter().any(|v| v == verb)
+    }
+
+    /// Whether an API group serves reads only (the metrics APIs).
+    pub fn k8s_read_only_group(&self, group: &str) -> bool {
+        self.kubernetes
+            .read_only_api_groups
+            .iter()
+            .any(|g| g == group)
     }
 
     pub fn k8s_escalating_verb(&self, verb: &str) -> bool {
