@@ -769,6 +769,48 @@ data "aws_iam_policy_document" "d" {
     }
 
     #[test]
+    fn deny_statements_subtract() {
+        let text = r#"{"Statement": [
+            {"Effect": "Allow", "Action": ["*", "s3:GetObject", "iam:PassRole"], "Resource": "*"},
+            {"Effect": "Deny", "Action": ["iam:*", "s3:Delete*"], "Resource": "*"},
+            {"Effect": "Deny", "NotAction": ["s3:*"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "kms:*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
+        ]}"#;
+        let p = parsed("policy.json", text);
+        let policy = &policies(&p.documents[0])[0];
+        let owned = IamPolicy {
+            doc: 0,
+            path: policy.path.clone(),
+            statements: policy.statements.iter().map(IamStatement::from).collect(),
+            holders: Vec::new(),
+            agent: None,
+        };
+        let all = [owned];
+        let denies = denies_for(&all[0], &all);
+        // The conditional Deny applies only sometimes: it does not subtract.
+        assert_eq!(denies.len(), 2);
+        let allow = &all[0].statements[0];
+        assert_eq!(cut("iam:PassRole", allow, &denies), Cut::Denied);
+        assert_eq!(cut("s3:GetObject", allow, &denies), Cut::Kept);
+        // `Deny NotAction s3:*` denies every other service.
+        assert_eq!(cut("kms:Decrypt", allow, &denies), Cut::Denied);
+        assert_eq!(
+            cut("*", allow, &denies),
+            Cut::Narrowed(vec![
+                "iam:*".to_owned(),
+                "s3:Delete*".to_owned(),
+                "all but `s3:*`".to_owned()
+            ])
+        );
+        assert!(every_of_a_kind("arn:aws:iam::123456789012:role/*"));
+        assert!(every_of_a_kind("arn:aws:s3:::*"));
+        assert!(!every_of_a_kind("arn:aws:s3:::bucket/*"));
+        assert!(!every_of_a_kind(
+            "arn:aws:secretsmanager:eu-west-1:1:secret:prod/*"
+        ));
+    }
+
+    #[test]
     fn holders_named_or_run_as_agents() {
         let tf = r#"
 resource "aws_iam_role" "worker" { name = "ticket-runner" }
@@ -842,7 +884,58 @@ pub(crate) struct IamStatement {
     /// It names a `Principal`: a trust or resource policy statement, which grants
     /// nothing to an identity holding the policy.
     pub(crate) has_principal: bool,
+    /// The `AWS` principals it names, as written (`arn:aws:iam::123456789012:root`).
+    pub(crate) aws_principals: Vec<String>,
     pub(crate) conditional: bool,
+    /// Its `Condition` keys with their values, as written.
+    pub(crate) conditions: Vec<ConditionKey>,
+}
+
+/// One key of a statement's `Condition` (`iam:PassedToService`) and its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConditionKey {
+    pub(crate) key: String,
+    pub(crate) values: Vec<String>,
+}
+
+/// The keys of a `Condition`: the JSON form (`{"StringEquals": {"key": [values]}}`),
+/// and Terraform `condition { test, variable, values }` blocks.
+fn condition_keys(st: &Node) -> Vec<ConditionKey> {
+    let mut out = Vec::new();
+    if let Some(c) = st.get_ci("Condition") {
+        for op in c.entries() {
+            for e in op.value.entries() {
+                let Some(key) = e.key_str() else { continue };
+                out.push(ConditionKey {
+                    key: key.to_owned(),
+                    values: e
+                        .value
+                        .one_or_many()
+                        .into_iter()
+                        .filter_map(Node::as_text)
+                        .map(str::to_owned)
+                        .collect(),
+                });
+            }
+        }
+    }
+    for block in st.get_all("condition") {
+        let Some(key) = block.get("variable").and_then(Node::as_text) else {
+            continue;
+        };
+        out.push(ConditionKey {
+            key: key.to_owned(),
+            values: block
+                .get("values")
+                .map(Node::one_or_many)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(Node::as_text)
+                .map(str::to_owned)
+                .collect(),
+        });
+    }
+    out
 }
 
 impl IamStatement {
@@ -888,9 +981,160 @@ impl From<&Statement<'_>> for IamStatement {
             resources: values(&st.resources),
             not_resources: st.not_resources.as_deref().map(values),
             has_principal: !st.principals.is_empty(),
+            aws_principals: st
+                .principals
+                .iter()
+                .filter(|p| p.kind == "AWS")
+                .map(|p| p.value.text.to_owned())
+                .collect(),
             conditional: st.condition.is_some(),
+            conditions: condition_keys(st.node),
         }
     }
+}
+
+impl IamStatement {
+    /// The statement of AWS's default key policy: `kms:*` for the account's root
+    /// principal, which hands the key to the account's IAM policies rather than to
+    /// anyone (`arn:aws:iam::123456789012:root`, `!Sub arn:${AWS::Partition}:iam::
+    /// ${AWS::AccountId}:root`, `${data.aws_caller_identity.current.account_id}`).
+    pub(crate) fn is_default_key_policy(&self) -> bool {
+        let root = |p: &String| {
+            p.ends_with(":root")
+                || (p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()))
+                || p.contains("AWS::AccountId")
+                || p.contains("account_id")
+        };
+        self.allows()
+            && !self.aws_principals.is_empty()
+            && self.aws_principals.iter().all(root)
+            && !self.actions.is_empty()
+            && self
+                .actions
+                .iter()
+                .all(|a| a.text.eq_ignore_ascii_case("kms:*"))
+    }
+
+    /// Whether every resource is named: no `*`, no `NotResource`, no ARN of every
+    /// resource of a kind (`arn:aws:s3:::*`, `arn:aws:iam::123456789012:role/*`,
+    /// `...:secret:*`). A Terraform reference names one resource.
+    pub(crate) fn pinned_to_arns(&self) -> bool {
+        self.not_resources.is_none()
+            && !self.resources.is_empty()
+            && self
+                .resources
+                .iter()
+                .all(|r| !r.literal || !every_of_a_kind(&r.text))
+    }
+}
+
+/// `*`, or an ARN whose resource part is `*`, `type/*` or `type:*`.
+fn every_of_a_kind(resource: &str) -> bool {
+    if resource == "*" {
+        return true;
+    }
+    let fields: Vec<&str> = resource.splitn(6, ':').collect();
+    let [_, _, service, _, _, part] = fields.as_slice() else {
+        return false;
+    };
+    // S3 ARNs name a bucket with no resource type: `bucket/*` is one bucket's objects.
+    if *service == "s3" {
+        return part.starts_with('*');
+    }
+    part.starts_with('*')
+        || part
+            .split_once(['/', ':'])
+            .is_some_and(|(kind, rest)| rest == "*" && !kind.contains('*'))
+}
+
+/// How the explicit Deny statements that apply to a grant cut one allowed action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cut {
+    /// No Deny touches it.
+    Kept,
+    /// A Deny on the same resources covers the whole action: nothing is left.
+    Denied,
+    /// Part of what the action grants is denied: these Deny actions (or `all but ...`)
+    /// take it away.
+    Narrowed(Vec<String>),
+}
+
+/// The Deny statements that apply to what `policy` grants: its own, and those of the
+/// other policies in `all` (one file's) held by the same identities. An explicit Deny
+/// wins over any Allow, so they subtract. A Deny with a `Condition` applies only
+/// sometimes and a Deny with a `Principal` belongs to a resource policy: neither
+/// subtracts.
+pub(crate) fn denies_for<'a>(policy: &'a IamPolicy, all: &'a [IamPolicy]) -> Vec<&'a IamStatement> {
+    let same_holder = |other: &IamPolicy| {
+        std::ptr::eq(other, policy)
+            || (!policy.holders.is_empty()
+                && other.holders.iter().any(|h| policy.holders.contains(h)))
+    };
+    all.iter()
+        .filter(|p| same_holder(p))
+        .flat_map(|p| p.statements.iter())
+        .filter(|st| st.effect == Effect::Deny && !st.has_principal && !st.conditional)
+        .collect()
+}
+
+/// What the Deny statements leave of `action` allowed by `allow`.
+pub(crate) fn cut(action: &str, allow: &IamStatement, denies: &[&IamStatement]) -> Cut {
+    let mut narrowed: Vec<String> = Vec::new();
+    for deny in denies {
+        if !deny_covers_resources(deny, allow) {
+            continue;
+        }
+        if let Some(not) = &deny.not_actions {
+            // `Deny NotAction [...]` denies everything but the list.
+            let spared: Vec<&str> = not
+                .iter()
+                .filter(|n| {
+                    n.literal && action_matches(&n.text, action) || action_covers(action, &n.text)
+                })
+                .map(|n| n.text.as_str())
+                .collect();
+            if spared.is_empty() {
+                return Cut::Denied;
+            }
+            if !spared.iter().any(|n| action_covers(n, action)) {
+                narrowed.push(format!("all but `{}`", spared.join("`, `")));
+            }
+            continue;
+        }
+        for d in deny.actions.iter().filter(|d| d.literal) {
+            if action_covers(&d.text, action) {
+                return Cut::Denied;
+            }
+            if action_covers(action, &d.text) && !narrowed.contains(&d.text) {
+                narrowed.push(d.text.clone());
+            }
+        }
+    }
+    if narrowed.is_empty() {
+        Cut::Kept
+    } else {
+        Cut::Narrowed(narrowed)
+    }
+}
+
+/// Whether a Deny applies to every resource the Allow names: it is on `*`, or each
+/// resource the Allow names is matched by one of the Deny's.
+fn deny_covers_resources(deny: &IamStatement, allow: &IamStatement) -> bool {
+    if deny.not_resources.is_some() {
+        return false;
+    }
+    if deny.resources.iter().any(Value::is_star) {
+        return true;
+    }
+    allow.not_resources.is_none()
+        && !allow.resources.is_empty()
+        && allow.resources.iter().all(|r| {
+            r.literal
+                && deny
+                    .resources
+                    .iter()
+                    .any(|d| d.literal && action_covers(&d.text, &r.text))
+        })
 }
 
 /// A managed policy attached by ARN or name (AWS-managed, or defined elsewhere), whose
