@@ -287,17 +287,64 @@ pub struct ProjectFacts {
     pub grants: crate::model::grants::Grants,
     /// Harness settings of every file.
     pub harness: crate::model::harness::HarnessFacts,
+    /// The repositories the scan covers when it covers several (display paths of
+    /// their roots): identities, secrets and grants join only within one. Empty for
+    /// one repository, a monorepo included.
+    pub repos: Vec<Arc<str>>,
 }
 
-/// Every grant `w` holds: through the identities it runs as, or directly.
+impl ProjectFacts {
+    /// Add the facts of one file.
+    pub fn absorb(&mut self, facts: FileFacts) {
+        self.workloads.extend(facts.workloads);
+        self.definitions.extend(facts.definitions);
+        self.aliases.extend(facts.aliases);
+        self.grants.merge(facts.grants);
+        self.harness.merge(facts.harness);
+    }
+
+    /// Add the facts of another repository's project pass.
+    pub fn join(&mut self, other: ProjectFacts) {
+        self.workloads.extend(other.workloads);
+        self.definitions.extend(other.definitions);
+        self.aliases.extend(other.aliases);
+        self.grants.merge(other.grants);
+        self.harness.merge(other.harness);
+    }
+
+    /// The repository a file belongs to: the deepest of `repos` it sits in, `None`
+    /// outside all of them (or when the scan covers one repository).
+    pub fn repo_of(&self, path: &str) -> Option<&Arc<str>> {
+        repo_of(&self.repos, path)
+    }
+}
+
+/// The deepest repository root of `repos` that `path` (a display path) sits in.
+pub fn repo_of<'a>(repos: &'a [Arc<str>], path: &str) -> Option<&'a Arc<str>> {
+    repos
+        .iter()
+        .filter(|r| {
+            r.is_empty()
+                || path
+                    .strip_prefix(&***r)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .max_by_key(|r| r.len())
+}
+
+/// Every grant `w` holds: through the identities it runs as (in its own repository),
+/// or directly.
 pub fn held_by<'a>(project: &'a ProjectFacts, w: &Workload) -> Vec<&'a Grant> {
+    let repo = project.repo_of(&w.path);
     project
         .grants
         .grants
         .iter()
         .filter(|g| match &g.holder {
             Holder::Workload { name, path } => *name == w.name && *path == w.path,
-            Holder::Identity(id) => w.identities.iter().any(|u| &u.identity == id),
+            Holder::Identity(id) => {
+                w.identities.iter().any(|u| &u.identity == id) && project.repo_of(&g.path) == repo
+            }
         })
         .collect()
 }

@@ -133,12 +133,15 @@ fn belongs(f: &Finding, w: &Workload) -> bool {
 impl Inventory {
     pub fn build(result: &ScanResult) -> Inventory {
         let mut identities: Vec<IdentityEntry> = Vec::new();
-        let mut index: BTreeMap<&Identity, usize> = BTreeMap::new();
+        // Identities of different repositories are different identities, whatever
+        // their names.
+        let mut index: BTreeMap<(Option<&str>, &Identity), usize> = BTreeMap::new();
         let mut workloads = Vec::new();
         for (wi, w) in result.facts.workloads.iter().enumerate() {
             let mut ids = Vec::new();
+            let repo = result.facts.repo_of(&w.path).map(|r| &**r);
             for u in &w.identities {
-                let i = *index.entry(&u.identity).or_insert_with(|| {
+                let i = *index.entry((repo, &u.identity)).or_insert_with(|| {
                     identities.push(IdentityEntry {
                         description: u.identity.describe(),
                         used_by: Vec::new(),

@@ -108,7 +108,9 @@ pub(super) fn process_bytes(
             out.findings.extend(checked.findings);
             out.directives.extend(checked.directives);
             out.notices.extend(checked.notices);
-            out.facts.extend(checked.facts.into_project_part());
+            if let Some(facts) = checked.facts.into_project_part() {
+                out.facts.push((Arc::clone(&c.display), facts));
+            }
         }
         Err(_) => out.notices.push(notice(
             NoticeKind::InternalError,

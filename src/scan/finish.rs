@@ -13,27 +13,30 @@ use crate::syntax::source::{FileStore, SourceFile};
 use super::{Notice, NoticeKind, ScanOptions, ScanResult, WorkerOutput, notice};
 
 /// Merge the workers' outputs, run the project pass, fingerprint, and apply ignore
-/// comments and the baseline.
+/// comments and the baseline. `repos` are the repositories discovery found: the
+/// project pass runs once per repository, so identities, secrets and grants of one
+/// checkout never join another's (a monorepo is one repository).
 pub(super) fn finish(
     outputs: Vec<WorkerOutput>,
     mut notices: Vec<Notice>,
     opts: &ScanOptions,
     rules: &[&'static dyn Rule],
+    repos: &[Arc<str>],
 ) -> ScanResult {
     let mut result = ScanResult::default();
-    let mut project = ProjectFacts::default();
-    let mut findings = Vec::new();
+    // One group per repository (files outside every repository form one more).
+    let mut groups: Vec<Group> = Vec::new();
     let mut directives = Vec::new();
     for out in outputs {
         directives.extend(out.directives);
-        findings.extend(out.findings);
+        for f in out.findings {
+            group(&mut groups, repos, &f.primary().path)
+                .findings
+                .push(f);
+        }
         notices.extend(out.notices);
-        for f in out.facts {
-            project.workloads.extend(f.workloads);
-            project.definitions.extend(f.definitions);
-            project.aliases.extend(f.aliases);
-            project.grants.merge(f.grants);
-            project.harness.merge(f.harness);
+        for (path, f) in out.facts {
+            group(&mut groups, repos, &path).facts.absorb(f);
         }
         for (path, file) in out.retained {
             result.files.insert(path, file);
@@ -42,17 +45,45 @@ pub(super) fn finish(
         result.stats.bytes_scanned += out.stats.bytes_scanned;
         result.stats.files_parsed += out.stats.files_parsed;
     }
-    crate::model::resolve::project(&mut project);
-    // Project facts in a fixed order, so project rules see the same input every run.
-    project
-        .workloads
-        .sort_by(|a, b| (&*a.path, a.span.start, &a.name).cmp(&(&*b.path, b.span.start, &b.name)));
+    if groups.is_empty() {
+        groups.push(Group::default());
+    }
     let config_path = opts.config_file.as_ref().map(|(p, _)| p);
     if let Some((path, bytes)) = &opts.config_file
         && result.files.get(path).is_none()
     {
         let file = SourceFile::new(path.to_string(), FileKind::Toml, bytes.clone());
         result.files.insert(Arc::clone(path), Arc::new(file));
+    }
+    let several = groups.len() > 1;
+    let mut project = ProjectFacts::default();
+    let mut findings = Vec::new();
+    let mut failed: Vec<&'static str> = Vec::new();
+    for Group {
+        mut facts,
+        findings: mut group_findings,
+        ..
+    } in groups
+    {
+        crate::model::resolve::project(&mut facts);
+        // Project facts in a fixed order, so project rules see the same input every run.
+        sort_workloads(&mut facts);
+        let pcx = ProjectCx {
+            facts: &facts,
+            agents: &opts.agents,
+            config_path,
+        };
+        for id in rules::run::check_project(&pcx, rules, &mut group_findings) {
+            if !failed.contains(&id) {
+                failed.push(id);
+            }
+        }
+        findings.extend(group_findings);
+        project.join(facts);
+    }
+    sort_workloads(&mut project);
+    if several {
+        project.repos = repos.to_vec();
     }
     if let Some(path) = config_path {
         for span in crate::model::scope::unmatched_declarations(&project, &opts.agents) {
@@ -64,12 +95,7 @@ pub(super) fn finish(
             ));
         }
     }
-    let pcx = ProjectCx {
-        facts: &project,
-        agents: &opts.agents,
-        config_path,
-    };
-    for id in rules::run::check_project(&pcx, rules, &mut findings) {
+    for id in failed {
         notices.push(Notice {
             kind: NoticeKind::InternalError,
             path: Arc::from(""),
@@ -89,6 +115,36 @@ pub(super) fn finish(
     result.notices = notices;
     result.facts = project;
     result
+}
+
+/// The facts and per-file findings of one repository.
+#[derive(Default)]
+struct Group {
+    repo: Option<Arc<str>>,
+    facts: ProjectFacts,
+    findings: Vec<Finding>,
+}
+
+/// The group of the repository `path` belongs to, made on first use.
+fn group<'a>(groups: &'a mut Vec<Group>, repos: &[Arc<str>], path: &str) -> &'a mut Group {
+    let repo = crate::model::facts::repo_of(repos, path).cloned();
+    let i = match groups.iter().position(|g| g.repo == repo) {
+        Some(i) => i,
+        None => {
+            groups.push(Group {
+                repo,
+                ..Group::default()
+            });
+            groups.len() - 1
+        }
+    };
+    &mut groups[i]
+}
+
+fn sort_workloads(project: &mut ProjectFacts) {
+    project
+        .workloads
+        .sort_by(|a, b| (&*a.path, a.span.start, &a.name).cmp(&(&*b.path, b.span.start, &b.name)));
 }
 
 /// Split findings into reported and suppressed (ignore comments, baseline), and keep

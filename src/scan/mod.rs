@@ -214,70 +214,71 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let threads = opts.threads.max(1);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Candidate>>(64);
     let rx = std::sync::Mutex::new(rx);
-    let (walked, outputs): (Result<(), ScanError>, Vec<WorkerOutput>) = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                std::thread::Builder::new()
-                    // Parsers bound nesting, but give recursive rule code room anyway.
-                    .stack_size(16 * 1024 * 1024)
-                    .spawn_scoped(s, || {
-                        let mut out = WorkerOutput::default();
-                        loop {
-                            // A poisoned lock means another worker died outside
-                            // `catch_unwind`; stop taking work rather than panic.
-                            let next = match rx.lock() {
-                                Ok(guard) => guard.recv(),
-                                Err(_) => break,
-                            };
-                            let Ok(batch) = next else { break };
-                            for c in &batch {
-                                process(c, opts, catalog, &rules, &mut out);
+    let (walked, outputs): (Result<Vec<Arc<str>>, ScanError>, Vec<WorkerOutput>) =
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    std::thread::Builder::new()
+                        // Parsers bound nesting, but give recursive rule code room anyway.
+                        .stack_size(16 * 1024 * 1024)
+                        .spawn_scoped(s, || {
+                            let mut out = WorkerOutput::default();
+                            loop {
+                                // A poisoned lock means another worker died outside
+                                // `catch_unwind`; stop taking work rather than panic.
+                                let next = match rx.lock() {
+                                    Ok(guard) => guard.recv(),
+                                    Err(_) => break,
+                                };
+                                let Ok(batch) = next else { break };
+                                for c in &batch {
+                                    process(c, opts, catalog, &rules, &mut out);
+                                }
                             }
-                        }
-                        out
-                    })
-            })
-            .collect();
-        // Without a worker (spawn failed), checking inline keeps the run whole.
-        let mut inline = WorkerOutput::default();
-        let no_workers = handles.iter().all(|h| h.is_err());
-        // Candidates go out in batches: a hand-over per file costs a thread wake-up
-        // per file.
-        let mut hand_over = |batch: Vec<Candidate>| {
-            let batch = if no_workers {
-                batch
-            } else {
-                match tx.send(batch) {
-                    Ok(()) => return,
-                    Err(back) => back.0,
+                            out
+                        })
+                })
+                .collect();
+            // Without a worker (spawn failed), checking inline keeps the run whole.
+            let mut inline = WorkerOutput::default();
+            let no_workers = handles.iter().all(|h| h.is_err());
+            // Candidates go out in batches: a hand-over per file costs a thread wake-up
+            // per file.
+            let mut hand_over = |batch: Vec<Candidate>| {
+                let batch = if no_workers {
+                    batch
+                } else {
+                    match tx.send(batch) {
+                        Ok(()) => return,
+                        Err(back) => back.0,
+                    }
+                };
+                for c in &batch {
+                    process(c, opts, catalog, &rules, &mut inline);
                 }
             };
-            for c in &batch {
-                process(c, opts, catalog, &rules, &mut inline);
+            let mut batch = Vec::with_capacity(BATCH);
+            let walked = discover(opts, &mut notices, |c| {
+                batch.push(c);
+                if batch.len() == BATCH {
+                    hand_over(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            });
+            if !batch.is_empty() {
+                hand_over(batch);
             }
-        };
-        let mut batch = Vec::with_capacity(BATCH);
-        let walked = discover(opts, &mut notices, |c| {
-            batch.push(c);
-            if batch.len() == BATCH {
-                hand_over(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-            }
+            drop(tx);
+            let mut outputs: Vec<WorkerOutput> = handles
+                .into_iter()
+                .filter_map(|h| h.ok())
+                .filter_map(|h| h.join().ok())
+                .collect();
+            outputs.push(inline);
+            (walked, outputs)
         });
-        if !batch.is_empty() {
-            hand_over(batch);
-        }
-        drop(tx);
-        let mut outputs: Vec<WorkerOutput> = handles
-            .into_iter()
-            .filter_map(|h| h.ok())
-            .filter_map(|h| h.join().ok())
-            .collect();
-        outputs.push(inline);
-        (walked, outputs)
-    });
-    walked?;
+    let repos = walked?;
 
-    Ok(finish(outputs, notices, opts, &rules))
+    Ok(finish(outputs, notices, opts, &rules, &repos))
 }
 
 /// Check files held in memory, given as (repository-relative path, bytes), through
@@ -311,7 +312,7 @@ pub fn check_files(files: Vec<(String, Vec<u8>)>) -> Result<ScanResult, ScanErro
     for (c, bytes) in candidates {
         process_bytes(&c, bytes, catalog, &rules, &opts.workloads, &mut out);
     }
-    Ok(finish(vec![out], Vec::new(), &opts, &rules))
+    Ok(finish(vec![out], Vec::new(), &opts, &rules, &[]))
 }
 
 #[derive(Default)]
@@ -319,7 +320,8 @@ struct WorkerOutput {
     directives: Vec<Directive>,
     findings: Vec<Finding>,
     notices: Vec<Notice>,
-    facts: Vec<FileFacts>,
+    /// What each file holds for the project pass, by display path.
+    facts: Vec<(Arc<str>, FileFacts)>,
     retained: Vec<(Arc<str>, Arc<SourceFile>)>,
     stats: Stats,
 }
