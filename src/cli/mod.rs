@@ -721,6 +721,7 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
                 &report::human::HumanOptions {
                     color,
                     verbose: args.verbose,
+                    fail_on: Some(fail_on),
                 },
                 &mut buf,
             ),

@@ -575,8 +575,14 @@ impl Holders<'_> {
                 }
             }
         }
-        out.dedup();
-        out
+        // Each holder once, in the order found (a role named by two attachments).
+        let mut unique: Vec<Identity> = Vec::with_capacity(out.len());
+        for id in out {
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        unique
     }
 
     fn tf_agent(&self, start: usize) -> Option<String> {

@@ -125,9 +125,18 @@ pub struct FindingRef {
     pub fingerprint: String,
 }
 
+/// A finding belongs to every workload it is about: the one it names, and every one a
+/// location of it points into (each workload sharing an identity, each agent holding
+/// a grant).
 fn belongs(f: &Finding, w: &Workload) -> bool {
-    f.workload() == Some(w.name.as_str())
-        && (f.primary().path == w.path || f.related().iter().any(|l| l.path == w.path))
+    let touches = |l: &crate::findings::Label| l.path == w.path;
+    let inside = |l: &crate::findings::Label| {
+        touches(l) && w.extent.start <= l.span.start && l.span.end <= w.extent.end
+    };
+    (f.workload() == Some(w.name.as_str())
+        && (touches(f.primary()) || f.related().iter().any(touches)))
+        || inside(f.primary())
+        || f.related().iter().any(inside)
 }
 
 impl Inventory {
@@ -169,17 +178,24 @@ impl Inventory {
                 agent: w.agent.as_deref().map(|a| sanitize(a).into_owned()),
                 not_agent: not_agent(w).map(|a| sanitize(&a).into_owned()),
                 identities: ids,
-                grants: crate::model::facts::held_by(&result.facts, w)
-                    .into_iter()
-                    .filter(|g| {
-                        !matches!(
+                grants: {
+                    // Each grant once: two statements or bindings may grant the same.
+                    let mut list: Vec<String> = Vec::new();
+                    for g in crate::model::facts::held_by(&result.facts, w) {
+                        if matches!(
                             g.what,
                             crate::model::grants::What::HarnessMode { .. }
                                 | crate::model::grants::What::HarnessTool { .. }
-                        )
-                    })
-                    .map(|g| short(&g.what))
-                    .collect(),
+                        ) {
+                            continue;
+                        }
+                        let text = short(&g.what);
+                        if !list.contains(&text) {
+                            list.push(text);
+                        }
+                    }
+                    list
+                },
                 harness: harness_entry(result, w),
                 findings: result
                     .findings
@@ -242,14 +258,13 @@ impl Inventory {
             }
             if !w.grants.is_empty() {
                 const SHOWN: usize = 6;
-                let mut list: Vec<&str> = w.grants.iter().take(SHOWN).map(String::as_str).collect();
+                let list: Vec<&str> = w.grants.iter().take(SHOWN).map(String::as_str).collect();
                 let more = w.grants.len().saturating_sub(SHOWN);
                 let tail = if more > 0 {
                     format!(" (+{more} more)")
                 } else {
                     String::new()
                 };
-                list.dedup();
                 let _ = writeln!(out, "    can: {}{tail}", list.join("; "));
             }
             if let Some(h) = &w.harness {

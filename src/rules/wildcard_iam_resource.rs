@@ -138,16 +138,18 @@ fn finding(
         .as_deref()
         .map(|s| format!(" `{s}`"))
         .unwrap_or_default();
-    let names: Vec<String> = sensitive
-        .iter()
-        .map(|(a, what)| {
-            if a.text.eq_ignore_ascii_case(what) {
-                format!("`{}`", a.text)
-            } else {
-                format!("`{}` (covers `{what}`)", a.text)
-            }
-        })
-        .collect();
+    // Each action once, though the statement may list it twice.
+    let mut names: Vec<String> = Vec::new();
+    for (a, what) in sensitive {
+        let name = if a.text.eq_ignore_ascii_case(what) {
+            format!("`{}`", a.text)
+        } else {
+            format!("`{}` (covers `{what}`)", a.text)
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     let (span, scope) = match &st.not_resources {
         Some(not) => (
             not.first().map_or(st.span, |r| r.span),
