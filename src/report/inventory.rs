@@ -55,6 +55,14 @@ pub struct HarnessEntry {
     pub tools: Vec<String>,
 }
 
+/// Text from the repository as the inventory shows it: terminal controls and bidi
+/// overrides in a workload's or identity's name become `?` here, the last moment
+/// before every inventory format (workload names never pass through a finding's
+/// builder).
+fn clean(text: &str) -> String {
+    sanitize(text).into_owned()
+}
+
 /// Why a workload called an agent is not taken for an AI agent: it is a well-known
 /// non-AI agent, or only its name hints at one.
 fn not_agent(w: &Workload) -> Option<String> {
@@ -98,15 +106,15 @@ fn harness_entry(result: &ScanResult, w: &Workload) -> Option<HarnessEntry> {
     }
     broad.extend(narrow);
     Some(HarnessEntry {
-        name: k.harness_name(h).to_owned(),
-        mode: mode.map(|(m, _)| m.to_owned()),
+        name: clean(k.harness_name(h)),
+        mode: mode.map(|(m, _)| clean(m)),
         level: mode.map(|(_, l)| {
             crate::model::scope::level_name(l)
                 .split(':')
                 .next()
                 .unwrap_or("")
         }),
-        tools: broad,
+        tools: broad.iter().map(|t| clean(t)).collect(),
     })
 }
 
@@ -152,7 +160,7 @@ impl Inventory {
             for u in &w.identities {
                 let i = *index.entry((repo, &u.identity)).or_insert_with(|| {
                     identities.push(IdentityEntry {
-                        description: u.identity.describe(),
+                        description: clean(&u.identity.describe()),
                         used_by: Vec::new(),
                         shared: false,
                     });
@@ -171,9 +179,9 @@ impl Inventory {
                     .line
             });
             workloads.push(WorkloadEntry {
-                name: w.name.clone(),
+                name: clean(&w.name),
                 kind: w.kind.as_str(),
-                path: w.path.to_string(),
+                path: clean(&w.path),
                 line,
                 agent: w.agent.as_deref().map(|a| sanitize(a).into_owned()),
                 not_agent: not_agent(w).map(|a| sanitize(&a).into_owned()),
@@ -189,7 +197,7 @@ impl Inventory {
                         ) {
                             continue;
                         }
-                        let text = short(&g.what);
+                        let text = clean(&short(&g.what));
                         if !list.contains(&text) {
                             list.push(text);
                         }
