@@ -307,6 +307,25 @@ mod tests {
     }
 
     #[test]
+    fn workload_overrides_need_a_match() {
+        let c = Config::parse(
+            "[[workload]]\nmatch = { workload = \"Deployment ops/chat-api\" }\nagent = false\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(c.workload.len(), 1);
+        assert!(!c.workload[0].agent);
+        for bad in [
+            "[[workload]]\nmatch = {}\nagent = true\n",
+            "[[workload]]\nagent = true\n",
+            "[[workload]]\nmatch = { workload = \"x\" }\n",
+            "[[workload]]\nmatch = { image = \"x\" }\nagent = true\n",
+        ] {
+            assert!(Config::parse(bad, "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn rule_dirs_stay_inside_the_repository() {
         for bad in ["rule-dirs = [\"/etc\"]", "rule-dirs = [\"../x\"]"] {
             assert!(Config::parse(bad, "x").is_err(), "{bad}");

@@ -145,7 +145,10 @@ pub struct McpNeeds {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct WorkloadOverride {
-    /// Which workloads; the keys of `[[agent]] match`. An empty match names none.
+    /// Which workloads; the keys of `[[agent]] match`, applied to what the workload's
+    /// own file says before any rule runs (`role` and `gcp-service-account` match when
+    /// that file names the identity, not through another file's annotations). An
+    /// empty match names none.
     #[serde(rename = "match")]
     pub matches: AgentMatch,
     /// Whether they run an AI agent.
