@@ -50,7 +50,8 @@ command -v lanyard >/dev/null || fail "lanyard is not on PATH (the install step 
 tmp="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/lanyard.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-args=(check --fail-on "$fail_on" --report "json=$tmp/report.json" --sarif-file "$sarif")
+# A pull request that scans nothing (its `.ignore` lists every file) fails the step.
+args=(check --fail-on "$fail_on" --fail-on-empty --report "json=$tmp/report.json" --sarif-file "$sarif")
 if [[ "$annotations" == true ]]; then
   args+=(--format github)
 else
@@ -74,6 +75,25 @@ set -f
 # shellcheck disable=SC2206
 path_args=($paths)
 set +f
+
+# The SARIF path lies in the pull request's tree, which can hold links: never create
+# a directory or write through one (lanyard refuses to write through a link too). Each
+# existing component of a relative path, or of an absolute one inside the workspace,
+# must be a real directory or file.
+inside="$sarif"
+if [[ "$inside" == /* ]]; then
+  case "$inside" in
+    "$PWD"/*) inside="${inside#"$PWD"/}" ;;
+    *) inside="" ;;
+  esac
+fi
+check="$inside"
+while [[ -n "$check" && "$check" != "." && "$check" != "/" ]]; do
+  if [[ -L "$check" ]]; then
+    fail "sarif-file: \`$check\` is a symbolic link in the workspace; lanyard does not write through links (remove it, or choose another sarif-file)"
+  fi
+  check="$(dirname -- "$check")"
+done
 mkdir -p "$(dirname -- "$sarif")"
 
 status=0

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 
+use crate::scan::secrets::shown;
+
 use crate::findings::Severity;
 pub use crate::model::grants::AccessLevel;
 pub use crate::model::scope::{
@@ -18,6 +20,9 @@ pub const STARTER: &str = include_str!("starter.toml");
 
 /// File names looked up at the scan root when `--config` is not given.
 pub const CONFIG_NAMES: [&str; 2] = ["lanyard.toml", ".lanyard.toml"];
+
+/// The largest configuration file read: a starter file is 3 KB.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -80,14 +85,26 @@ pub struct Allow {
     pub values: Vec<String>,
 }
 
-/// A configuration file that could not be used.
+/// A configuration file that could not be used. Paths and values in these messages
+/// pass [`shown`] (masked, one line); sources are shown with credentials masked and
+/// the value an error is about elided.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum ConfigError {
-    #[error("cannot read config file `{path}`: {source}")]
+    #[error("cannot read config file `{path}`: {reason}")]
     #[diagnostic(code(lanyard::config::io))]
-    Io {
-        path: String,
-        source: std::io::Error,
+    Io { path: String, reason: String },
+    #[error("config file `{path}` is larger than the {limit} byte limit")]
+    #[diagnostic(code(lanyard::config::too_large))]
+    TooLarge { path: String, limit: u64 },
+    #[error("`rule-dirs` entry {entry} (`{dir}`): {message}")]
+    #[diagnostic(
+        code(lanyard::config::rule_dirs),
+        help("rule directories hold a few `*.toml` credential catalogs, inside the repository")
+    )]
+    RuleFiles {
+        entry: usize,
+        dir: String,
+        message: String,
     },
     #[error(
         "config file `{path}` is a symbolic link or not a regular file; lanyard reads only regular files in the scanned repository"
@@ -128,25 +145,25 @@ impl Config {
         let Some(path) = path else {
             return Ok((Config::default(), None));
         };
-        // A config found in the scanned repository is the PR author's: a link to
-        // `/proc/self/environ` would have its parse error print the CI's environment.
-        // Only a regular file is read; `--config` is the operator's own choice.
-        if explicit.is_none()
-            && !std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file())
-        {
-            return Err(ConfigError::NotAFile {
-                path: path.display().to_string(),
-            });
-        }
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-            path: path.display().to_string(),
-            source,
+        let bytes = read_config(&path, explicit.is_some())?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError::Io {
+            path: shown(&path.to_string_lossy()),
+            reason: "it is not UTF-8 text".to_owned(),
         })?;
-        let config = Config::parse(&text, &path.display().to_string())?;
+        let config = Config::parse(&text, &shown(&path.to_string_lossy()))?;
         Ok((config, Some(path)))
     }
 
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
+        // Every source an error shows: credentials masked, and the spans of the value
+        // the error is about starred out (it need not look like a credential).
+        let source = |hide: &[std::ops::Range<usize>]| {
+            let mut masked = text.to_owned();
+            for r in hide {
+                masked = mask_range(&masked, Some(r.clone()));
+            }
+            NamedSource::new(name, crate::model::catalog::redact_text(&masked))
+        };
         // The file may be a hostile repository's, and a secret in it need not look
         // like one (an AWS secret key without its variable name): the error never
         // shows the value it is about, and the rest of the file is shown with
@@ -154,10 +171,7 @@ impl Config {
         let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             message: elide_quoted(e.message()),
             span: e.span().map(|r| SourceSpan::from(r.start..r.end)),
-            src: NamedSource::new(
-                name,
-                crate::model::catalog::redact_text(&mask_range(text, e.span())),
-            ),
+            src: source(e.span().as_slice()),
         })?;
         for (key, dir) in config.rule_dirs.iter().map(|d| ("rule-dirs", d)) {
             // A pull request can change this file: keep it from pointing outside the
@@ -167,14 +181,20 @@ impl Config {
                     .components()
                     .any(|c| matches!(c, std::path::Component::ParentDir))
             {
-                let span = text.find(key).map(|i| SourceSpan::from(i..i + key.len()));
+                let at = text.find(key);
+                let span = at.map(|i| SourceSpan::from(i..i + key.len()));
+                // The rest of the line holds the value.
+                let value = at.map(|i| {
+                    let start = i + key.len();
+                    start..text[start..].find('\n').map_or(text.len(), |e| start + e)
+                });
                 return Err(ConfigError::Invalid {
                     message: format!(
                         "`{}` must be a directory inside the repository",
-                        dir.display()
+                        shown(&dir.to_string_lossy())
                     ),
                     span,
-                    src: NamedSource::new(name, text.to_owned()),
+                    src: source(value.as_slice()),
                 });
             }
         }
@@ -190,12 +210,13 @@ impl Config {
         }
         let mut names: Vec<&toml::Spanned<String>> = Vec::new();
         for decl in &config.agent {
+            let first = names.iter().find(|n| n.get_ref() == decl.name.get_ref());
             let problem = if decl.name.get_ref().trim().is_empty() {
                 Some("an `[[agent]]` declaration needs a non-empty `name`".to_owned())
-            } else if names.iter().any(|n| n.get_ref() == decl.name.get_ref()) {
+            } else if first.is_some() {
                 Some(format!(
                     "two `[[agent]]` declarations are named `{}`",
-                    decl.name.get_ref()
+                    shown(decl.name.get_ref())
                 ))
             } else {
                 None
@@ -217,10 +238,12 @@ impl Config {
             }
             if let Some(message) = problem {
                 let r = decl.name.span();
+                let mut hide = vec![r.clone()];
+                hide.extend(first.map(|n| n.span()));
                 return Err(ConfigError::Invalid {
                     message,
                     span: Some(SourceSpan::from(r.start..r.end)),
-                    src: NamedSource::new(name, text.to_owned()),
+                    src: source(&hide),
                 });
             }
             names.push(&decl.name);
@@ -240,29 +263,33 @@ impl Config {
 }
 
 /// A parser message with every double-quoted value elided (`invalid type: string
-/// "…"`), its credentials masked too; backticked key names stay.
+/// "…"`), then [`shown`]; backticked key names stay, masked if they look like a secret.
 pub fn elide_quoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut inside = false;
-    let mut escaped = false;
-    for c in message.chars() {
-        if inside {
-            match (escaped, c) {
-                (false, '\\') => escaped = true,
-                (false, '"') => {
-                    inside = false;
-                    out.push_str("…\"");
-                }
-                _ => escaped = false,
-            }
-        } else {
-            if c == '"' {
-                inside = true;
-            }
-            out.push(c);
-        }
-    }
-    crate::model::catalog::redact_text(&out)
+    shown(&crate::syntax::text::elide_quoted(message))
+}
+
+/// The bytes of a configuration file: size-checked before reading. A configuration
+/// found in the scanned repository must be a regular file (a link to
+/// `/proc/self/environ` would have its parse error print the CI's environment);
+/// `--config` (`follow_links`) is the operator's own choice and may be a link.
+pub fn read_config(path: &Path, follow_links: bool) -> Result<Vec<u8>, ConfigError> {
+    use crate::scan::safe_fs::{ReadError, read_capped};
+    let shown_path = || shown(&path.to_string_lossy());
+    read_capped(path, MAX_CONFIG_BYTES, follow_links).map_err(|e| match e {
+        ReadError::NotAFile if !follow_links => ConfigError::NotAFile { path: shown_path() },
+        ReadError::NotAFile => ConfigError::Io {
+            path: shown_path(),
+            reason: "it is missing or not a regular file".to_owned(),
+        },
+        ReadError::TooLarge { limit } => ConfigError::TooLarge {
+            path: shown_path(),
+            limit,
+        },
+        ReadError::Io(e) => ConfigError::Io {
+            path: shown_path(),
+            reason: e.kind().to_string(),
+        },
+    })
 }
 
 /// `text` with the characters of `range` that are not quotes or line breaks replaced

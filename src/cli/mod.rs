@@ -3,17 +3,31 @@
 pub mod config;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use miette::{Diagnostic, IntoDiagnostic, WrapErr};
+use miette::{Diagnostic, IntoDiagnostic};
 
 use crate::cli::config::{Config, ConfigError};
 use crate::findings::{Family, Severity};
 use crate::report;
 use crate::rules::{self, RuleMeta};
+use crate::scan::safe_fs::{Expect, ReadError, WriteError, read_capped, resolve_inside};
+use crate::scan::secrets::{Secrets, shown};
 use crate::scan::{self, NoticeKind, ScanOptions};
+use crate::syntax::text::neutralize_workflow_commands;
+
+/// The largest baseline file read.
+const MAX_BASELINE_BYTES: u64 = 64 * 1024 * 1024;
+/// Custom credential rules from `rule-dirs`: at most this many files, each at most
+/// this large, holding at most this many regexes, each compiling to at most this much
+/// (the catalog's own limit is 4 MiB a regex, for the built-in formats).
+const MAX_RULE_FILES: usize = 32;
+const MAX_RULE_FILE_BYTES: u64 = 256 * 1024;
+const MAX_RULE_REGEXES: usize = 64;
+const MAX_RULE_REGEX_COMPILED: usize = 1024 * 1024;
+const MAX_RULE_REGEX_CHARS: usize = 4096;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -150,6 +164,11 @@ struct CheckArgs {
     /// Lowest severity that makes the run fail (exit 1) [default: high, or the config's `fail-on`]
     #[arg(long, value_enum, help_heading = "Rules")]
     fail_on: Option<FailOn>,
+
+    /// Fail (exit 2) when no file was scanned: ignore files, excludes or the paths
+    /// given left nothing to check (the GitHub Action turns this on)
+    #[arg(long, help_heading = "Rules")]
+    fail_on_empty: bool,
 }
 
 /// An extra report: its format and where to write it.
@@ -306,18 +325,63 @@ enum CliError {
     #[error("unknown rule or family `{0}`")]
     #[diagnostic(code(lanyard::usage), help("`lanyard rules` lists the rule ids; families are {families}", families = family_list()))]
     UnknownRule(String),
+    // No `#[from]`/`#[source]`: miette would print the error's cause again below it.
     #[error("{0}")]
     #[diagnostic(code(lanyard::scan))]
-    Scan(#[from] scan::ScanError),
-    #[error("the configuration's baseline `{0}` is outside the scanned repository")]
+    Scan(scan::ScanError),
+    // One message for a baseline that is missing, outside the repository or reached
+    // through a link: a repository's configuration must not learn which it was.
+    #[error(
+        "the configuration's baseline `{0}` is not a regular file inside the scanned repository (it is missing, outside it, or a symbolic link is on the way)"
+    )]
     #[diagnostic(
         code(lanyard::config::baseline),
         help("name a baseline file inside the repository, or pass it with --baseline")
     )]
     BaselineOutside(String),
-    #[error(transparent)]
+    #[error("cannot read baseline `{path}`: {reason}")]
+    #[diagnostic(code(lanyard::baseline))]
+    Baseline { path: String, reason: String },
+    #[error("{0}")]
     #[diagnostic(code(lanyard::diff))]
-    Diff(#[from] crate::scan::diff::DiffError),
+    Diff(crate::scan::diff::DiffError),
+    #[error("{0}")]
+    #[diagnostic(
+        code(lanyard::output),
+        help(
+            "lanyard writes an output only as a new file, never through a link planted in the scanned tree"
+        )
+    )]
+    Write(WriteError),
+    #[error("no file was scanned (--fail-on-empty)")]
+    #[diagnostic(
+        code(lanyard::empty),
+        help(
+            "ignore files, `exclude` globs or the paths given left nothing to check; `--verbose` lists skipped files"
+        )
+    )]
+    Empty,
+    #[error("cannot write the report: {0}")]
+    #[diagnostic(code(lanyard::output))]
+    Stdout(std::io::ErrorKind),
+}
+
+impl From<scan::ScanError> for CliError {
+    fn from(e: scan::ScanError) -> Self {
+        CliError::Scan(e)
+    }
+}
+
+impl From<crate::scan::diff::DiffError> for CliError {
+    fn from(e: crate::scan::diff::DiffError) -> Self {
+        CliError::Diff(e)
+    }
+}
+
+impl From<WriteError> for CliError {
+    fn from(e: WriteError) -> Self {
+        CliError::Write(e)
+    }
 }
 
 fn family_list() -> String {
@@ -331,13 +395,49 @@ fn family_list() -> String {
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(report) => {
-            eprintln!("{report:?}");
+            say(&format!("{report:?}"));
             ExitCode::from(2)
         }
+    }
+}
+
+/// clap's help, version and usage errors. A usage error quotes the argument it is
+/// about, which is printed masked like any other error.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let code = ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            // Only ever lanyard's own text; a closed stdout is not an error here.
+            let _ = e.print();
+        }
+        // clap quotes the bad value (`invalid value '…' for '--fail-on'`). The
+        // catalog first, while a PEM block still has its line breaks.
+        _ => {
+            let text = crate::model::catalog::redact_text(&e.render().to_string());
+            say(&crate::syntax::text::mask_secret_looking(&text));
+        }
+    }
+    code
+}
+
+/// Write to stderr, whatever happens to it: a closed stderr must not turn a message
+/// into a panic (and a panic there into an abort). Everything written here passes the
+/// catalog's masking and cannot start a GitHub workflow command.
+fn say(text: &str) {
+    let text = crate::model::catalog::redact_text(text);
+    let text = neutralize_workflow_commands(&text, |_| false);
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = err.write_all(b"\n");
     }
 }
 
@@ -348,7 +448,9 @@ fn install_panic_hook() {
             || "unknown location".to_owned(),
             |l| format!("{}:{}", l.file(), l.line()),
         );
-        eprintln!(
+        // Never `eprintln!`: with stderr closed it panics inside the hook, which aborts.
+        let _ = writeln!(
+            std::io::stderr(),
             "lanyard: internal error at {location} (details withheld: they may quote scanned content)"
         );
     }));
@@ -360,35 +462,44 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Inventory(args) => inventory(args),
         Command::Baseline(args) => write_baseline(args),
         Command::Init { path, force } => {
-            if path.exists() && !force {
+            // A link is refused by the write itself, whether or not `--force` is given.
+            let existing = std::fs::symlink_metadata(&path);
+            if existing.is_ok_and(|m| !m.file_type().is_symlink()) && !force {
                 return Err(miette::miette!(
                     help = "pass --force to overwrite it",
                     "{} already exists",
-                    path.display()
+                    shown(&path.to_string_lossy())
                 ));
             }
-            emit(Some(&path), crate::cli::config::STARTER.as_bytes())?;
-            eprintln!("lanyard: wrote {}", path.display());
+            write_file(
+                &path,
+                crate::cli::config::STARTER.as_bytes(),
+                &[PathBuf::from(".")],
+            )?;
+            say(&format!(
+                "lanyard: wrote {}",
+                shown(&path.to_string_lossy())
+            ));
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules(args) => {
-            print_rules(args.format).into_diagnostic()?;
+            stdout(&rules_text(args.format))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule } => {
             let Some(r) = rules::find(&rule) else {
-                return Err(CliError::UnknownRule(rule).into());
+                return Err(CliError::UnknownRule(shown(&rule)).into());
             };
             let m = r.meta();
-            println!(
-                "{} ({}, {} severity, {} confidence)\n\n{}\n\n{}",
+            stdout(&format!(
+                "{} ({}, {} severity, {} confidence)\n\n{}\n\n{}\n",
                 m.id,
                 m.family,
                 m.severity,
                 m.confidence,
                 m.summary,
                 m.docs_text()
-            );
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -410,7 +521,7 @@ fn resolve_rules(names: &[String]) -> Result<Vec<&'static str>, CliError> {
         } else if let Some(rule) = rules::find(name) {
             out.push(rule.meta().id);
         } else {
-            return Err(CliError::UnknownRule(name.to_owned()));
+            return Err(CliError::UnknownRule(shown(name)));
         }
     }
     Ok(out)
@@ -422,29 +533,44 @@ struct Settings {
     fail_on: Severity,
     /// The baseline file named by the config, resolved against the config's directory.
     baseline: Option<PathBuf>,
+    /// Where the scanned tree is: an output path through a link in there that leads
+    /// out of it is refused.
+    protected: Vec<PathBuf>,
+}
+
+/// What to scan for the paths given, and which files to report on. Given only files
+/// inside the current directory (pre-commit passes the staged ones), the whole
+/// repository is scanned from there, so cross-file findings stay complete, and only
+/// what touches those files is reported. Any other file is scanned where it is: a
+/// file outside the current directory is not swapped for a scan of the current one.
+fn roots(paths: &[PathBuf]) -> (Vec<PathBuf>, Option<std::collections::HashSet<String>>) {
+    let inside_cwd = |p: &PathBuf| {
+        p.is_relative()
+            && p.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+    };
+    let only_files = !paths.is_empty() && paths.iter().all(|p| p.is_file());
+    if !only_files || !paths.iter().all(inside_cwd) {
+        return (paths.to_vec(), None);
+    }
+    let focus = paths
+        .iter()
+        .map(|p| {
+            p.to_string_lossy()
+                .replace('\\', "/")
+                .trim_start_matches("./")
+                .to_owned()
+        })
+        .collect();
+    (vec![PathBuf::from(".")], Some(focus))
 }
 
 fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliError> {
-    // Given only files (pre-commit passes the staged ones), scan the whole repository
-    // from the current directory, so cross-file findings stay complete, and report only
-    // what touches those files.
-    let only_files = !args.paths.is_empty() && args.paths.iter().all(|p| p.is_file());
-    let paths = if only_files {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let focus = only_files.then(|| {
-        args.paths
-            .iter()
-            .map(|p| {
-                p.to_string_lossy()
-                    .replace('\\', "/")
-                    .trim_start_matches("./")
-                    .to_owned()
-            })
-            .collect()
-    });
+    let (paths, focus) = roots(&args.paths);
     let root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     let config_root = if root.is_dir() {
         root
@@ -452,25 +578,23 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         PathBuf::from(".")
     };
     let (config, config_path) = Config::load(args.config.as_deref(), &config_root)?;
-    // A config found in the scanned repository may name only a baseline inside it.
-    if let (None, Some(b)) = (&args.config, &config.baseline) {
-        let escapes = b.is_absolute()
-            || b.components().any(|c| {
-                !matches!(
-                    c,
-                    std::path::Component::Normal(_) | std::path::Component::CurDir
-                )
-            });
-        if escapes {
-            return Err(CliError::BaselineOutside(b.display().to_string()));
-        }
-    }
-    let baseline = config.baseline.as_ref().map(|b| {
-        config_path
-            .as_ref()
-            .and_then(|p| p.parent())
-            .map_or_else(|| b.clone(), |dir| dir.join(b))
-    });
+    // A config found in the scanned repository is the pull request's: the paths it
+    // names are resolved inside the repository, through no link. `--config` is the
+    // operator's, and its baseline may be anywhere.
+    let from_repo = args.config.is_none();
+    let config_dir = config_path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let baseline = match &config.baseline {
+        None => None,
+        Some(b) if from_repo => Some(
+            resolve_inside(&base_dir(&config_dir), b, Expect::File)
+                .ok_or_else(|| CliError::BaselineOutside(shown(&b.to_string_lossy())))?,
+        ),
+        Some(b) => Some(config_dir.join(b)),
+    };
 
     let select: Vec<String> = if args.select.is_empty() {
         config.select.clone()
@@ -493,7 +617,7 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
     let mut severity_overrides = std::collections::HashMap::new();
     for (id, rule) in &config.rules {
         if rules::find(id).is_none() {
-            return Err(CliError::UnknownRule(id.clone()));
+            return Err(CliError::UnknownRule(shown(id)));
         }
         if rule.enabled == Some(false) {
             selected.retain(|s| s != id);
@@ -509,18 +633,10 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             severity_overrides.insert(id.clone(), severity);
         }
     }
-    let config_dir = config_path
-        .as_ref()
-        .and_then(|p| p.parent())
-        .map(PathBuf::from)
-        .unwrap_or_default();
     let rule_files = read_rule_dirs(&config_dir, &config.rule_dirs)?;
     let config_file = match &config_path {
         Some(p) if !config.agent.is_empty() => {
-            let bytes = std::fs::read(p).map_err(|source| ConfigError::Io {
-                path: p.display().to_string(),
-                source,
-            })?;
+            let bytes = crate::cli::config::read_config(p, !from_repo)?;
             // Relative to the scan root when inside it, as the scanned files are shown.
             let shown = p.strip_prefix(&config_root).unwrap_or(p);
             let shown = shown
@@ -532,18 +648,36 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
         }
         _ => None,
     };
+    // A repository's config may lower the file size cap, never raise it: a sparse
+    // 2 GB `.env` would be read whole. The operator's `--max-file-size` and
+    // `--config` may.
+    let config_cap = match config.max_file_size {
+        Some(n) if from_repo => Some(n.min(scan::DEFAULT_MAX_FILE_SIZE)),
+        other => other,
+    };
+    let protected = paths
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                p.clone()
+            } else {
+                base_dir(p.parent().unwrap_or(Path::new(".")))
+            }
+        })
+        .collect();
     Ok(Settings {
         fail_on: fail_on
             .map(Severity::from)
             .or(config.fail_on)
             .unwrap_or(Severity::High),
         baseline,
+        protected,
         opts: ScanOptions {
             paths,
             respect_ignore_files: !args.no_ignore_files,
             max_file_size: args
                 .max_file_size
-                .or(config.max_file_size)
+                .or(config_cap)
                 .unwrap_or(scan::DEFAULT_MAX_FILE_SIZE),
             threads: args.threads.unwrap_or_else(scan::default_threads),
             rules: selected,
@@ -563,78 +697,217 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
     })
 }
 
-/// Every `*.toml` of the configured rule directories, in name order.
-fn read_rule_dirs(
-    base: &std::path::Path,
-    dirs: &[PathBuf],
-) -> Result<Vec<(String, String)>, CliError> {
+/// `.` for the empty path (a file name's parent).
+fn base_dir(dir: &Path) -> PathBuf {
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// Every `*.toml` of the configured rule directories, in name order, as `(name, text)`.
+/// The directories resolve inside the configuration's directory through no link, the
+/// files in them are regular files, and count, size and regexes are capped: a
+/// repository's custom rules must not read the runner's files or exhaust it.
+fn read_rule_dirs(base: &Path, dirs: &[PathBuf]) -> Result<Vec<(String, String)>, CliError> {
     let mut out = Vec::new();
-    for dir in dirs {
-        let dir = base.join(dir);
-        let io = |source| ConfigError::Io {
-            path: dir.display().to_string(),
-            source,
+    let base = base_dir(base);
+    let mut regexes = 0;
+    for (n, rel) in dirs.iter().enumerate() {
+        let rule_files = |message: String| ConfigError::RuleFiles {
+            entry: n + 1,
+            dir: shown(&rel.to_string_lossy()),
+            message,
         };
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(io)?
+        let Some(dir) = resolve_inside(&base, rel, Expect::Dir) else {
+            return Err(rule_files(
+                "it is not a directory inside the repository (it is missing, outside it, or a symbolic link is on the way)"
+                    .to_owned(),
+            )
+            .into());
+        };
+        let listing = std::fs::read_dir(&dir)
+            .map_err(|e| rule_files(format!("it cannot be read: {}", e.kind())))?;
+        let mut files: Vec<PathBuf> = listing
             .filter_map(Result::ok)
+            // A link is not a file here: `DirEntry::file_type` does not follow it.
             .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
+        if out.len() + files.len() > MAX_RULE_FILES {
+            return Err(rule_files(format!(
+                "the rule directories hold more than {MAX_RULE_FILES} rule files; lanyard reads at most {MAX_RULE_FILES}"
+            ))
+            .into());
+        }
         files.sort();
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|source| ConfigError::Io {
-                path: f.display().to_string(),
-                source,
+            let name = f
+                .strip_prefix(&base)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let name = shown(&name);
+            let bytes = read_capped(&f, MAX_RULE_FILE_BYTES, false).map_err(|e| {
+                rule_files(format!("`{name}` cannot be read: {}", read_problem(&e)))
             })?;
-            out.push((f.display().to_string(), text));
+            let text = String::from_utf8(bytes)
+                .map_err(|_| rule_files(format!("`{name}` is not UTF-8 text")))?;
+            regexes += check_rule_regexes(&text)
+                .map_err(|problem| rule_files(format!("`{name}`: {problem}")))?;
+            if regexes > MAX_RULE_REGEXES {
+                return Err(rule_files(format!(
+                    "the rule files hold more than {MAX_RULE_REGEXES} regexes; lanyard compiles at most {MAX_RULE_REGEXES}"
+                ))
+                .into());
+            }
+            out.push((name, text));
         }
     }
     Ok(out)
 }
 
-/// Write to the output file, or to stdout where a closed pipe is not an error.
-fn emit(output: Option<&PathBuf>, buf: &[u8]) -> miette::Result<()> {
-    match output {
-        Some(path) => std::fs::write(path, buf)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot write {}", path.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(buf).and_then(|()| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).into_diagnostic(),
-                _ => Ok(()),
-            }
+/// How many regexes a custom rule file holds, each checked to compile within
+/// [`MAX_RULE_REGEX_COMPILED`]. A file that is not valid TOML is left for the catalog
+/// to report.
+fn check_rule_regexes(text: &str) -> Result<usize, String> {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Ok(0);
+    };
+    let strings = |v: Option<&toml::Value>| -> Vec<String> {
+        match v {
+            Some(toml::Value::String(s)) => vec![s.clone()],
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
         }
+    };
+    let tables = |key: &str| -> Vec<toml::Table> {
+        match table.get(key) {
+            Some(toml::Value::Array(a)) => a.iter().filter_map(|x| x.as_table().cloned()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut patterns = Vec::new();
+    for c in tables("credential") {
+        patterns.extend(strings(c.get("regex")));
+        patterns.extend(strings(c.get("allowlist")));
+    }
+    for a in tables("allow") {
+        patterns.extend(strings(a.get("regexes")));
+    }
+    for (i, p) in patterns.iter().enumerate() {
+        // The pattern is not quoted: it is the repository's text.
+        let too_big = p.chars().count() > MAX_RULE_REGEX_CHARS
+            || regex::bytes::RegexBuilder::new(p)
+                .size_limit(MAX_RULE_REGEX_COMPILED)
+                .build()
+                .is_err_and(|e| matches!(e, regex::Error::CompiledTooBig(_)));
+        if too_big {
+            return Err(format!(
+                "regex {} is too large (at most {MAX_RULE_REGEX_CHARS} characters, compiling to at most {} KiB; prefer ASCII classes such as [A-Za-z0-9] to \\w, and shorter repetitions)",
+                i + 1,
+                MAX_RULE_REGEX_COMPILED / 1024
+            ));
+        }
+    }
+    Ok(patterns.len())
+}
+
+fn read_problem(e: &ReadError) -> String {
+    match e {
+        ReadError::NotAFile => "it is missing or not a regular file".to_owned(),
+        other => other.to_string(),
     }
 }
 
-/// `from_repo`: the path comes from a config in the scanned repository, so a link
-/// (to `/proc/self/environ`, say) is refused rather than followed.
+/// Write an output file safely (see [`crate::scan::safe_fs::write_output`]).
+fn write_file(path: &Path, bytes: &[u8], protected: &[PathBuf]) -> Result<(), CliError> {
+    crate::scan::safe_fs::write_output(path, bytes, protected).map_err(|e| {
+        CliError::Write(match e {
+            WriteError::TargetIsLink { path } => WriteError::TargetIsLink { path: shown(&path) },
+            WriteError::ParentLeaves { path, link } => WriteError::ParentLeaves {
+                path: shown(&path),
+                link: shown(&link),
+            },
+            WriteError::Io { path, reason } => WriteError::Io {
+                path: shown(&path),
+                reason,
+            },
+        })
+    })
+}
+
+/// Write to stdout, where a reader that went away (`lanyard rules | head`) ends the
+/// output quietly: it is not an error, and never a panic.
+fn stdout(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Stdout(e.kind())),
+        _ => Ok(()),
+    }
+}
+
+/// A rendered report as it may leave lanyard: every secret the scan found masked
+/// wherever it appears (a name, a path), and no line that could start a GitHub
+/// workflow command unless it is one of lanyard's own annotations.
+fn final_text(buf: &[u8], secrets: &Secrets, format: Option<Format>) -> String {
+    let text = String::from_utf8_lossy(buf);
+    let text = secrets.mask_output(&text);
+    let annotations = format == Some(Format::Github);
+    neutralize_workflow_commands(&text, |line| {
+        annotations
+            && ["::error file=", "::warning file=", "::notice file="]
+                .iter()
+                .any(|p| line.starts_with(p))
+    })
+    .into_owned()
+}
+
+/// Write a report to its file, or to stdout.
+fn emit(output: Option<&PathBuf>, text: &str, protected: &[PathBuf]) -> Result<(), CliError> {
+    match output {
+        Some(path) => write_file(path, text.as_bytes(), protected),
+        None => stdout(text),
+    }
+}
+
+/// `from_repo`: the path comes from a config in the scanned repository, and was
+/// resolved inside it; a link swapped in since is still not followed.
 fn read_baseline(
     path: &std::path::Path,
     from_repo: bool,
 ) -> miette::Result<std::collections::HashSet<String>> {
-    if from_repo && !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
-        return Err(miette::miette!(
-            "baseline {} is a symbolic link or not a regular file; lanyard reads only regular files in the scanned repository",
-            path.display()
-        ));
-    }
-    let text = std::fs::read_to_string(path)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot read baseline {}", path.display()))?;
+    let shown_path = shown(&path.to_string_lossy());
+    let bytes = read_capped(path, MAX_BASELINE_BYTES, !from_repo).map_err(|e| {
+        if from_repo && matches!(e, ReadError::NotAFile) {
+            return CliError::BaselineOutside(shown_path.clone());
+        }
+        CliError::Baseline {
+            path: shown_path.clone(),
+            reason: read_problem(&e),
+        }
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
     // serde's messages quote values (`invalid type: string "…"`): elide them.
-    let baseline: crate::findings::suppress::Baseline = serde_json::from_str(&text)
-        .map_err(|e| miette::miette!("{}", crate::cli::config::elide_quoted(&e.to_string())))
-        .wrap_err_with(|| format!("{} is not a lanyard baseline", path.display()))?;
+    let baseline: crate::findings::suppress::Baseline =
+        serde_json::from_str(&text).map_err(|e| CliError::Baseline {
+            path: shown_path.clone(),
+            reason: format!(
+                "not a lanyard baseline: {}",
+                crate::cli::config::elide_quoted(&e.to_string())
+            ),
+        })?;
     if baseline.version != 1 {
-        return Err(miette::miette!(
-            "{}: unsupported baseline version {}",
-            path.display(),
-            baseline.version
-        ));
+        return Err(CliError::Baseline {
+            path: shown_path,
+            reason: format!("unsupported baseline version {}", baseline.version),
+        }
+        .into());
     }
     Ok(baseline
         .fingerprints()
@@ -649,35 +922,36 @@ fn write_baseline(args: BaselineArgs) -> miette::Result<ExitCode> {
     let baseline = crate::findings::suppress::Baseline::from_findings(&result.findings);
     let mut text = serde_json::to_string_pretty(&baseline).into_diagnostic()?;
     text.push('\n');
-    emit(Some(&args.output), text.as_bytes())?;
-    eprintln!(
+    let text = final_text(text.as_bytes(), &result.secrets, None);
+    write_file(&args.output, text.as_bytes(), &settings.protected)?;
+    say(&format!(
         "lanyard: recorded {} findings in {}",
         baseline.findings.len(),
-        args.output.display()
-    );
+        shown(&args.output.to_string_lossy())
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
 fn inventory(args: InventoryArgs) -> miette::Result<ExitCode> {
     let settings = settings(&args.scan, None)?;
     let result = scan::scan(&settings.opts).map_err(CliError::from)?;
-    if args.suggest {
-        let text = crate::report::inventory::suggest(&result);
-        emit(args.output.as_ref(), text.as_bytes())?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let inv = crate::report::inventory::Inventory::build(&result);
-    let text = match args.format {
-        InventoryFormat::Table => inv.table(),
-        InventoryFormat::Mermaid => inv.mermaid(),
-        InventoryFormat::Dot => inv.dot(),
-        InventoryFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&inv).into_diagnostic()?;
-            s.push('\n');
-            s
+    let text = if args.suggest {
+        crate::report::inventory::suggest(&result)
+    } else {
+        let inv = crate::report::inventory::Inventory::build(&result);
+        match args.format {
+            InventoryFormat::Table => inv.table(),
+            InventoryFormat::Mermaid => inv.mermaid(),
+            InventoryFormat::Dot => inv.dot(),
+            InventoryFormat::Json => {
+                let mut s = serde_json::to_string_pretty(&inv).into_diagnostic()?;
+                s.push('\n');
+                s
+            }
         }
     };
-    emit(args.output.as_ref(), text.as_bytes())?;
+    let text = final_text(text.as_bytes(), &result.secrets, None);
+    emit(args.output.as_ref(), &text, &settings.protected)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -686,6 +960,7 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
         mut opts,
         fail_on,
         baseline,
+        protected,
     } = settings(&args.scan, args.fail_on)?;
     opts.report_unused_ignores = args.report_unused_ignores;
     if let Some(path) = &args.baseline {
@@ -712,7 +987,7 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
             to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let render = |format: Format, color: bool| -> miette::Result<Vec<u8>> {
+    let render = |format: Format, color: bool| -> miette::Result<String> {
         let mut buf: Vec<u8> = Vec::new();
         let input = report_input(&result, &selected);
         match format {
@@ -733,9 +1008,9 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
             Format::Markdown => report::markdown::write(&input, &mut buf),
         }
         .into_diagnostic()?;
-        Ok(buf)
+        Ok(final_text(&buf, &result.secrets, Some(format)))
     };
-    let buf = render(args.format, color)?;
+    let text = render(args.format, color)?;
     // Extra reports from the same scan (CI shows diagnostics and uploads SARIF).
     let mut extra: Vec<(Format, PathBuf)> = args
         .report
@@ -746,15 +1021,18 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
         extra.push((Format::Sarif, path.clone()));
     }
     for (format, path) in extra {
-        emit(Some(&path), &render(format, false)?)?;
+        write_file(&path, render(format, false)?.as_bytes(), &protected)?;
     }
-    emit(args.output.as_ref(), &buf)?;
+    emit(args.output.as_ref(), &text, &protected)?;
     if result
         .notices
         .iter()
         .any(|n| n.kind == NoticeKind::InternalError)
     {
         return Ok(ExitCode::from(2));
+    }
+    if args.fail_on_empty && result.stats.files_scanned == 0 {
+        return Err(CliError::Empty.into());
     }
     let failing = result.findings.iter().any(|f| f.severity() >= fail_on);
     Ok(if failing {
@@ -811,9 +1089,10 @@ pub fn rules_markdown(metas: &[&'static RuleMeta]) -> String {
     md
 }
 
-fn print_rules(format: RulesFormat) -> std::io::Result<()> {
+/// `lanyard rules` in a format.
+fn rules_text(format: RulesFormat) -> String {
+    use std::fmt::Write as _;
     let metas: Vec<&'static RuleMeta> = rules::registry().iter().map(|r| r.meta()).collect();
-    let mut out = std::io::stdout().lock();
     match format {
         RulesFormat::Json => {
             let rows: Vec<serde_json::Value> = metas
@@ -829,19 +1108,21 @@ fn print_rules(format: RulesFormat) -> std::io::Result<()> {
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &rows)?;
-            writeln!(out)
+            let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            s.push('\n');
+            s
         }
-        RulesFormat::Markdown => out.write_all(rules_markdown(&metas).as_bytes()),
+        RulesFormat::Markdown => rules_markdown(&metas),
         RulesFormat::Table => {
+            let mut out = String::new();
             let w = metas.iter().map(|m| m.id.len()).max().unwrap_or(2).max(2);
-            writeln!(
+            let _ = writeln!(
                 out,
                 "{:<w$}  {:<19}  {:<8}  {:<10}  SUMMARY",
                 "ID", "FAMILY", "SEVERITY", "CONFIDENCE"
-            )?;
+            );
             for m in metas {
-                writeln!(
+                let _ = writeln!(
                     out,
                     "{:<w$}  {:<19}  {:<8}  {:<10}  {}{}",
                     m.id,
@@ -854,9 +1135,9 @@ fn print_rules(format: RulesFormat) -> std::io::Result<()> {
                     } else {
                         " (off by default)"
                     }
-                )?;
+                );
             }
-            Ok(())
+            out
         }
     }
 }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::syntax::source::Span;
 
 pub use crate::model::rating::{Confidence, Family, Severity};
+use crate::syntax::text::one_line;
 pub use crate::syntax::text::{Redacted, sanitize, secret_hash};
 
 /// Static description of a rule: what `lanyard rules` lists and `explain` prints.
@@ -348,16 +349,38 @@ impl FindingBuilder {
         self
     }
 
-    pub(crate) fn build(mut self) -> Finding {
-        // Messages and labels quote names and values from hostile files.
-        let f = &mut self.finding;
-        f.message = sanitize(&f.message).into_owned();
-        f.primary.message = sanitize(&f.primary.message).into_owned();
-        for r in &mut f.related {
-            r.message = sanitize(&r.message).into_owned();
+    /// Pass every text the finding shows (message, labels, help, workload, evidence)
+    /// through `f`: the pipeline masks the secrets of the whole scan with it.
+    pub(crate) fn map_text(mut self, f: impl Fn(&str) -> String) -> Self {
+        let x = &mut self.finding;
+        x.message = f(&x.message);
+        x.primary.message = f(&x.primary.message);
+        for r in &mut x.related {
+            r.message = f(&r.message);
         }
-        f.help = f.help.as_deref().map(|h| sanitize(h).into_owned());
-        f.workload = f.workload.as_deref().map(|w| sanitize(w).into_owned());
+        x.help = x.help.as_deref().map(&f);
+        x.workload = x.workload.as_deref().map(&f);
+        x.evidence = x.evidence.as_ref().map(|e| Redacted::plain(f(e.as_str())));
+        self
+    }
+
+    pub(crate) fn build(mut self) -> Finding {
+        // Messages and labels quote names and values from hostile files: no terminal
+        // controls, and no line breaks (a name holding `\n::error::…` would start a
+        // line of its own in plain-text output).
+        let f = &mut self.finding;
+        f.message = one_line(&f.message).into_owned();
+        f.primary.message = one_line(&f.primary.message).into_owned();
+        for r in &mut f.related {
+            r.message = one_line(&r.message).into_owned();
+        }
+        f.help = f.help.as_deref().map(|h| one_line(h).into_owned());
+        f.workload = f.workload.as_deref().map(|w| one_line(w).into_owned());
+        if let Some(e) = &f.evidence
+            && let std::borrow::Cow::Owned(clean) = one_line(e.as_str())
+        {
+            f.evidence = Some(Redacted::plain(clean));
+        }
         if self.finding.fingerprint_key.is_empty() {
             self.finding.fingerprint_key = self
                 .finding

@@ -99,6 +99,8 @@ pub struct FileFacts {
     /// The per-file views rules query (boxed, and only when the file has any: facts
     /// of every file are kept until the project pass, so an empty file costs one word).
     pub(crate) views: Option<Box<FileViews>>,
+    /// What [`FileFacts::workload_at`] answers from in a file of many workloads.
+    workload_index: WorkloadIndex,
 }
 
 /// The typed views of one file that its rules query instead of walking documents.
@@ -208,6 +210,9 @@ impl WrittenGrants {
     }
 }
 
+/// Below this many workloads a file's lookups scan them all: an index would cost more.
+const INDEX_FROM: usize = 16;
+
 impl FileFacts {
     /// The views, to fill them (extraction only).
     pub(crate) fn views_mut(&mut self) -> &mut FileViews {
@@ -268,12 +273,118 @@ impl FileFacts {
         self.workloads.iter().find(|w| &w.key == key)
     }
 
-    /// The innermost workload whose definition contains `span`.
+    /// The innermost workload whose definition contains `span` (of equally small
+    /// ones, the first found). Rules ask this for every node they report on, so in a
+    /// file of many workloads (thousands of MCP servers, compose services or jobs) it
+    /// is answered from an index, built at the first question and again after
+    /// workloads were added, rather than by a scan of them all each time.
     pub fn workload_at(&self, span: Span) -> Option<&Workload> {
-        self.workloads
-            .iter()
-            .filter(|w| w.extent.start <= span.start && span.end <= w.extent.end)
-            .min_by_key(|w| w.extent.len())
+        if self.workloads.len() < INDEX_FROM {
+            return innermost(&self.workloads, span);
+        }
+        // A poisoned lock (a rule panicked mid-build) only costs the index.
+        let Ok(mut guard) = self.workload_index.0.lock() else {
+            return innermost(&self.workloads, span);
+        };
+        if guard.as_ref().is_none_or(|i| i.len != self.workloads.len()) {
+            *guard = Some(Index::build(&self.workloads));
+        }
+        match guard.as_ref().and_then(|i| i.find(&self.workloads, span)) {
+            Some(found) => found.map(|i| &self.workloads[i]),
+            None => innermost(&self.workloads, span),
+        }
+    }
+}
+
+fn contains(extent: Span, span: Span) -> bool {
+    extent.start <= span.start && span.end <= extent.end
+}
+
+/// The reference answer: every workload looked at.
+fn innermost(workloads: &[Workload], span: Span) -> Option<&Workload> {
+    workloads
+        .iter()
+        .filter(|w| contains(w.extent, span))
+        .min_by_key(|w| w.extent.len())
+}
+
+#[derive(Debug, Default)]
+struct WorkloadIndex(std::sync::Mutex<Option<Index>>);
+
+/// Workload extents in a forest: each extent's parent is the smallest extent that
+/// contains it. Workload extents nest (a document holds its services) or are apart;
+/// if two overlap without nesting, `laminar` is false and lookups scan instead.
+#[derive(Debug)]
+struct Index {
+    /// How many workloads it was built from: workloads are only ever added.
+    len: usize,
+    /// Workload indexes by start ascending, end descending, and of equal extents the
+    /// first last, so that it is the innermost, as [`innermost`] answers.
+    order: Vec<usize>,
+    starts: Vec<u32>,
+    /// Per position in `order`, the position of the parent.
+    parent: Vec<Option<usize>>,
+    laminar: bool,
+}
+
+impl Index {
+    fn build(workloads: &[Workload]) -> Index {
+        let mut order: Vec<usize> = (0..workloads.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (workloads[a].extent, workloads[b].extent);
+            (x.start, std::cmp::Reverse(x.end), std::cmp::Reverse(a)).cmp(&(
+                y.start,
+                std::cmp::Reverse(y.end),
+                std::cmp::Reverse(b),
+            ))
+        });
+        let mut parent = vec![None; order.len()];
+        let mut stack: Vec<usize> = Vec::new();
+        let mut laminar = true;
+        for (pos, &w) in order.iter().enumerate() {
+            let cur = workloads[w].extent;
+            while let Some(&top) = stack.last() {
+                let t = workloads[order[top]].extent;
+                if cur.end <= t.end {
+                    break;
+                }
+                // `t` starts no later and ends earlier: apart, or overlapping without
+                // nesting, which this index cannot answer for.
+                if t.end > cur.start {
+                    laminar = false;
+                }
+                stack.pop();
+            }
+            parent[pos] = stack.last().copied();
+            stack.push(pos);
+        }
+        let starts = order.iter().map(|&w| workloads[w].extent.start).collect();
+        Index {
+            len: workloads.len(),
+            order,
+            starts,
+            parent,
+            laminar,
+        }
+    }
+
+    /// `Some(answer)`, or `None` when the index cannot tell (extents not nested).
+    fn find(&self, workloads: &[Workload], span: Span) -> Option<Option<usize>> {
+        if !self.laminar {
+            return None;
+        }
+        // The last extent starting at or before the span; what contains the span is it
+        // or one of its ancestors, and the first found going up is the innermost.
+        let after = self.starts.partition_point(|s| *s <= span.start);
+        let mut pos = after.checked_sub(1);
+        while let Some(p) = pos {
+            let w = self.order[p];
+            if contains(workloads[w].extent, span) {
+                return Some(Some(w));
+            }
+            pos = self.parent[p];
+        }
+        Some(None)
     }
 }
 
@@ -294,13 +405,13 @@ pub struct ProjectFacts {
 }
 
 impl ProjectFacts {
-    /// Add the facts of one file.
-    pub fn absorb(&mut self, facts: FileFacts) {
-        self.workloads.extend(facts.workloads);
-        self.definitions.extend(facts.definitions);
-        self.aliases.extend(facts.aliases);
-        self.grants.merge(facts.grants);
-        self.harness.merge(facts.harness);
+    /// Join one file's facts (what [`FileFacts::into_project_part`] kept).
+    pub fn add(&mut self, f: FileFacts) {
+        self.workloads.extend(f.workloads);
+        self.definitions.extend(f.definitions);
+        self.aliases.extend(f.aliases);
+        self.grants.merge(f.grants);
+        self.harness.merge(f.harness);
     }
 
     /// Add the facts of another repository's project pass.
@@ -415,4 +526,71 @@ pub fn person_or_cloud_write<'a>(
             Some((g, what))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workload(start: usize, end: usize) -> Workload {
+        Workload {
+            name: format!("{start}-{end}"),
+            key: WorkloadKey::McpServer(format!("{start}-{end}")),
+            harness: None,
+            kind: WorkloadKind::McpServer,
+            path: Arc::from("x"),
+            span: Span::new(start, start),
+            extent: Span::new(start, end),
+            agent: None,
+            signals: AgentSignals::default(),
+            identities: Vec::new(),
+        }
+    }
+
+    /// The index answers as the scan of every workload does, on nested, apart,
+    /// identical, empty and overlapping extents, and after workloads are added.
+    #[test]
+    fn the_index_answers_as_the_scan_does() {
+        let mut facts = FileFacts::default();
+        // A document holding many services, some twice (two extractors, one entry).
+        facts.workloads.push(workload(0, 10_000));
+        for i in 0..40 {
+            let s = 10 + i * 100;
+            facts.workloads.push(workload(s, s + 90));
+            if i % 7 == 0 {
+                facts.workloads.push(workload(s, s + 90));
+                facts.workloads.push(workload(s + 10, s + 20));
+            }
+        }
+        facts.workloads.push(workload(20_000, 20_000));
+        let check = |facts: &FileFacts| {
+            for start in (0..21_000).step_by(7) {
+                for len in [0, 1, 5, 50, 200] {
+                    let span = Span::new(start, start + len);
+                    let want = innermost(&facts.workloads, span).map(|w| w as *const Workload);
+                    let got = facts.workload_at(span).map(|w| w as *const Workload);
+                    assert_eq!(got, want, "{span:?}");
+                }
+            }
+        };
+        let laminar = |facts: &FileFacts| {
+            facts
+                .workload_index
+                .0
+                .lock()
+                .unwrap()
+                .as_ref()
+                .unwrap()
+                .laminar
+        };
+        check(&facts);
+        assert!(laminar(&facts));
+        // Added after the first question: the index is rebuilt.
+        facts.workloads.push(workload(15_000, 16_000));
+        check(&facts);
+        // Overlapping without nesting: answered by the scan.
+        facts.workloads.push(workload(9_995, 10_050));
+        check(&facts);
+        assert!(!laminar(&facts));
+    }
 }

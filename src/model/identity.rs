@@ -125,5 +125,5 @@ pub const K8S_SERVICE_ACCOUNT_USER: &str = "system:serviceaccount:";
 /// The service account `(namespace, name)` a Kubernetes user name stands for:
 /// `system:serviceaccount:<namespace>:<name>` is how the API server names it.
 pub(crate) fn service_account_user(user: &str) -> Option<(&str, &str)> {
-    user.strip_prefix("system:serviceaccount:")?.split_once(':')
+    user.strip_prefix(K8S_SERVICE_ACCOUNT_USER)?.split_once(':')
 }

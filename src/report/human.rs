@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
 
-use crate::findings::{Family, Finding, Severity, sanitize};
+use crate::findings::{Family, Finding, Severity};
 use crate::scan::{Notice, ScanResult};
 use crate::syntax::source::FileStore;
+use crate::syntax::text::sanitize_quoted;
 
 /// Lines longer than this are not quoted: ariadne would print them whole (a minified
 /// 60 MB line, say).
@@ -43,7 +44,7 @@ impl Sources<'_> {
         };
         self.cache.insert(
             Arc::clone(path),
-            Source::from(sanitize(file.text()).into_owned()),
+            Source::from(sanitize_quoted(file.text()).into_owned()),
         );
         true
     }
@@ -244,9 +245,11 @@ fn write_notice(n: &Notice, store: &FileStore, color: bool, w: &mut dyn Write) -
     let location = match n.span {
         Some(span) => {
             let (line, col) = position(store, &n.path, span.start as usize);
-            format!("{}:{line}:{col}", n.path)
+            format!("{}:{line}:{col}: ", n.path)
         }
-        None => n.path.to_string(),
+        // A notice about the whole run (nothing scanned, a rule's project pass).
+        None if n.path.is_empty() => String::new(),
+        None => format!("{}: ", n.path),
     };
     let tag = format!("notice[{}]", n.kind.as_str());
     let tag = if color {
@@ -254,7 +257,7 @@ fn write_notice(n: &Notice, store: &FileStore, color: bool, w: &mut dyn Write) -
     } else {
         tag
     };
-    writeln!(w, "{tag}: {location}: {}", n.message)
+    writeln!(w, "{tag}: {location}{}", n.message)
 }
 
 fn write_summary(result: &ScanResult, opts: &HumanOptions, w: &mut dyn Write) -> io::Result<()> {

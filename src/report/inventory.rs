@@ -11,6 +11,7 @@ use crate::findings::{Finding, sanitize};
 use crate::model::facts::Workload;
 use crate::model::identity::Identity;
 use crate::scan::ScanResult;
+use crate::syntax::text::one_line;
 
 #[derive(Debug, Serialize)]
 pub struct Inventory {
@@ -53,14 +54,6 @@ pub struct HarnessEntry {
     /// The tools it runs without asking, broadest first: those that run anything, with
     /// what they let through, then the others.
     pub tools: Vec<String>,
-}
-
-/// Text from the repository as the inventory shows it: terminal controls and bidi
-/// overrides in a workload's or identity's name become `?` here, the last moment
-/// before every inventory format (workload names never pass through a finding's
-/// builder).
-fn clean(text: &str) -> String {
-    sanitize(text).into_owned()
 }
 
 /// Why a workload called an agent is not taken for an AI agent: it is a well-known
@@ -106,15 +99,16 @@ fn harness_entry(result: &ScanResult, w: &Workload) -> Option<HarnessEntry> {
     }
     broad.extend(narrow);
     Some(HarnessEntry {
-        name: clean(k.harness_name(h)),
-        mode: mode.map(|(m, _)| clean(m)),
+        name: clean(result, k.harness_name(h)),
+        mode: mode.map(|(m, _)| clean(result, m)),
         level: mode.map(|(_, l)| {
             crate::model::scope::level_name(l)
                 .split(':')
                 .next()
                 .unwrap_or("")
         }),
-        tools: broad.iter().map(|t| clean(t)).collect(),
+        // Tool rules are the repository's text too.
+        tools: broad.iter().map(|t| clean(result, t)).collect(),
     })
 }
 
@@ -133,22 +127,28 @@ pub struct FindingRef {
     pub fingerprint: String,
 }
 
-/// A finding belongs to every workload it is about: the one it names, and every one a
-/// location of it points into (each workload sharing an identity, each agent holding
-/// a grant).
-fn belongs(f: &Finding, w: &Workload) -> bool {
+/// A finding belongs to every workload it is about: the one it names (`name`, the
+/// workload's name cleaned like findings' text), and every one a location of it points
+/// into (each workload sharing an identity, each agent holding a grant).
+fn belongs(f: &Finding, w: &Workload, name: &str) -> bool {
     let touches = |l: &crate::findings::Label| l.path == w.path;
     let inside = |l: &crate::findings::Label| {
         touches(l) && w.extent.start <= l.span.start && l.span.end <= w.extent.end
     };
-    (f.workload() == Some(w.name.as_str())
-        && (touches(f.primary()) || f.related().iter().any(touches)))
+    (f.workload() == Some(name) && (touches(f.primary()) || f.related().iter().any(touches)))
         || inside(f.primary())
         || f.related().iter().any(inside)
 }
 
+/// A string from the repository as the inventory shows it: secrets of the scan masked
+/// (a credential used as a server's or a service's name), on one line.
+fn clean(result: &ScanResult, s: &str) -> String {
+    one_line(&result.secrets.mask(s)).into_owned()
+}
+
 impl Inventory {
     pub fn build(result: &ScanResult) -> Inventory {
+        let clean = |s: &str| clean(result, s);
         let mut identities: Vec<IdentityEntry> = Vec::new();
         // Identities of different repositories are different identities, whatever
         // their names.
@@ -178,13 +178,13 @@ impl Inventory {
                     .position(&f.bytes, w.span.start as usize)
                     .line
             });
+            let name = clean(&w.name);
             workloads.push(WorkloadEntry {
-                name: clean(&w.name),
                 kind: w.kind.as_str(),
                 path: clean(&w.path),
                 line,
-                agent: w.agent.as_deref().map(|a| sanitize(a).into_owned()),
-                not_agent: not_agent(w).map(|a| sanitize(&a).into_owned()),
+                agent: w.agent.as_deref().map(clean),
+                not_agent: not_agent(w).as_deref().map(clean),
                 identities: ids,
                 grants: {
                     // Each grant once: two statements or bindings may grant the same.
@@ -208,13 +208,14 @@ impl Inventory {
                 findings: result
                     .findings
                     .iter()
-                    .filter(|f| belongs(f, w))
+                    .filter(|f| belongs(f, w, &name))
                     .map(|f| FindingRef {
                         rule: f.rule(),
                         severity: f.severity().as_str(),
                         fingerprint: f.fingerprint().to_owned(),
                     })
                     .collect(),
+                name,
             });
         }
         for id in &mut identities {
@@ -568,6 +569,33 @@ impl Holdings {
         }
     }
 
+    /// Every string through `f` (secrets of the scan masked, one line).
+    fn clean(&mut self, f: &dyn Fn(&str) -> String) {
+        for list in [
+            &mut self.aws_actions,
+            &mut self.aws_resources,
+            &mut self.aws_managed,
+            &mut self.gcp_roles,
+            &mut self.gcp_scopes,
+            &mut self.azure_roles,
+            &mut self.azure_scopes,
+            &mut self.k8s_verbs,
+            &mut self.k8s_resources,
+            &mut self.k8s_namespaces,
+            &mut self.oauth,
+            &mut self.mcp_servers,
+            &mut self.mcp_roots,
+        ] {
+            for s in list.iter_mut() {
+                *s = f(s);
+            }
+        }
+        self.github = std::mem::take(&mut self.github)
+            .into_iter()
+            .map(|(k, v)| (f(&k), v))
+            .collect();
+    }
+
     fn write(&self, out: &mut String) {
         // `{ key = [...], ... }` with the empty lists left out; nothing when all are.
         let mut table = |key: &str, fields: &[(&str, &[String])]| {
@@ -659,25 +687,27 @@ pub fn suggest(result: &ScanResult) -> String {
         "# Task declarations suggested by `lanyard inventory --suggest`: each covers what the\n# agent holds today. Cut every list down to what the agent's task needs; `lanyard check`\n# then reports each grant beyond it (rule grant-exceeds-task, docs/task-scopes.md).\nversion = 1\n",
     );
     let mut names: Vec<String> = Vec::new();
+    let clean = |s: &str| clean(result, s);
     for w in result.facts.workloads.iter().filter(|w| w.agent.is_some()) {
-        let mut name = w.name.clone();
+        let (workload, path) = (clean(&w.name), clean(&w.path));
+        let mut name = workload.clone();
         if names.contains(&name) {
-            name = format!("{} ({})", w.name, w.path);
+            name = format!("{workload} ({path})");
         }
         names.push(name.clone());
         let mut held = Holdings::default();
         for g in crate::model::facts::held_by(&result.facts, w) {
             held.add(&g.what);
         }
-        let why = w.agent.as_deref().unwrap_or("");
+        held.clean(&clean);
+        let why = clean(w.agent.as_deref().unwrap_or(""));
         let _ = write!(
             out,
-            "\n# {} in {}: {why}\n[[agent]]\nname = {}\nmatch = {{ workload = {}, path = {} }}\n",
+            "\n# {} in {path}: {why}\n[[agent]]\nname = {}\nmatch = {{ workload = {}, path = {} }}\n",
             w.kind.as_str(),
-            w.path,
             toml_str(&name),
-            toml_str(&w.name),
-            toml_str(&w.path)
+            toml_str(&workload),
+            toml_str(&path)
         );
         held.write(&mut out);
     }

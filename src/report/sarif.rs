@@ -255,6 +255,7 @@ fn notification_level(kind: NoticeKind) -> &'static str {
         NoticeKind::ParseError | NoticeKind::Io | NoticeKind::InternalError => "warning",
         NoticeKind::Skipped | NoticeKind::UnusedIgnore => "note",
         NoticeKind::IgnoreWithoutReason | NoticeKind::UnmatchedDeclaration => "warning",
+        NoticeKind::Coverage => "warning",
     }
 }
 

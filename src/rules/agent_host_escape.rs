@@ -258,25 +258,14 @@ fn command_server(cx: &FileCx<'_>, out: &mut Vec<Finding>, server: &McpServer<'_
     let Some(k) = HarnessKnowledge::builtin() else {
         return;
     };
-    let command_node = server.node.get("command");
-    let command = command_node.and_then(Node::as_str);
-    let args: Vec<&Node> = server
-        .node
-        .get("args")
-        .map(Node::items)
-        .unwrap_or_default()
-        .iter()
-        .collect();
-    let arg_text: Vec<&str> = args.iter().filter_map(|a| a.as_str()).collect();
-    let env: Vec<(&str, &str)> = server
-        .node
-        .get("env")
-        .map(Node::entries)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|e| Some((e.key_str()?, e.value.as_text().unwrap_or(""))))
-        .collect();
-    let Some(m) = k.mcp_server(server.name, command, &arg_text, &env) else {
+    let launch = server.launch();
+    let command_node = launch.command;
+    let Some(m) = k.mcp_server(
+        server.name,
+        launch.command_text(),
+        &launch.arg_texts(),
+        &launch.env,
+    ) else {
         return;
     };
     if m.restricted
@@ -288,21 +277,22 @@ fn command_server(cx: &FileCx<'_>, out: &mut Vec<Finding>, server: &McpServer<'_
         return;
     }
     // Point at the word that names the server: its package, else the command.
-    let span = args
+    let names_server = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        m.def
+            .matches
+            .iter()
+            .any(|p| t.contains(&p.to_ascii_lowercase()))
+    };
+    let command_word = command_node.and_then(|n| n.as_str().map(|t| (t, n.span)));
+    let span = launch
+        .args
         .iter()
-        .copied()
-        .chain(command_node)
-        .find(|n| {
-            n.as_str().is_some_and(|t| {
-                let t = t.to_ascii_lowercase();
-                m.def
-                    .matches
-                    .iter()
-                    .any(|p| t.contains(&p.to_ascii_lowercase()))
-            })
-        })
-        .or(command_node)
-        .map_or(server.name_span, |n| n.span);
+        .chain(command_word.as_ref())
+        .find(|(t, _)| names_server(t))
+        .map(|(_, span)| *span)
+        .or(command_node.map(|n| n.span))
+        .unwrap_or(server.name_span);
     let reach = match m.def.class {
         ToolClass::Kubernetes => "a prompt injection changes the cluster with your kubeconfig",
         ToolClass::Cloud => "a prompt injection changes the cloud account with your credentials",

@@ -1,9 +1,7 @@
 //! One file: read it (capped, no symlinks), skip binaries, then classify, parse,
 //! extract its model facts and run the rules on it, contained by `catch_unwind`.
 
-use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::findings::Finding;
@@ -14,28 +12,10 @@ use crate::model::scope::WorkloadOverride;
 use crate::rules::{self, FileCx, Rule};
 use crate::syntax::classify::{Syntax, classify_path, refine};
 use crate::syntax::parse;
-use crate::syntax::source::SourceFile;
+use crate::syntax::source::{SourceFile, Span};
 
+use super::safe_fs::{ReadError, read_capped};
 use super::{Candidate, Notice, NoticeKind, ScanOptions, WorkerOutput, notice};
-
-/// Read at most `cap + 1` bytes, never following a symlink swapped in after discovery.
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let meta = std::fs::symlink_metadata(path)?;
-    if !meta.file_type().is_file() {
-        return Ok(None);
-    }
-    if meta.len() > cap {
-        return Ok(None);
-    }
-    let mut buf = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)?
-        .take(cap + 1)
-        .read_to_end(&mut buf)?;
-    if buf.len() as u64 > cap {
-        return Ok(None);
-    }
-    Ok(Some(buf))
-}
 
 fn looks_binary(bytes: &[u8]) -> bool {
     bytes.iter().take(8192).any(|b| *b == 0)
@@ -48,21 +28,28 @@ pub(super) fn process(
     rules: &[&'static dyn Rule],
     out: &mut WorkerOutput,
 ) {
-    let bytes = match read_capped(&c.abs, opts.max_file_size) {
-        Ok(Some(b)) => b,
-        Ok(None) => {
+    // Never through a link swapped in after discovery; size-checked before reading.
+    let bytes = match read_capped(&c.abs, opts.max_file_size, false) {
+        Ok(b) => b,
+        Err(ReadError::TooLarge { limit }) => {
             out.notices.push(notice(
                 NoticeKind::Skipped,
                 &c.display,
                 None,
-                format!(
-                    "larger than the {} byte limit (--max-file-size) or not a regular file",
-                    opts.max_file_size
-                ),
+                format!("larger than the {limit} byte limit (--max-file-size)"),
             ));
             return;
         }
-        Err(e) => {
+        Err(ReadError::NotAFile) => {
+            out.notices.push(notice(
+                NoticeKind::Skipped,
+                &c.display,
+                None,
+                "not a regular file",
+            ));
+            return;
+        }
+        Err(ReadError::Io(e)) => {
             out.notices.push(notice(
                 NoticeKind::Io,
                 &c.display,
@@ -111,6 +98,7 @@ pub(super) fn process_bytes(
             if let Some(facts) = checked.facts.into_project_part() {
                 out.facts.push((Arc::clone(&c.display), facts));
             }
+            out.secrets.extend(checked.secrets);
         }
         Err(_) => out.notices.push(notice(
             NoticeKind::InternalError,
@@ -128,6 +116,9 @@ pub(super) struct Checked {
     pub(super) notices: Vec<Notice>,
     pub(super) facts: FileFacts,
     pub(super) parsed: bool,
+    /// The secrets masked in this file, with their public prefix length, to mask
+    /// wherever else they turn up (a name, an ignore comment's reason).
+    pub(super) secrets: Vec<(String, usize)>,
 }
 
 /// Classify, parse, extract facts and run the per-file rules on one file.
@@ -138,7 +129,8 @@ pub(super) fn check_file(
     rules: &[&'static dyn Rule],
     overrides: &[WorkloadOverride],
 ) -> Checked {
-    let mut kind = classify_path(&c.display);
+    // By the name as found: a display path made unique (`name (2)`) still classifies.
+    let mut kind = classify_path(&c.kind_path);
     let mut file = SourceFile::new(c.display.to_string(), kind, bytes);
     if kind.needs_sniffing() {
         kind = refine(kind, file.text());
@@ -200,26 +192,31 @@ pub(super) fn check_file(
         masks: rule_masks,
     } = rules::run::check_file(&cx, rules);
     let directives = suppress::directives(&file, &c.display, parsed.as_ref());
+    let visible = |spec: usize| catalog.specs.get(spec).map_or(0, |s| s.prefix.len().max(4));
+    let masks: Vec<(Span, usize)> = credentials
+        .iter()
+        .map(|m| (m.span, visible(m.spec)))
+        .chain(rule_masks)
+        .chain(
+            escaped_slash_matches(catalog, &file.bytes)
+                .into_iter()
+                .map(|m| (m.span, visible(m.spec))),
+        )
+        .collect();
+    let secrets = masks
+        .iter()
+        .map(|(span, visible)| (file.slice(*span).into_owned(), *visible))
+        .collect();
     // Only the masked copy outlives this function: reporters quote it, so no snippet
     // can show a secret. A file with nothing to mask is its own masked copy, which
     // spares a copy of every file.
-    let masked = if credentials.is_empty() && rule_masks.is_empty() {
+    let masked = if masks.is_empty() {
         file
     } else {
-        file.masked(
-            credentials
-                .iter()
-                .map(|m| {
-                    let visible = catalog
-                        .specs
-                        .get(m.spec)
-                        .map_or(0, |s| s.prefix.len().max(4));
-                    (m.span, visible)
-                })
-                .chain(rule_masks),
-        )
+        file.masked(masks)
     };
     Checked {
+        secrets,
         directives,
         parsed: parsed.is_some(),
         file: Arc::new(masked),
@@ -227,4 +224,41 @@ pub(super) fn check_file(
         notices,
         facts,
     }
+}
+
+/// Credentials the catalog finds once `\/` reads as `/`: JSON may escape slashes, and
+/// `"postgres:\/\/app:pw@db"` hides a connection URL's password from a pattern that
+/// looks for `://`. Mapped back to spans of the file, to be masked in what reports
+/// quote; not reported (a rule would point at shifted offsets).
+fn escaped_slash_matches(
+    catalog: &Catalog,
+    bytes: &[u8],
+) -> Vec<crate::model::catalog::CredentialMatch> {
+    let escaped = |i: usize| bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'/');
+    if !(0..bytes.len()).any(escaped) {
+        return Vec::new();
+    }
+    // `plain[k]` came from `bytes[at[k]]`.
+    let mut plain = Vec::with_capacity(bytes.len());
+    let mut at = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if escaped(i) {
+            i += 1;
+        }
+        plain.push(bytes[i]);
+        at.push(i);
+        i += 1;
+    }
+    let mut out = catalog.scan(&plain);
+    out.retain_mut(|m| {
+        let (s, e) = (m.span.start as usize, m.span.end as usize);
+        let (Some(&start), Some(&last)) = (at.get(s), e.checked_sub(1).and_then(|l| at.get(l)))
+        else {
+            return false;
+        };
+        m.span = Span::new(start, last + 1);
+        true
+    });
+    out
 }

@@ -9,6 +9,9 @@ use crate::model::facts::ProjectFacts;
 use crate::rules::{self, ProjectCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::source::{FileStore, SourceFile};
+use crate::syntax::text::one_line;
+
+use super::secrets::Secrets;
 
 use super::{Notice, NoticeKind, ScanOptions, ScanResult, WorkerOutput, notice};
 
@@ -24,20 +27,16 @@ pub(super) fn finish(
     repos: &[Arc<str>],
 ) -> ScanResult {
     let mut result = ScanResult::default();
-    // One group per repository (files outside every repository form one more).
-    let mut groups: Vec<Group> = Vec::new();
     let mut directives = Vec::new();
+    let mut facts = Vec::new();
+    let mut file_findings = Vec::new();
+    let mut secrets = Vec::new();
     for out in outputs {
         directives.extend(out.directives);
-        for f in out.findings {
-            group(&mut groups, repos, &f.primary().path)
-                .findings
-                .push(f);
-        }
+        file_findings.extend(out.findings);
         notices.extend(out.notices);
-        for (path, f) in out.facts {
-            group(&mut groups, repos, &path).facts.absorb(f);
-        }
+        facts.extend(out.facts);
+        secrets.extend(out.secrets);
         for (path, file) in out.retained {
             result.files.insert(path, file);
         }
@@ -45,9 +44,26 @@ pub(super) fn finish(
         result.stats.bytes_scanned += out.stats.bytes_scanned;
         result.stats.files_parsed += out.stats.files_parsed;
     }
+    // The workers' outputs come in the order the workers finished their files: put
+    // everything in path order first, so that which definition a reference resolves
+    // to, and the order of related locations, are the same at any thread count. The
+    // sorts are stable: within a file, the order its check produced stays.
+    facts.sort_by(|a, b| a.0.cmp(&b.0));
+    file_findings.sort_by(|a: &Finding, b: &Finding| a.primary().path.cmp(&b.primary().path));
+    // One group per repository (files outside every repository form one more).
+    let mut groups: Vec<Group> = Vec::new();
+    for (path, f) in facts {
+        group(&mut groups, repos, &path).facts.add(f);
+    }
+    for f in file_findings {
+        group(&mut groups, repos, &f.primary().path)
+            .findings
+            .push(f);
+    }
     if groups.is_empty() {
         groups.push(Group::default());
     }
+    groups.sort_by(|a, b| a.repo.cmp(&b.repo));
     let config_path = opts.config_file.as_ref().map(|(p, _)| p);
     if let Some((path, bytes)) = &opts.config_file
         && result.files.get(path).is_none()
@@ -108,10 +124,43 @@ pub(super) fn finish(
     crate::findings::finalize(&mut findings);
     let (findings, suppressed) =
         apply_suppressions(findings, &mut directives, &result.files, opts, &mut notices);
-    notices.sort_by(|a, b| (&*a.path, a.kind, a.span).cmp(&(&*b.path, b.kind, b.span)));
+    if result.stats.files_scanned == 0 {
+        notices.push(notice(
+            NoticeKind::Coverage,
+            &Arc::from(""),
+            None,
+            "no file was scanned: every file was excluded, ignored or skipped (a .ignore or .gitignore file can list every file); --fail-on-empty makes this fail the run",
+        ));
+    }
+    // Names, reasons and messages quote the repository: a credential used as an MCP
+    // server's key or quoted in an ignore comment is masked wherever it is shown, and
+    // none of them may break a line.
+    result.secrets = Secrets::new(secrets);
+    let clean = |s: &str| one_line(&result.secrets.mask(s)).into_owned();
+    result.findings = findings
+        .into_iter()
+        .map(|f| f.amend().map_text(clean).build())
+        .collect();
+    result.suppressed = suppressed
+        .into_iter()
+        .map(|(f, why)| {
+            let why = match why {
+                Suppression::InSource { reason } => Suppression::InSource {
+                    reason: clean(&reason),
+                },
+                Suppression::Allowed { what } => Suppression::Allowed { what: clean(&what) },
+                Suppression::Baseline => Suppression::Baseline,
+            };
+            (f.amend().map_text(clean).build(), why)
+        })
+        .collect();
+    for n in &mut notices {
+        n.message = clean(&n.message);
+    }
+    notices.sort_by(|a, b| {
+        (&*a.path, a.kind, a.span, &a.message).cmp(&(&*b.path, b.kind, b.span, &b.message))
+    });
     notices.dedup();
-    result.findings = findings;
-    result.suppressed = suppressed;
     result.notices = notices;
     result.facts = project;
     result

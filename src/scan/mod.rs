@@ -6,6 +6,9 @@ pub mod diff;
 mod discover;
 mod file;
 mod finish;
+mod git_index;
+pub mod safe_fs;
+pub mod secrets;
 
 use discover::{discover, sanitize_path};
 use file::{process, process_bytes};
@@ -121,6 +124,9 @@ pub enum NoticeKind {
     UnusedIgnore,
     /// An `[[agent]]` declaration that names no workload.
     UnmatchedDeclaration,
+    /// What the run covered: no file scanned at all, or ignore files that list many
+    /// of the files git tracks.
+    Coverage,
 }
 
 impl NoticeKind {
@@ -133,6 +139,7 @@ impl NoticeKind {
             NoticeKind::IgnoreWithoutReason => "ignore-without-reason",
             NoticeKind::UnusedIgnore => "unused-ignore",
             NoticeKind::UnmatchedDeclaration => "unmatched-declaration",
+            NoticeKind::Coverage => "coverage",
         }
     }
 
@@ -162,25 +169,35 @@ pub struct ScanResult {
     /// Findings hidden by an ignore comment or the baseline, with why (SARIF reports
     /// them as suppressed results).
     pub suppressed: Vec<(Finding, Suppression)>,
+    /// The secrets found, to mask wherever they turn up again (names, paths).
+    pub secrets: secrets::Secrets,
 }
 
 /// A file found by discovery, not yet read.
 #[derive(Debug)]
 struct Candidate {
     abs: PathBuf,
+    /// The path reports show: relative to the scan root, sanitised, unique in the run.
     display: Arc<str>,
+    /// The display path before it was made unique, which decides the file's kind.
+    kind_path: Arc<str>,
 }
 
 /// Errors that stop the run before any file is read.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error("cannot scan `{path}`: {source}")]
-    Root {
-        path: String,
-        source: std::io::Error,
+    // The io error is in the message and not a `source`: a diagnostic would print it
+    // a second and a third time as its cause.
+    #[error("cannot scan `{path}`: {error}")]
+    Root { path: String, error: std::io::Error },
+    #[error("cannot scan `{path}`: it is neither a file nor a directory")]
+    NotScannable { path: String },
+    #[error("exclude pattern {index} (`{pattern}`) is not a valid glob: {message}")]
+    Exclude {
+        index: usize,
+        pattern: String,
+        message: String,
     },
-    #[error("invalid exclude pattern `{pattern}`: {message}")]
-    Exclude { pattern: String, message: String },
     #[error("the credential catalog is invalid: {0}")]
     Catalog(String),
 }
@@ -193,12 +210,12 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     // The built-in catalog unless the project adds rule files or allowed values.
     let owned;
     let catalog: &Catalog = if opts.rule_files.is_empty() && opts.allowed_values.is_empty() {
-        Catalog::builtin().map_err(|e| ScanError::Catalog(e.to_string()))?
+        Catalog::builtin().map_err(|e| ScanError::Catalog(secrets::catalog_error(e)))?
     } else {
         owned = Catalog::from_sources(
             Catalog::builtin_sources().chain(opts.rule_files.iter().cloned()),
         )
-        .map_err(|e| ScanError::Catalog(e.to_string()))?
+        .map_err(|e| ScanError::Catalog(secrets::catalog_error(&e)))?
         .with_allowed(opts.allowed_values.iter().cloned());
         &owned
     };
@@ -287,7 +304,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
 /// applies no size cap.
 #[doc(hidden)]
 pub fn check_files(files: Vec<(String, Vec<u8>)>) -> Result<ScanResult, ScanError> {
-    let catalog = Catalog::builtin().map_err(|e| ScanError::Catalog(e.to_string()))?;
+    let catalog = Catalog::builtin().map_err(|e| ScanError::Catalog(secrets::catalog_error(e)))?;
     let rules: Vec<&'static dyn Rule> = rules::registry().to_vec();
     let opts = ScanOptions {
         paths: Vec::new(),
@@ -297,10 +314,11 @@ pub fn check_files(files: Vec<(String, Vec<u8>)>) -> Result<ScanResult, ScanErro
     let mut candidates: Vec<(Candidate, Vec<u8>)> = files
         .into_iter()
         .map(|(path, bytes)| {
-            let display = sanitize_path(&path);
+            let display: Arc<str> = Arc::from(sanitize_path(&path).as_str());
             let c = Candidate {
                 abs: PathBuf::from(&path),
-                display: Arc::from(display.as_str()),
+                kind_path: Arc::clone(&display),
+                display,
             };
             (c, bytes)
         })
@@ -320,9 +338,12 @@ struct WorkerOutput {
     directives: Vec<Directive>,
     findings: Vec<Finding>,
     notices: Vec<Notice>,
-    /// What each file holds for the project pass, by display path.
+    /// Each file's facts with its display path: merged in path order, so the project
+    /// pass sees the same input whichever worker checked which file.
     facts: Vec<(Arc<str>, FileFacts)>,
     retained: Vec<(Arc<str>, Arc<SourceFile>)>,
+    /// Secrets found, with their public prefix length.
+    secrets: Vec<(String, usize)>,
     stats: Stats,
 }
 
@@ -386,6 +407,7 @@ mod tests {
             let c = Candidate {
                 abs: path.clone(),
                 display: Arc::from(".netrc"),
+                kind_path: Arc::from(".netrc"),
             };
             let bytes = std::fs::read(&path).unwrap();
             let checked = check_file(&c, bytes, catalog, &selected, &[]);
@@ -411,6 +433,7 @@ mod tests {
             let c = Candidate {
                 abs: dir.path().join(name),
                 display: Arc::from(name),
+                kind_path: Arc::from(name),
             };
             process(&c, &opts, catalog, &rules, &mut out);
         }

@@ -558,3 +558,48 @@ fn the_ci_workflow_is_pinned_and_least_privilege() {
     let top = yml.split("\njobs:\n").next().unwrap();
     assert!(!top.contains("security-events"));
 }
+
+/// A pull request that commits `lanyard.sarif` as a link to a file outside the
+/// workspace (or a linked directory on the way to the SARIF file) must not get the
+/// action to write there, nor to create a directory there.
+#[test]
+fn a_planted_sarif_link_is_not_written_through() {
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    fs::write(&victim, "untouched\n").unwrap();
+    let runner = Runner::new(&[(".mcp.json", &mcp_with_pat()), ("README.md", "# demo\n")]);
+    std::os::unix::fs::symlink(&victim, runner.workspace.join("lanyard.sarif")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), runner.workspace.join("reports")).unwrap();
+    for inputs in [
+        &[][..],
+        &[("sarif-file", "reports/scan.sarif")][..],
+        &[("sarif-file", "reports/new/scan.sarif")][..],
+        &[("sarif-file", "lanyard.sarif"), ("annotations", "false")][..],
+    ] {
+        let run = runner.run(inputs);
+        assert_eq!(run.code, 2, "{inputs:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("symbolic link"),
+            "{inputs:?}: {}",
+            run.stderr
+        );
+        assert_eq!(run.outputs, "", "{inputs:?}");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "untouched\n");
+        let mut names: Vec<String> = fs::read_dir(outside.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["victim"], "{inputs:?} wrote outside the workspace");
+    }
+}
+
+/// A pull request whose `.ignore` hides every file: the action scans nothing and must
+/// fail rather than pass (`--fail-on-empty`).
+#[test]
+fn an_empty_scan_fails_the_action() {
+    let runner = Runner::new(&[(".ignore", "*\n"), (".mcp.json", &mcp_with_pat())]);
+    let run = runner.run(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("no file was scanned"), "{}", run.stderr);
+}

@@ -121,10 +121,18 @@ fn binary_and_oversized_files_are_skipped_with_a_notice() {
     let mut skipped: Vec<(&str, &str)> = result
         .notices
         .iter()
+        .filter(|n| n.kind == NoticeKind::Skipped)
         .map(|n| (&*n.path, n.message.as_str()))
         .collect();
     skipped.sort();
     assert_eq!(skipped.len(), 2, "{skipped:?}");
+    // Nothing was left to scan, which is said too.
+    assert!(
+        result
+            .notices
+            .iter()
+            .any(|n| n.kind == NoticeKind::Coverage && n.path.is_empty())
+    );
     assert!(skipped[0].0 == "big.env" && skipped[0].1.contains("limit"));
     assert!(skipped[1].0 == "config.json" && skipped[1].1.contains("binary"));
 }

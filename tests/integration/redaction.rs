@@ -308,6 +308,10 @@ struct LeakCheck {
 
 impl LeakCheck {
     fn new(canaries: &[Canary]) -> Self {
+        Self::of(&canaries.iter().collect::<Vec<_>>())
+    }
+
+    fn of(canaries: &[&Canary]) -> Self {
         let owners: Vec<(String, String)> = canaries
             .iter()
             .flat_map(|c| forbidden(c).into_iter().map(|w| (c.id.clone(), w)))
@@ -475,4 +479,261 @@ fn the_leak_check_catches_one_character_too_many() {
             assert!(leaked, "{}: a one-character leak went unnoticed", c.id);
         }
     }
+}
+
+/// Whether `secret` can be one component of a path (a file or directory name).
+fn path_safe(secret: &str) -> bool {
+    !secret.is_empty()
+        && secret.len() < 200
+        && !secret.contains(['/', '\0', '\n', '\r'])
+        && secret != "."
+        && secret != ".."
+}
+
+/// Item 3 of issue 19: secrets used as names (MCP server keys, compose services,
+/// Kubernetes names and service accounts, kubeconfig users, file and directory names),
+/// quoted in ignore comments (SARIF justifications, `--report-unused-ignores`), and a
+/// JSON-escaped URL password: no report, inventory or baseline shows them.
+#[test]
+fn secrets_used_as_names_or_in_ignore_comments_are_not_shown() {
+    let canaries = canaries();
+    let mut files = plant(&canaries);
+    let mut mcp = Planted::new("names/.mcp.json", "{\"mcpServers\": {\n");
+    let mut compose = Planted::new("names/docker-compose.yml", "services:\n");
+    let mut k8s = Planted::new("names/k8s/agents.yaml", "");
+    let mut kube = Planted::new(
+        "names/.kube/config",
+        "apiVersion: v1\nkind: Config\nusers:\n",
+    );
+    let mut justify = Planted::new("justify.env", "");
+    let mut unused = Planted::new("unused.env", "");
+    let last = canaries.len() - 1;
+    for (i, c) in canaries.iter().enumerate() {
+        let esc = escaped(&c.secret);
+        let comma = if i == last { "" } else { "," };
+        mcp.push(
+            i,
+            "  \"",
+            &esc,
+            &format!("\": {{\"command\": \"npx\", \"args\": [\"-y\", \"@modelcontextprotocol/server-github\"]}}{comma}\n"),
+        );
+        compose.push(
+            i,
+            "  \"",
+            &esc,
+            "\":\n    image: ghcr.io/anthropics/claude-code\n    volumes: [\"/var/run/docker.sock:/var/run/docker.sock\"]\n",
+        );
+        k8s.push(
+            i,
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"",
+            &esc,
+            &format!(
+                "\"\n  namespace: agents\nspec:\n  template:\n    spec:\n      serviceAccountName: \"{esc}\"\n      containers:\n        - name: agent\n          image: ghcr.io/anthropics/claude-code\n"
+            ),
+        );
+        kube.push(
+            i,
+            "- name: \"",
+            &esc,
+            "\"\n  user:\n    exec:\n      command: aws\n",
+        );
+        justify.push(
+            i,
+            "# lanyard: ignore[human-token] accepted: ",
+            &format!("{}={esc}", c.var),
+            &format!("\nGH_TOKEN={}\n", common::fake_pat(i % 26)),
+        );
+        unused.push(
+            i,
+            "# lanyard: ignore[",
+            &esc.replace(']', ")"),
+            "] reason\n",
+        );
+        if path_safe(&c.secret) {
+            let token = common::fake_pat(i % 26);
+            let name: &'static str = Box::leak(format!("tokens/{}.env", c.secret).into_boxed_str());
+            files.push(Planted {
+                path: name,
+                text: format!("GH_TOKEN={token}\n"),
+                at: BTreeMap::new(),
+            });
+            let name: &'static str = Box::leak(format!("dirs/{}/x.env", c.secret).into_boxed_str());
+            files.push(Planted {
+                path: name,
+                text: format!("GH_TOKEN={token}\n"),
+                at: BTreeMap::new(),
+            });
+        }
+    }
+    mcp.text.push_str("}}\n");
+    files.extend([mcp, compose, k8s, kube, justify, unused]);
+    // A password in a URL inside a JSON string, its slashes escaped (`\/`).
+    let password = "Zq8vN2xLw4Tr9Kp3Hs6Yd1Fm";
+    files.push(Planted {
+        path: "escaped-url.json",
+        text: format!(
+            "{{\"database\": \"postgres:\\/\\/app:{password}@db.internal:5432\\/app\"}}\n"
+        ),
+        at: BTreeMap::new(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &files);
+    let mut leaks_of = canaries.iter().collect::<Vec<_>>();
+    let url = Canary {
+        id: "escaped-url-password".into(),
+        name: String::new(),
+        secret: password.into(),
+        visible: 4,
+        var: String::new(),
+        value: String::new(),
+    };
+    leaks_of.push(&url);
+    let leaks = LeakCheck::of(&leaks_of);
+    let mut found = Vec::new();
+    for format in ["json", "sarif", "human", "github", "markdown"] {
+        let output = run(
+            dir.path(),
+            &[
+                "--format",
+                format,
+                "--color",
+                "never",
+                "--report-unused-ignores",
+            ],
+        );
+        assert!(output.len() > 1000, "{format}: suspiciously little output");
+        found.extend(leaks.find(format, &output));
+        if std::env::var_os("DEBUG_LEAK").is_some() {
+            for l in output.lines().filter(|l| l.contains(" PRIVATE")) {
+                eprintln!("DEBUG {format}: {}", &l[..l.len().min(300)]);
+            }
+        }
+        if format == "sarif" {
+            assert!(output.contains("\"justification\""), "no suppressed result");
+        }
+    }
+    for args in [
+        &["inventory", "--format", "table"][..],
+        &["inventory", "--format", "json"][..],
+        &["inventory", "--format", "mermaid"][..],
+        &["inventory", "--format", "dot"][..],
+        &["inventory", "--suggest"][..],
+    ] {
+        let mut all: Vec<&std::ffi::OsStr> = vec![args[0].as_ref(), dir.path().as_os_str()];
+        all.extend(args[1..].iter().map(|a| std::ffi::OsStr::new(*a)));
+        let (code, output) = run_any(&all);
+        assert_eq!(code, 0, "{args:?}: {output}");
+        found.extend(leaks.find(&format!("{args:?}"), &output));
+    }
+    let out = tempfile::tempdir().unwrap();
+    let baseline = out.path().join("baseline.json");
+    let (code, output) = run_any(&[
+        "baseline".as_ref(),
+        dir.path().as_os_str(),
+        "-o".as_ref(),
+        baseline.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{output}");
+    found.extend(leaks.find("baseline", &output));
+    found.extend(leaks.find(
+        "baseline file",
+        &std::fs::read_to_string(&baseline).unwrap(),
+    ));
+    found.sort();
+    found.dedup();
+    assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));
+}
+
+/// Item 3 of issue 19: configuration errors (unknown rule ids in `select`, `ignore`
+/// and `[rules.X]`, duplicate `[[agent]]` names, `rule-dirs`, bad `exclude` globs,
+/// baseline paths, lines next to the error, rule files), unknown ids and paths on the
+/// command line, and a `--diff-base` ref: none shows a canary.
+#[test]
+fn configuration_and_command_line_errors_do_not_show_a_canary() {
+    let canaries = canaries();
+    let leaks = LeakCheck::new(&canaries);
+    let mut found = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("r")).unwrap();
+    common::git(root, &["init", "-q", "-b", "main"]);
+    common::write(root, "a.env", "A=1\n");
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-q", "-m", "base"]);
+    let rule_file = root.join("r/x.toml");
+    for c in &canaries {
+        let v = escaped(&c.secret);
+        let raw = escaped(&c.value);
+        let configs = [
+            format!("select = [\"{v}\"]\n"),
+            format!("ignore = [\"human-token\", \"{v}\"]\n"),
+            format!("[rules.\"{v}\"]\nenabled = false\n"),
+            format!("[[agent]]\nname = \"{v}\"\n[[agent]]\nname = \"{v}\"\n"),
+            format!("rule-dirs = [\"{v}\"]\n"),
+            format!("exclude = [\"{v}[\"]\n"),
+            format!("baseline = \"{v}\"\n"),
+            format!("baseline = \"/{v}\"\n"),
+            format!(
+                "# {}=\"{raw}\"\nfail-on = \"nope\"\n# {}=\"{raw}\"\n",
+                c.var, c.var
+            ),
+            format!("# {}=\"{raw}\"\n[allow]\nvalues = 3\n", c.var),
+        ];
+        for (n, config) in configs.iter().enumerate() {
+            std::fs::write(root.join("lanyard.toml"), config).unwrap();
+            let (code, output) = run_any(&["check".as_ref(), root.as_os_str()]);
+            assert_eq!(code, 2, "{}: config {n} must fail", c.id);
+            found.extend(leaks.find(&format!("{} config {n}", c.id), &output));
+        }
+        std::fs::write(root.join("lanyard.toml"), "rule-dirs = [\"r\"]\n").unwrap();
+        for (n, rules) in [
+            format!("version = \"{v}\"\n"),
+            format!(
+                "version = 1\n[[credential]]\nid = \"{v}\"\nname = \"n\"\nprovider = \"p\"\nprincipal = \"machine\"\nlifetime = \"long-lived\"\nseverity = \"low\"\nconfidence = \"low\"\nkeywords = [\"zzzq\"]\nregex = \"{}(\"\nsecret_group = 0\nalternative = \"a\"\n",
+                escaped(&regex::escape(&c.secret))
+            ),
+        ]
+        .iter()
+        .enumerate()
+        {
+            std::fs::write(&rule_file, rules).unwrap();
+            let (code, output) = run_any(&["check".as_ref(), root.as_os_str()]);
+            assert_eq!(code, 2, "{}: rule file {n} must fail", c.id);
+            found.extend(leaks.find(&format!("{} rule file {n}", c.id), &output));
+        }
+        std::fs::remove_file(root.join("lanyard.toml")).unwrap();
+        let mut cli: Vec<Vec<std::ffi::OsString>> = vec![
+            vec![
+                "check".into(),
+                root.into(),
+                "--select".into(),
+                c.secret.clone().into(),
+            ],
+            vec![
+                "check".into(),
+                root.into(),
+                "--diff-base".into(),
+                c.secret.clone().into(),
+            ],
+            vec!["explain".into(), c.secret.clone().into()],
+            vec![
+                "check".into(),
+                root.into(),
+                "--fail-on".into(),
+                c.secret.clone().into(),
+            ],
+        ];
+        if path_safe(&c.secret) {
+            cli.push(vec!["check".into(), root.join(&c.secret).into()]);
+        }
+        for (n, args) in cli.iter().enumerate() {
+            let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            let (code, output) = run_any(&args);
+            assert_eq!(code, 2, "{}: command {n} must fail", c.id);
+            found.extend(leaks.find(&format!("{} command {n}", c.id), &output));
+        }
+    }
+    found.sort();
+    found.dedup();
+    assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));
 }

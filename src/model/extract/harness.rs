@@ -172,21 +172,53 @@ impl Extract<'_> {
                 text: w.text,
             })
             .collect();
-        for cmd in commands(&words) {
+        let path = self.path;
+        self.started_alone(
+            k,
+            &words,
+            facts,
+            |h| format!("{h} run by {path}"),
+            None,
+            None,
+            |span| format!("cmd:{path}:{}", span.start),
+        );
+    }
+
+    /// The agents `words` start outside any other workload (a script, a Dockerfile, a
+    /// package.json script): each gets a workload of its own, named by `name` from the
+    /// harness's display name, pointed at `at` (default: the command) and spanning
+    /// `extent` (default: the command), its settings recorded under `group`.
+    #[allow(clippy::too_many_arguments)]
+    fn started_alone(
+        &self,
+        k: &HarnessKnowledge,
+        words: &[Word],
+        facts: &mut FileFacts,
+        name: impl Fn(&str) -> String,
+        at: Option<Span>,
+        extent: Option<Span>,
+        group: impl Fn(Span) -> String,
+    ) {
+        for cmd in commands(words) {
             let Some(found) = command_settings(k, cmd) else {
                 continue;
             };
             let h = k.harness_name(&found.harness).to_owned();
-            let workload = format!("{h} run by {}", self.path);
+            let workload = name(&h);
             let span = cmd_span(cmd);
             let why = format!("it starts {h} (`{}`)", found.started_by);
-            self.standalone(facts, &workload, &found.harness, span, span, why);
-            facts.harness.agents.push(found.into_agent(
+            self.standalone(
+                facts,
                 &workload,
-                self.path,
-                span,
-                format!("cmd:{}:{}", self.path, span.start),
-            ));
+                &found.harness,
+                at.unwrap_or(span),
+                extent.unwrap_or(span),
+                why,
+            );
+            facts
+                .harness
+                .agents
+                .push(found.into_agent(&workload, self.path, span, group(span)));
         }
     }
 
@@ -584,20 +616,13 @@ impl Extract<'_> {
         k: &HarnessKnowledge,
         s: &crate::model::extract::McpServer<'_>,
     ) -> Option<(crate::model::harness::ToolClass, String)> {
-        let command = s.node.get("command").and_then(Node::as_str);
-        let args: Vec<&str> = strings(s.node.get("args"))
-            .iter()
-            .map(|(a, _)| *a)
-            .collect();
-        let env: Vec<(&str, &str)> = s
-            .node
-            .get("env")
-            .map(Node::entries)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|e| Some((e.key_str()?, e.value.as_text().unwrap_or(""))))
-            .collect();
-        let m = k.mcp_server(s.name, command, &args, &env)?;
+        let launch = s.launch();
+        let m = k.mcp_server(
+            s.name,
+            launch.command_text(),
+            &launch.arg_texts(),
+            &launch.env,
+        )?;
         (!m.restricted).then(|| (m.def.class, m.def.what.clone()))
     }
 
@@ -605,20 +630,13 @@ impl Extract<'_> {
     /// can tell what `mcp__<server>` in an allow list lets through.
     fn mcp_server_infos(&self, k: &HarnessKnowledge, doc: &Document, facts: &mut FileFacts) {
         for s in mcp_servers(doc) {
-            let command = s.node.get("command").and_then(Node::as_str);
-            let args: Vec<&str> = strings(s.node.get("args"))
-                .iter()
-                .map(|(a, _)| *a)
-                .collect();
-            let env: Vec<(&str, &str)> = s
-                .node
-                .get("env")
-                .map(Node::entries)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|e| Some((e.key_str()?, e.value.as_text().unwrap_or(""))))
-                .collect();
-            if let Some(m) = k.mcp_server(s.name, command, &args, &env) {
+            let launch = s.launch();
+            if let Some(m) = k.mcp_server(
+                s.name,
+                launch.command_text(),
+                &launch.arg_texts(),
+                &launch.env,
+            ) {
                 facts.harness.servers.push(ServerInfo {
                     name: s.name.to_owned(),
                     class: m.def.class,
@@ -888,29 +906,16 @@ impl Extract<'_> {
                 continue;
             }
             let words = self.node_words(&e.value);
-            for cmd in commands(&words) {
-                let Some(found) = command_settings(k, cmd) else {
-                    continue;
-                };
-                let h = k.harness_name(&found.harness).to_owned();
-                let workload = format!("{h} run by {}", self.path);
-                let span = cmd_span(cmd);
-                let why = format!("it starts {h} (`{}`)", found.started_by);
-                self.standalone(
-                    facts,
-                    &workload,
-                    &found.harness,
-                    span,
-                    e.key.span.join(e.value.span),
-                    why,
-                );
-                facts.harness.agents.push(found.into_agent(
-                    &workload,
-                    self.path,
-                    span,
-                    format!("image:{}", self.path),
-                ));
-            }
+            let path = self.path;
+            self.started_alone(
+                k,
+                &words,
+                facts,
+                |h| format!("{h} run by {path}"),
+                None,
+                Some(e.key.span.join(e.value.span)),
+                |_| format!("image:{path}"),
+            );
         }
     }
 
@@ -923,29 +928,16 @@ impl Extract<'_> {
         {
             let Some(script) = e.key_str() else { continue };
             let words = self.node_words(&e.value);
-            for cmd in commands(&words) {
-                let Some(found) = command_settings(k, cmd) else {
-                    continue;
-                };
-                let h = k.harness_name(&found.harness).to_owned();
-                let workload = format!("{h} run by {} script `{script}`", self.path);
-                let span = cmd_span(cmd);
-                let why = format!("it starts {h} (`{}`)", found.started_by);
-                self.standalone(
-                    facts,
-                    &workload,
-                    &found.harness,
-                    e.key.span,
-                    e.key.span.join(e.value.span),
-                    why,
-                );
-                facts.harness.agents.push(found.into_agent(
-                    &workload,
-                    self.path,
-                    span,
-                    format!("script:{}:{script}", self.path),
-                ));
-            }
+            let path = self.path;
+            self.started_alone(
+                k,
+                &words,
+                facts,
+                |h| format!("{h} run by {path} script `{script}`"),
+                Some(e.key.span),
+                Some(e.key.span.join(e.value.span)),
+                |_| format!("script:{path}:{script}"),
+            );
         }
     }
 

@@ -17,6 +17,56 @@ pub struct McpServer<'a> {
     pub node: &'a Node,
 }
 
+/// How an MCP server is started: its command, arguments and environment as written.
+pub struct Launch<'a> {
+    /// The `command` node, when there is one.
+    pub command: Option<&'a Node>,
+    /// `args` (a list, or one string), with spans.
+    pub args: Vec<(&'a str, Span)>,
+    /// `env`, each value as text (empty when it is not text).
+    pub env: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Launch<'a> {
+    pub fn command_text(&self) -> Option<&'a str> {
+        self.command.and_then(Node::as_str)
+    }
+
+    pub fn arg_texts(&self) -> Vec<&'a str> {
+        self.args.iter().map(|(a, _)| *a).collect()
+    }
+}
+
+impl<'a> McpServer<'a> {
+    /// How the server is started, for telling which server it is.
+    pub fn launch(&self) -> Launch<'a> {
+        let args = match self.node.get("args") {
+            Some(n) if n.as_str().is_some() => {
+                n.as_str().map(|s| (s, n.span)).into_iter().collect()
+            }
+            Some(n) => n
+                .items()
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| (s, i.span)))
+                .collect(),
+            None => Vec::new(),
+        };
+        let env = self
+            .node
+            .get("env")
+            .map(Node::entries)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| Some((e.key_str()?, e.value.as_text().unwrap_or(""))))
+            .collect();
+        Launch {
+            command: self.node.get("command"),
+            args,
+            env,
+        }
+    }
+}
+
 /// Server entries under every key MCP clients use: `mcpServers` (Claude, Cursor,
 /// Gemini, Windsurf, Kiro), `servers` (VS Code), `mcp_servers` (Codex TOML).
 pub fn mcp_servers(doc: &Document) -> Vec<McpServer<'_>> {
