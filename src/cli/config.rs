@@ -12,6 +12,7 @@ use crate::findings::Severity;
 pub use crate::model::grants::AccessLevel;
 pub use crate::model::scope::{
     AgentDecl, AgentMatch, AwsNeeds, GithubNeeds, K8sNeeds, McpNeeds, OauthNeeds, RoleNeeds,
+    WorkloadOverride,
 };
 
 /// What `lanyard init` writes: every key, commented.
@@ -61,6 +62,9 @@ pub struct Config {
     /// Rules ignored in some paths (`[[per-path]]`).
     #[serde(default)]
     pub per_path: Vec<PerPath>,
+    /// Whether workloads run an AI agent, over lanyard's evidence (`[[workload]]`).
+    #[serde(default)]
+    pub workload: Vec<WorkloadOverride>,
 }
 
 /// `[[per-path]]`: rule ids or families not reported for paths matching the globs
@@ -260,6 +264,16 @@ impl Config {
                 });
             }
         }
+        if config.workload.iter().any(|w| w.matches.is_empty()) {
+            let span = text
+                .find("[[workload]]")
+                .map(|i| SourceSpan::from(i..i + "[[workload]]".len()));
+            return Err(ConfigError::Invalid {
+                message: "a `[[workload]]` override needs a non-empty `match` (`workload`, `path`, `namespace`, `service-account`, `mcp-server`, `job` or `harness`)".to_owned(),
+                span,
+                src: NamedSource::new(name, text.to_owned()),
+            });
+        }
         let mut names: Vec<&toml::Spanned<String>> = Vec::new();
         for decl in &config.agent {
             let first = names.iter().find(|n| n.get_ref() == decl.name.get_ref());
@@ -441,6 +455,25 @@ mod tests {
         assert_eq!(c.version, Some(1));
         assert_eq!(c.fail_on, Some(Severity::High));
         assert!(c.select.is_empty() && c.allow.identities.is_empty());
+    }
+
+    #[test]
+    fn workload_overrides_need_a_match() {
+        let c = Config::parse(
+            "[[workload]]\nmatch = { workload = \"Deployment ops/chat-api\" }\nagent = false\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(c.workload.len(), 1);
+        assert!(!c.workload[0].agent);
+        for bad in [
+            "[[workload]]\nmatch = {}\nagent = true\n",
+            "[[workload]]\nagent = true\n",
+            "[[workload]]\nmatch = { workload = \"x\" }\n",
+            "[[workload]]\nmatch = { image = \"x\" }\nagent = true\n",
+        ] {
+            assert!(Config::parse(bad, "x").is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -817,6 +817,7 @@ fn settings(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Settings, CliErr
             allowed_identities: config.allow.identities,
             severity_overrides,
             agents: config.agent,
+            workloads: config.workload,
             config_file,
         },
     })
@@ -1121,6 +1122,8 @@ fn check(args: CheckArgs) -> miette::Result<ExitCode> {
                     color,
                     verbose: args.verbose,
                     quiet: args.quiet,
+                    // With --exit-zero nothing fails the run: the summary must not say so.
+                    fail_on: fail_on.filter(|_| !args.exit_zero),
                 },
                 &mut buf,
             ),

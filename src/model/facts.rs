@@ -6,7 +6,9 @@
 
 use std::sync::{Arc, LazyLock};
 
+use crate::model::agent::AgentSignals;
 use crate::model::audit::AuditFacts;
+use crate::model::rating::Confidence;
 
 use crate::model::grants::{Grant, Holder};
 use crate::model::identity::{Alias, Identity, IdentityUse};
@@ -55,14 +57,30 @@ pub struct Workload {
     /// Everything that defines it (the pod document, the service or server entry, the
     /// job), to tell which workload a finding's span belongs to.
     pub extent: Span,
-    /// Why it looks like an AI agent, when it does.
+    /// Why it runs an AI agent, when the evidence says it does: set from `signals` by
+    /// [`Workload::classify`], never written by extractors.
     pub agent: Option<String>,
+    /// The evidence for and against it running an AI agent.
+    pub signals: AgentSignals,
     pub identities: Vec<IdentityUse>,
     /// The agent harness it runs (`claude-code`, `codex`, ...), when lanyard read its
     /// settings or saw its command line.
     pub harness: Option<String>,
     /// What it is, typed: match workloads on this, never on `name`.
     pub key: WorkloadKey,
+}
+
+impl Workload {
+    /// Decide from its signals whether it runs an AI agent (after extraction, and again
+    /// once `lanyard.toml` has had its say).
+    pub fn classify(&mut self) {
+        self.agent = self.signals.decide();
+    }
+
+    /// How sure the agent classification is.
+    pub fn agent_confidence(&self) -> Confidence {
+        self.signals.confidence()
+    }
 }
 
 /// Facts extracted from one file.
@@ -456,6 +474,10 @@ pub struct ProjectFacts {
     pub model_keys: Vec<Identity>,
     /// Harness settings of every file.
     pub harness: crate::model::harness::HarnessFacts,
+    /// The repositories the scan covers when it covers several (display paths of
+    /// their roots): identities, secrets and grants join only within one. Empty for
+    /// one repository, a monorepo included.
+    pub repos: Vec<Arc<str>>,
 }
 
 impl ProjectFacts {
@@ -468,17 +490,49 @@ impl ProjectFacts {
         self.model_keys.extend(f.model_keys);
         self.harness.merge(f.harness);
     }
+
+    /// Add the facts of another repository's project pass.
+    pub fn join(&mut self, other: ProjectFacts) {
+        self.workloads.extend(other.workloads);
+        self.definitions.extend(other.definitions);
+        self.aliases.extend(other.aliases);
+        self.grants.merge(other.grants);
+        self.harness.merge(other.harness);
+    }
+
+    /// The repository a file belongs to: the deepest of `repos` it sits in, `None`
+    /// outside all of them (or when the scan covers one repository).
+    pub fn repo_of(&self, path: &str) -> Option<&Arc<str>> {
+        repo_of(&self.repos, path)
+    }
 }
 
-/// Every grant `w` holds: through the identities it runs as, or directly.
+/// The deepest repository root of `repos` that `path` (a display path) sits in.
+pub fn repo_of<'a>(repos: &'a [Arc<str>], path: &str) -> Option<&'a Arc<str>> {
+    repos
+        .iter()
+        .filter(|r| {
+            r.is_empty()
+                || path
+                    .strip_prefix(&***r)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .max_by_key(|r| r.len())
+}
+
+/// Every grant `w` holds: through the identities it runs as (in its own repository),
+/// or directly.
 pub fn held_by<'a>(project: &'a ProjectFacts, w: &Workload) -> Vec<&'a Grant> {
+    let repo = project.repo_of(&w.path);
     project
         .grants
         .grants
         .iter()
         .filter(|g| match &g.holder {
             Holder::Workload { name, path } => *name == w.name && *path == w.path,
-            Holder::Identity(id) => w.identities.iter().any(|u| &u.identity == id),
+            Holder::Identity(id) => {
+                w.identities.iter().any(|u| &u.identity == id) && project.repo_of(&g.path) == repo
+            }
         })
         .collect()
 }
@@ -565,6 +619,7 @@ mod tests {
             span: Span::new(start, start),
             extent: Span::new(start, end),
             agent: None,
+            signals: AgentSignals::default(),
             identities: Vec::new(),
         }
     }

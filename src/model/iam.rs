@@ -357,21 +357,20 @@ const TF_HOLDER_ATTRS: &[&str] = &[
     "principal_id",
 ];
 /// Resources that run an AI agent as the role they reference.
-const TF_AGENT_RESOURCES: &[&str] = &["aws_bedrockagent_agent", "aws_bedrock_agent"];
-const CFN_AGENT_RESOURCES: &[&str] = &["AWS::Bedrock::Agent"];
+const TF_AGENT_RESOURCES: &[&str] = &[
+    "aws_bedrockagent_agent",
+    "aws_bedrock_agent",
+    "aws_bedrockagentcore_agent_runtime",
+];
+const CFN_AGENT_RESOURCES: &[&str] = &["AWS::Bedrock::Agent", "AWS::BedrockAgentCore::Runtime"];
 
 /// Why the identity that holds the grant written at `path` (a policy's or a resource's
-/// document path) visibly belongs to an AI agent, judging from this document alone: the
-/// holder's, the policy's or an attachment's name carries an agent marker, or a Bedrock
-/// agent in the document runs as the role. Cross-file context belongs to the identity
-/// graph; rules call this one function so it can be swapped for it.
+/// document path) visibly belongs to an AI agent, judging from this document alone: a
+/// Bedrock agent in the document runs as the role. A name (`agent-role`) is no
+/// evidence: cross-file context, where workloads are classified by what they run,
+/// belongs to the identity graph (`rules::run` names the agents holding a grant).
 pub fn holder_agent(doc: &Document, path: &str) -> Option<String> {
     Holders::new(doc).agent(path)
-}
-
-fn marked(what: &str, name: &str) -> Option<String> {
-    crate::model::agent::agent_marker(name)
-        .map(|m| format!("{what} `{name}` is named like an AI agent (`{m}`)"))
 }
 
 /// The blocks a grant flows through, from where it is written to the identities that
@@ -380,13 +379,10 @@ fn marked(what: &str, name: &str) -> Option<String> {
 struct Carriers {
     /// Indexes into the document's blocks, the block the grant is written in first.
     indexes: Vec<usize>,
-    /// A name-based agent reason found on the way (a holder written as a literal name).
-    literal_reason: Option<String>,
 }
 
 fn tf_carriers(blocks: &[TfBlock<'_>], start: usize) -> Carriers {
     let mut carriers = vec![start];
-    let mut literal_reason = None;
     let mut i = 0;
     while i < carriers.len() && carriers.len() <= blocks.len() {
         let current = &blocks[carriers[i]];
@@ -418,18 +414,12 @@ fn tf_carriers(blocks: &[TfBlock<'_>], start: usize) -> Carriers {
                             carriers.push(j);
                         }
                     }
-                    if literal_reason.is_none() && value.as_str().is_some() {
-                        literal_reason = marked("the grant's holder", text);
-                    }
                 }
             }
         }
         i += 1;
     }
-    Carriers {
-        indexes: carriers,
-        literal_reason,
-    }
+    Carriers { indexes: carriers }
 }
 
 /// Who holds the grants written in one document, for asking about many of them (the
@@ -585,8 +575,14 @@ impl Holders<'_> {
                 }
             }
         }
-        out.dedup();
-        out
+        // Each holder once, in the order found (a role named by two attachments).
+        let mut unique: Vec<Identity> = Vec::with_capacity(out.len());
+        for id in out {
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        unique
     }
 
     fn tf_agent(&self, start: usize) -> Option<String> {
@@ -594,9 +590,6 @@ impl Holders<'_> {
             return None;
         };
         let blocks = &self.blocks;
-        if carriers.literal_reason.is_some() {
-            return carriers.literal_reason.clone();
-        }
         for &c in &carriers.indexes {
             let b = &blocks[c];
             if TF_IDENTITIES.contains(&b.ty) {
@@ -612,27 +605,7 @@ impl Holders<'_> {
                 }
             }
         }
-        // The holder's own name says most; the policy's or attachment's name comes second.
-        let (identities, grants): (Vec<usize>, Vec<usize>) = carriers
-            .indexes
-            .iter()
-            .partition(|&&c| TF_IDENTITIES.contains(&blocks[c].ty));
-        identities.iter().chain(&grants).find_map(|&c| {
-            let b = &blocks[c];
-            let what = if TF_IDENTITIES.contains(&b.ty) {
-                "the grant's holder"
-            } else {
-                "the grant"
-            };
-            crate::model::agent::agent_marker(b.name)
-                .map(|m| format!("{what} `{}` is named like an AI agent (`{m}`)", b.address()))
-                .or_else(|| {
-                    ["name", "name_prefix"]
-                        .iter()
-                        .filter_map(|k| b.body.get(k).and_then(Node::as_str))
-                        .find_map(|n| marked(what, n))
-                })
-        })
+        None
     }
 }
 
@@ -713,22 +686,7 @@ fn cfn_holder_agent(doc: &Document, logical: &str) -> Option<String> {
             }
         }
     }
-    let mut names: Vec<(&str, &str)> = holders.iter().map(|h| ("the grant's holder", *h)).collect();
-    names.push(("the grant", logical));
-    if let Some(props) = props {
-        for key in [
-            "RoleName",
-            "UserName",
-            "GroupName",
-            "PolicyName",
-            "ManagedPolicyName",
-        ] {
-            if let Some(n) = props.get(key).and_then(Node::as_str) {
-                names.push(("the grant's holder", n));
-            }
-        }
-    }
-    names.into_iter().find_map(|(what, n)| marked(what, n))
+    None
 }
 
 #[cfg(test)]
@@ -817,6 +775,48 @@ data "aws_iam_policy_document" "d" {
     }
 
     #[test]
+    fn deny_statements_subtract() {
+        let text = r#"{"Statement": [
+            {"Effect": "Allow", "Action": ["*", "s3:GetObject", "iam:PassRole"], "Resource": "*"},
+            {"Effect": "Deny", "Action": ["iam:*", "s3:Delete*"], "Resource": "*"},
+            {"Effect": "Deny", "NotAction": ["s3:*"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "kms:*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
+        ]}"#;
+        let p = parsed("policy.json", text);
+        let policy = &policies(&p.documents[0])[0];
+        let owned = IamPolicy {
+            doc: 0,
+            path: policy.path.clone(),
+            statements: policy.statements.iter().map(IamStatement::from).collect(),
+            holders: Vec::new(),
+            agent: None,
+        };
+        let all = [owned];
+        let denies = denies_for(&all[0], &all);
+        // The conditional Deny applies only sometimes: it does not subtract.
+        assert_eq!(denies.len(), 2);
+        let allow = &all[0].statements[0];
+        assert_eq!(cut("iam:PassRole", allow, &denies), Cut::Denied);
+        assert_eq!(cut("s3:GetObject", allow, &denies), Cut::Kept);
+        // `Deny NotAction s3:*` denies every other service.
+        assert_eq!(cut("kms:Decrypt", allow, &denies), Cut::Denied);
+        assert_eq!(
+            cut("*", allow, &denies),
+            Cut::Narrowed(vec![
+                "iam:*".to_owned(),
+                "s3:Delete*".to_owned(),
+                "all but `s3:*`".to_owned()
+            ])
+        );
+        assert!(every_of_a_kind("arn:aws:iam::123456789012:role/*"));
+        assert!(every_of_a_kind("arn:aws:s3:::*"));
+        assert!(!every_of_a_kind("arn:aws:s3:::bucket/*"));
+        assert!(!every_of_a_kind(
+            "arn:aws:secretsmanager:eu-west-1:1:secret:prod/*"
+        ));
+    }
+
+    #[test]
     fn holders_named_or_run_as_agents() {
         let tf = r#"
 resource "aws_iam_role" "worker" { name = "ticket-runner" }
@@ -890,7 +890,58 @@ pub(crate) struct IamStatement {
     /// It names a `Principal`: a trust or resource policy statement, which grants
     /// nothing to an identity holding the policy.
     pub(crate) has_principal: bool,
+    /// The `AWS` principals it names, as written (`arn:aws:iam::123456789012:root`).
+    pub(crate) aws_principals: Vec<String>,
     pub(crate) conditional: bool,
+    /// Its `Condition` keys with their values, as written.
+    pub(crate) conditions: Vec<ConditionKey>,
+}
+
+/// One key of a statement's `Condition` (`iam:PassedToService`) and its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConditionKey {
+    pub(crate) key: String,
+    pub(crate) values: Vec<String>,
+}
+
+/// The keys of a `Condition`: the JSON form (`{"StringEquals": {"key": [values]}}`),
+/// and Terraform `condition { test, variable, values }` blocks.
+fn condition_keys(st: &Node) -> Vec<ConditionKey> {
+    let mut out = Vec::new();
+    if let Some(c) = st.get_ci("Condition") {
+        for op in c.entries() {
+            for e in op.value.entries() {
+                let Some(key) = e.key_str() else { continue };
+                out.push(ConditionKey {
+                    key: key.to_owned(),
+                    values: e
+                        .value
+                        .one_or_many()
+                        .into_iter()
+                        .filter_map(Node::as_text)
+                        .map(str::to_owned)
+                        .collect(),
+                });
+            }
+        }
+    }
+    for block in st.get_all("condition") {
+        let Some(key) = block.get("variable").and_then(Node::as_text) else {
+            continue;
+        };
+        out.push(ConditionKey {
+            key: key.to_owned(),
+            values: block
+                .get("values")
+                .map(Node::one_or_many)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(Node::as_text)
+                .map(str::to_owned)
+                .collect(),
+        });
+    }
+    out
 }
 
 impl IamStatement {
@@ -936,9 +987,160 @@ impl From<&Statement<'_>> for IamStatement {
             resources: values(&st.resources),
             not_resources: st.not_resources.as_deref().map(values),
             has_principal: !st.principals.is_empty(),
+            aws_principals: st
+                .principals
+                .iter()
+                .filter(|p| p.kind == "AWS")
+                .map(|p| p.value.text.to_owned())
+                .collect(),
             conditional: st.condition.is_some(),
+            conditions: condition_keys(st.node),
         }
     }
+}
+
+impl IamStatement {
+    /// The statement of AWS's default key policy: `kms:*` for the account's root
+    /// principal, which hands the key to the account's IAM policies rather than to
+    /// anyone (`arn:aws:iam::123456789012:root`, `!Sub arn:${AWS::Partition}:iam::
+    /// ${AWS::AccountId}:root`, `${data.aws_caller_identity.current.account_id}`).
+    pub(crate) fn is_default_key_policy(&self) -> bool {
+        let root = |p: &String| {
+            p.ends_with(":root")
+                || (p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()))
+                || p.contains("AWS::AccountId")
+                || p.contains("account_id")
+        };
+        self.allows()
+            && !self.aws_principals.is_empty()
+            && self.aws_principals.iter().all(root)
+            && !self.actions.is_empty()
+            && self
+                .actions
+                .iter()
+                .all(|a| a.text.eq_ignore_ascii_case("kms:*"))
+    }
+
+    /// Whether every resource is named: no `*`, no `NotResource`, no ARN of every
+    /// resource of a kind (`arn:aws:s3:::*`, `arn:aws:iam::123456789012:role/*`,
+    /// `...:secret:*`). A Terraform reference names one resource.
+    pub(crate) fn pinned_to_arns(&self) -> bool {
+        self.not_resources.is_none()
+            && !self.resources.is_empty()
+            && self
+                .resources
+                .iter()
+                .all(|r| !r.literal || !every_of_a_kind(&r.text))
+    }
+}
+
+/// `*`, or an ARN whose resource part is `*`, `type/*` or `type:*`.
+fn every_of_a_kind(resource: &str) -> bool {
+    if resource == "*" {
+        return true;
+    }
+    let fields: Vec<&str> = resource.splitn(6, ':').collect();
+    let [_, _, service, _, _, part] = fields.as_slice() else {
+        return false;
+    };
+    // S3 ARNs name a bucket with no resource type: `bucket/*` is one bucket's objects.
+    if *service == "s3" {
+        return part.starts_with('*');
+    }
+    part.starts_with('*')
+        || part
+            .split_once(['/', ':'])
+            .is_some_and(|(kind, rest)| rest == "*" && !kind.contains('*'))
+}
+
+/// How the explicit Deny statements that apply to a grant cut one allowed action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cut {
+    /// No Deny touches it.
+    Kept,
+    /// A Deny on the same resources covers the whole action: nothing is left.
+    Denied,
+    /// Part of what the action grants is denied: these Deny actions (or `all but ...`)
+    /// take it away.
+    Narrowed(Vec<String>),
+}
+
+/// The Deny statements that apply to what `policy` grants: its own, and those of the
+/// other policies in `all` (one file's) held by the same identities. An explicit Deny
+/// wins over any Allow, so they subtract. A Deny with a `Condition` applies only
+/// sometimes and a Deny with a `Principal` belongs to a resource policy: neither
+/// subtracts.
+pub(crate) fn denies_for<'a>(policy: &'a IamPolicy, all: &'a [IamPolicy]) -> Vec<&'a IamStatement> {
+    let same_holder = |other: &IamPolicy| {
+        std::ptr::eq(other, policy)
+            || (!policy.holders.is_empty()
+                && other.holders.iter().any(|h| policy.holders.contains(h)))
+    };
+    all.iter()
+        .filter(|p| same_holder(p))
+        .flat_map(|p| p.statements.iter())
+        .filter(|st| st.effect == Effect::Deny && !st.has_principal && !st.conditional)
+        .collect()
+}
+
+/// What the Deny statements leave of `action` allowed by `allow`.
+pub(crate) fn cut(action: &str, allow: &IamStatement, denies: &[&IamStatement]) -> Cut {
+    let mut narrowed: Vec<String> = Vec::new();
+    for deny in denies {
+        if !deny_covers_resources(deny, allow) {
+            continue;
+        }
+        if let Some(not) = &deny.not_actions {
+            // `Deny NotAction [...]` denies everything but the list.
+            let spared: Vec<&str> = not
+                .iter()
+                .filter(|n| {
+                    n.literal && action_matches(&n.text, action) || action_covers(action, &n.text)
+                })
+                .map(|n| n.text.as_str())
+                .collect();
+            if spared.is_empty() {
+                return Cut::Denied;
+            }
+            if !spared.iter().any(|n| action_covers(n, action)) {
+                narrowed.push(format!("all but `{}`", spared.join("`, `")));
+            }
+            continue;
+        }
+        for d in deny.actions.iter().filter(|d| d.literal) {
+            if action_covers(&d.text, action) {
+                return Cut::Denied;
+            }
+            if action_covers(action, &d.text) && !narrowed.contains(&d.text) {
+                narrowed.push(d.text.clone());
+            }
+        }
+    }
+    if narrowed.is_empty() {
+        Cut::Kept
+    } else {
+        Cut::Narrowed(narrowed)
+    }
+}
+
+/// Whether a Deny applies to every resource the Allow names: it is on `*`, or each
+/// resource the Allow names is matched by one of the Deny's.
+fn deny_covers_resources(deny: &IamStatement, allow: &IamStatement) -> bool {
+    if deny.not_resources.is_some() {
+        return false;
+    }
+    if deny.resources.iter().any(Value::is_star) {
+        return true;
+    }
+    allow.not_resources.is_none()
+        && !allow.resources.is_empty()
+        && allow.resources.iter().all(|r| {
+            r.literal
+                && deny
+                    .resources
+                    .iter()
+                    .any(|d| d.literal && action_covers(&d.text, &r.text))
+        })
 }
 
 /// A managed policy attached by ARN or name (AWS-managed, or defined elsewhere), whose

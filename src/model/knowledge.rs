@@ -48,6 +48,18 @@ pub struct Aws {
     pub admin_policy: Vec<Named>,
     pub privilege_escalation: Vec<Escalation>,
     pub sensitive: Sensitive,
+    #[serde(default)]
+    pub conditions: Conditions,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    /// Condition keys that pin what a statement grants to one service, source, tag,
+    /// key use or policy (`iam:PassedToService`, `aws:SourceArn`, `kms:ViaService`);
+    /// patterns with `*`.
+    #[serde(default)]
+    pub pinning: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +76,10 @@ pub struct Escalation {
     pub actions: Vec<String>,
     #[serde(default)]
     pub on_star_only: bool,
+    /// An escalation only on identities other than the caller: limited to the caller's
+    /// own user (`user/${aws:username}`), it is self-service (rotating one's own keys).
+    #[serde(default)]
+    pub others_only: bool,
     pub why: String,
 }
 
@@ -72,10 +88,15 @@ pub struct Escalation {
 pub struct Sensitive {
     pub actions: Vec<String>,
     pub write_verbs: Vec<String>,
-    /// Writes that support no resource-level permissions and touch only the caller's
-    /// own telemetry: `Resource: "*"` is the only way to grant them.
+    /// Writes that touch only the caller's own telemetry (logs, metrics, traces): not
+    /// reported on `Resource: "*"`. Patterns with `*`.
     #[serde(default)]
     pub unscopable: Vec<String>,
+    /// Actions that accept no resource but `*` (AWS's Service Authorization Reference
+    /// lists no resource type for them): `Resource: "*"` is the only way to grant them,
+    /// so it is not reported. Patterns with `*`.
+    #[serde(default)]
+    pub star_only: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +120,9 @@ pub struct Kubernetes {
     pub dangerous_resources: Vec<String>,
     /// Verbs that return a Secret's data.
     pub secret_read_verbs: Vec<String>,
+    /// API groups that serve reads only, whatever verbs a rule grants there.
+    #[serde(default)]
+    pub read_only_api_groups: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,12 +199,12 @@ impl Knowledge {
     /// prefix is compatible with (an over-approximation: `s3:P*` may write).
     pub fn aws_sensitive_in(&self, pattern: &str) -> Option<String> {
         if !pattern.contains(['*', '?']) {
-            let unscopable = self
-                .aws
-                .sensitive
+            let sensitive = &self.aws.sensitive;
+            let unscopable = sensitive
                 .unscopable
                 .iter()
-                .any(|a| a.eq_ignore_ascii_case(pattern));
+                .chain(&sensitive.star_only)
+                .any(|a| action_matches(a, pattern));
             return (!unscopable && self.aws_is_sensitive(pattern)).then(|| pattern.to_owned());
         }
         if let Some(a) = self
@@ -212,6 +236,57 @@ impl Knowledge {
             .map(|v| format!("{service}:{v}*"))
     }
 
+    /// Whether an action accepts only `Resource: "*"` or writes only the caller's own
+    /// telemetry, so that `*` is no finding.
+    pub fn aws_star_only(&self, action: &str) -> bool {
+        let sensitive = &self.aws.sensitive;
+        sensitive
+            .unscopable
+            .iter()
+            .chain(&sensitive.star_only)
+            .any(|a| action_matches(a, action))
+    }
+
+    /// The condition keys of a statement that pin what it grants (to one service,
+    /// source, tag, key use or policy), each once.
+    pub(crate) fn aws_pinning<'a>(
+        &self,
+        conditions: &'a [crate::model::iam::ConditionKey],
+    ) -> Vec<&'a crate::model::iam::ConditionKey> {
+        let mut out: Vec<&crate::model::iam::ConditionKey> = Vec::new();
+        for c in conditions {
+            if self
+                .aws
+                .conditions
+                .pinning
+                .iter()
+                .any(|p| action_matches(p, &c.key))
+                && !out.iter().any(|o| o.key == c.key)
+            {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The condition keys that pin what `st` grants, in words for a message:
+    /// `` `iam:PassedToService` = `ecs-tasks.amazonaws.com` ``.
+    pub(crate) fn aws_pinned_by(&self, st: &crate::model::iam::IamStatement) -> Option<String> {
+        let keys = self.aws_pinning(&st.conditions);
+        if keys.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = keys
+            .iter()
+            .map(|c| match c.values.as_slice() {
+                [] => format!("`{}`", c.key),
+                [one] => format!("`{}` = `{one}`", c.key),
+                many => format!("`{}` in `{}`", c.key, many.join("`, `")),
+            })
+            .collect();
+        Some(parts.join(", "))
+    }
+
     pub fn gcp_role(&self, role: &str) -> Option<&Role> {
         self.gcp.role.iter().find(|r| action_matches(&r.role, role))
     }
@@ -230,6 +305,14 @@ impl Knowledge {
     /// Whether an RBAC verb reads Secret data (`*` included).
     pub fn k8s_reads_secrets(&self, verb: &str) -> bool {
         verb == "*" || self.kubernetes.secret_read_verbs.iter().any(|v| v == verb)
+    }
+
+    /// Whether an API group serves reads only (the metrics APIs).
+    pub fn k8s_read_only_group(&self, group: &str) -> bool {
+        self.kubernetes
+            .read_only_api_groups
+            .iter()
+            .any(|g| g == group)
     }
 
     pub fn k8s_escalating_verb(&self, verb: &str) -> bool {

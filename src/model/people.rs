@@ -359,11 +359,92 @@ fn first_dot_last(login: &str) -> bool {
         && !looks_like_role(login)
 }
 
+/// Bots and automation services by their usual login or display name: GitHub's own
+/// apps, dependency updaters, release tools, CI services and coding agents.
+const KNOWN_BOTS: &[&str] = &[
+    "github-actions",
+    "dependabot",
+    "dependabot-preview",
+    "renovate",
+    "renovatebot",
+    "renovate-bot",
+    "mergify",
+    "greenkeeper",
+    "snyk-bot",
+    "pre-commit-ci",
+    "allcontributors",
+    "all-contributors",
+    "imgbot",
+    "semantic-release-bot",
+    "release-please",
+    "changeset-bot",
+    "codecov",
+    "github-merge-queue",
+    "copilot-swe-agent",
+    "claude",
+    "devin-ai-integration",
+    "coderabbitai",
+];
+
+/// Why a login, address or `Name <address>` is a bot's, when it plainly is: GitHub
+/// Actions' commit identity (`actions@github.com`, `github-actions[bot]`), a GitHub
+/// App's `[bot]` account or its `*[bot]@users.noreply.github.com` address, a no-reply
+/// sender (`noreply@…`), a `*-bot@…` or `bot@…` mailbox, Dependabot, Renovate and the
+/// other automation in [`KNOWN_BOTS`]. A bot's identity is nobody's: committing or
+/// calling APIs as one is what automation should do.
+pub fn bot_identity(text: &str) -> Option<&'static str> {
+    let t = text.trim().trim_matches(['"', '\'']);
+    // `Renovate Bot <bot@renovateapp.com>`: either half can tell.
+    if let (Some(open), true) = (t.rfind('<'), t.ends_with('>')) {
+        return bot_identity(&t[open + 1..t.len() - 1]).or_else(|| bot_identity(t[..open].trim()));
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.contains("[bot]") {
+        return Some("a GitHub App's bot account");
+    }
+    let (local, domain) = lower.split_once('@').unwrap_or((lower.as_str(), ""));
+    // `41898282+github-actions[bot]`, `12345+dependabot`: the id prefix of noreply logins.
+    let local = local.split_once('+').map_or(local, |(_, l)| l);
+    if domain == "github.com" && matches!(local, "actions" | "action" | "noreply") {
+        return Some("GitHub Actions' commit identity");
+    }
+    if [
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "donotreply",
+        "do-not-reply",
+    ]
+    .iter()
+    .any(|n| local.starts_with(n))
+    {
+        return Some("a no-reply sender");
+    }
+    let words: Vec<&str> = local
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.iter().any(|w| matches!(*w, "bot" | "bots")) {
+        return Some("a bot account");
+    }
+    let name = lower.replace([' ', '_'], "-");
+    if KNOWN_BOTS.iter().any(|b| {
+        name == *b
+            || local == *b
+            || name
+                .strip_prefix(b)
+                .is_some_and(|r| r.starts_with(['-', '.']))
+    }) {
+        return Some("an automation service's account");
+    }
+    None
+}
+
 /// How sure we are that `text` names a person: an email address at a consumer mail
 /// provider (high), a person-shaped address at any other domain (`first.last`,
 /// `flast`, `first`: medium), or a bare `first.last` login (medium). Service
-/// identities, bots, role mailboxes, documentation domains and templated values are
-/// not people.
+/// identities, bots ([`bot_identity`]), role mailboxes, documentation domains and
+/// templated values are not people.
 pub fn personal_login(text: &str) -> Option<crate::model::rating::Confidence> {
     use crate::model::rating::Confidence;
     let mut t = text.trim();
@@ -371,7 +452,8 @@ pub fn personal_login(text: &str) -> Option<crate::model::rating::Confidence> {
     if let (Some(open), true) = (t.rfind('<'), t.ends_with('>')) {
         t = &t[open + 1..t.len() - 1];
     }
-    if t.is_empty() || t.contains(['$', '{', '}', '<', '>', ' ', '%']) {
+    if t.is_empty() || t.contains(['$', '{', '}', '<', '>', ' ', '%']) || bot_identity(t).is_some()
+    {
         return None;
     }
     let Some((local, domain)) = t.split_once('@') else {
@@ -407,4 +489,45 @@ pub fn personal_login(text: &str) -> Option<crate::model::rating::Confidence> {
             .split_once(['_', '-'])
             .is_some_and(|(a, b)| letters(a) && letters(b) && a.len() >= 2 && b.len() >= 2);
     person_shaped.then_some(Confidence::Medium)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bots_are_not_people() {
+        for bot in [
+            "actions@github.com",
+            "action@github.com",
+            "github-actions[bot]",
+            "41898282+github-actions[bot]@users.noreply.github.com",
+            "49699333+dependabot[bot]@users.noreply.github.com",
+            "docs-agent[bot]@users.noreply.github.com",
+            "noreply@acme-corp.io",
+            "no-reply@acme-corp.io",
+            "release-bot@acme-corp.io",
+            "bot@renovateapp.com",
+            "Renovate Bot <bot@renovateapp.com>",
+            "dependabot",
+            "renovate",
+            "semantic-release-bot",
+            "GitHub Actions <actions@github.com>",
+            "github-actions",
+        ] {
+            assert!(bot_identity(bot).is_some(), "{bot}");
+            assert_eq!(personal_login(bot), None, "{bot}");
+        }
+        for person in [
+            "jane.doe@gmail.com",
+            "jane@github.com",
+            "abbott@acme-corp.io",
+            "Jane Doe <jane.doe@acme-corp.io>",
+            "talbot.smith@acme-corp.io",
+        ] {
+            assert_eq!(bot_identity(person), None, "{person}");
+        }
+        assert!(personal_login("jane.doe@gmail.com").is_some());
+        assert!(personal_login("talbot.smith@acme-corp.io").is_some());
+    }
 }

@@ -96,6 +96,15 @@ impl Severity {
         }
     }
 
+    /// One step lower (a condition or a limit narrows the grant), down to low.
+    pub fn lowered(self) -> Severity {
+        match self {
+            Severity::Low | Severity::Medium => Severity::Low,
+            Severity::High => Severity::Medium,
+            Severity::Critical => Severity::High,
+        }
+    }
+
     /// The CVSS-like score GitHub code scanning reads from `security-severity`.
     pub fn security_severity(self) -> &'static str {
         match self {

@@ -139,47 +139,88 @@ pub struct McpNeeds {
     pub filesystem: Vec<String>,
 }
 
+/// `[[workload]]` in `lanyard.toml`: whether the workloads it matches run an AI agent,
+/// over what the evidence says (a home-grown agent lanyard cannot recognise, or a
+/// service that only calls a model API and takes no instructions from text).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct WorkloadOverride {
+    /// Which workloads; the keys of `[[agent]] match`, applied to what the workload's
+    /// own file says before any rule runs (`role` and `gcp-service-account` match when
+    /// that file names the identity, not through another file's annotations). An
+    /// empty match names none.
+    #[serde(rename = "match")]
+    pub matches: AgentMatch,
+    /// Whether they run an AI agent.
+    pub agent: bool,
+}
+
+/// Apply the `[[workload]]` overrides of `lanyard.toml` to a file's workloads and
+/// classify them again. The last override naming a workload wins.
+pub fn apply_overrides(workloads: &mut [Workload], overrides: &[WorkloadOverride]) {
+    if overrides.is_empty() {
+        return;
+    }
+    for w in workloads {
+        for o in overrides {
+            if !o.matches.is_empty() && o.matches.matches(w) {
+                w.signals.declared = Some(o.agent);
+            }
+        }
+        w.classify();
+    }
+}
+
 /// Whether a declaration names workload `w`.
 pub fn matches(decl: &AgentDecl, w: &Workload) -> bool {
     let m = &decl.matches;
     if m.is_empty() {
         return w.name == *decl.name.get_ref();
     }
-    let sa = |ns: Option<&str>, name: Option<&str>| {
-        w.identities.iter().any(|u| match &u.identity {
-            Identity::K8sServiceAccount {
-                namespace, name: n, ..
-            } => ns.is_none_or(|x| x == namespace) && name.is_none_or(|x| x == n),
-            _ => false,
-        })
-    };
-    m.workload.as_ref().is_none_or(|x| *x == w.name)
-        && m.path
-            .as_ref()
-            .is_none_or(|glob| crate::model::iam::action_matches(glob, &w.path))
-        && (m.namespace.is_none() && m.service_account.is_none()
-            || sa(m.namespace.as_deref(), m.service_account.as_deref()))
-        && m.role.as_ref().is_none_or(|r| {
-            let want = crate::model::identity::role_name_from_arn(r).unwrap_or(r);
-            w.identities
-                .iter()
-                .any(|u| u.identity == Identity::AwsRole(want.to_owned()))
-        })
-        && m.gcp_service_account.as_ref().is_none_or(|s| {
-            let want = crate::model::identity::gcp_account_id(s).unwrap_or(s);
-            w.identities
-                .iter()
-                .any(|u| u.identity == Identity::GcpServiceAccount(want.to_owned()))
-        })
-        && m.mcp_server
-            .as_ref()
-            .is_none_or(|s| matches!(&w.key, WorkloadKey::McpServer(n) if n == s))
-        && m.job
-            .as_ref()
-            .is_none_or(|j| matches!(&w.key, WorkloadKey::WorkflowJob(id) if id == j))
-        && m.harness
-            .as_ref()
-            .is_none_or(|h| w.harness.as_deref() == Some(h.as_str()))
+    m.matches(w)
+}
+
+impl AgentMatch {
+    /// Whether every key given matches `w` (an empty match matches everything: callers
+    /// decide what an empty match means).
+    pub fn matches(&self, w: &Workload) -> bool {
+        let m = self;
+        let sa = |ns: Option<&str>, name: Option<&str>| {
+            w.identities.iter().any(|u| match &u.identity {
+                Identity::K8sServiceAccount {
+                    namespace, name: n, ..
+                } => ns.is_none_or(|x| x == namespace) && name.is_none_or(|x| x == n),
+                _ => false,
+            })
+        };
+        m.workload.as_ref().is_none_or(|x| *x == w.name)
+            && m.path
+                .as_ref()
+                .is_none_or(|glob| crate::model::iam::action_matches(glob, &w.path))
+            && (m.namespace.is_none() && m.service_account.is_none()
+                || sa(m.namespace.as_deref(), m.service_account.as_deref()))
+            && m.role.as_ref().is_none_or(|r| {
+                let want = crate::model::identity::role_name_from_arn(r).unwrap_or(r);
+                w.identities
+                    .iter()
+                    .any(|u| u.identity == Identity::AwsRole(want.to_owned()))
+            })
+            && m.gcp_service_account.as_ref().is_none_or(|s| {
+                let want = crate::model::identity::gcp_account_id(s).unwrap_or(s);
+                w.identities
+                    .iter()
+                    .any(|u| u.identity == Identity::GcpServiceAccount(want.to_owned()))
+            })
+            && m.mcp_server
+                .as_ref()
+                .is_none_or(|s| matches!(&w.key, WorkloadKey::McpServer(n) if n == s))
+            && m.job
+                .as_ref()
+                .is_none_or(|j| matches!(&w.key, WorkloadKey::WorkflowJob(id) if id == j))
+            && m.harness
+                .as_ref()
+                .is_none_or(|h| w.harness.as_deref() == Some(h.as_str()))
+    }
 }
 
 /// The declarations that name `w`.

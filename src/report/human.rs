@@ -25,6 +25,9 @@ pub(crate) struct HumanOptions {
     pub(crate) verbose: bool,
     /// Findings only: no notices, no summary.
     pub(crate) quiet: bool,
+    /// The lowest severity that fails the run (`--fail-on`): the summary says how many
+    /// findings reach it, which is why the exit code is 1.
+    pub(crate) fail_on: Option<Severity>,
 }
 
 /// ariadne's view of the file store, built once for the whole run.
@@ -159,6 +162,7 @@ fn write_finding(
     }
     let kind_color = severity_color(f.severity());
     let primary_color = if color { kind_color } else { Color::Primary };
+    let order = label_order(&labels);
     let mut report = Report::build(
         ReportKind::Custom(f.severity().as_str(), kind_color),
         (Arc::clone(&f.primary().path), f.primary().span.range()),
@@ -170,14 +174,14 @@ fn write_finding(
         Label::new((Arc::clone(&f.primary().path), f.primary().span.range()))
             .with_message(&f.primary().message)
             .with_color(primary_color)
-            .with_order(0),
+            .with_order(order[0]),
     );
     for (i, r) in f.related().iter().enumerate() {
         report = report.with_label(
             Label::new((Arc::clone(&r.path), r.span.range()))
                 .with_message(&r.message)
                 .with_color(Color::Blue)
-                .with_order(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+                .with_order(order.get(i + 1).copied().unwrap_or(i32::MAX)),
         );
     }
     if let Some(h) = f.help() {
@@ -193,6 +197,28 @@ fn write_finding(
     }
     w.write_all(&buf)?;
     writeln!(w)
+}
+
+/// The order ariadne draws the labels in: the primary's file first, then the other
+/// files as they first appear, each file's labels top to bottom. ariadne starts a new
+/// snippet whenever the file changes or a label goes back up, and heads a snippet of
+/// the primary's file with the primary's position: drawn in this order, each file has
+/// one snippet, and each header names the file and line of a label under it.
+fn label_order(labels: &[&crate::findings::Label]) -> Vec<i32> {
+    let mut files: Vec<&str> = Vec::new();
+    for l in labels {
+        if !files.contains(&&*l.path) {
+            files.push(&l.path);
+        }
+    }
+    let file_rank = |l: &crate::findings::Label| files.iter().position(|f| **f == *l.path);
+    let mut by_place: Vec<usize> = (0..labels.len()).collect();
+    by_place.sort_by_key(|&i| (file_rank(labels[i]), labels[i].span.start, i));
+    let mut order = vec![0i32; labels.len()];
+    for (rank, &i) in by_place.iter().enumerate() {
+        order[i] = i32::try_from(rank).unwrap_or(i32::MAX);
+    }
+    order
 }
 
 /// Remove `ESC [ ... m` sequences.
@@ -281,6 +307,25 @@ fn write_summary(result: &ScanResult, opts: &HumanOptions, w: &mut dyn Write) ->
             by_family.join(", ")
         )?;
     }
+    if let Some(fail_on) = opts.fail_on {
+        let failing = result
+            .findings
+            .iter()
+            .filter(|f| f.severity() >= fail_on)
+            .count();
+        let internal = result
+            .notices
+            .iter()
+            .any(|x| x.kind == crate::scan::NoticeKind::InternalError);
+        if failing > 0 && !internal {
+            writeln!(
+                w,
+                "{failing} of them at or above `--fail-on {fail_on}`: that is why lanyard exits with code 1."
+            )?;
+        } else if failing == 0 && n > 0 {
+            writeln!(w, "None at or above `--fail-on {fail_on}`.")?;
+        }
+    }
     if !result.suppressed.is_empty() {
         writeln!(
             w,
@@ -306,4 +351,27 @@ fn write_summary(result: &ScanResult, opts: &HumanOptions, w: &mut dyn Write) ->
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Label;
+    use crate::syntax::source::Span;
+
+    #[test]
+    fn labels_are_drawn_file_by_file_top_to_bottom() {
+        let a: Arc<str> = Arc::from("infra/a.tf");
+        let b: Arc<str> = Arc::from("b.yml");
+        let primary = Label::new(&a, Span::new(100, 110), "grant");
+        let in_b = Label::new(&b, Span::new(5, 9), "holder in b");
+        let above = Label::new(&a, Span::new(10, 20), "holder above the grant");
+        let below = Label::new(&a, Span::new(300, 310), "holder below the grant");
+        // The primary's file first, its labels top to bottom, then the other file: one
+        // snippet per file, each headed by a label it shows.
+        assert_eq!(
+            label_order(&[&primary, &in_b, &above, &below]),
+            vec![1, 3, 0, 2]
+        );
+    }
 }

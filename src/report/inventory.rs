@@ -26,8 +26,11 @@ pub struct WorkloadEntry {
     pub kind: &'static str,
     pub path: String,
     pub line: usize,
-    /// Why it looks like an AI agent; `null` when it does not.
+    /// Why it runs an AI agent; `null` when nothing shows it does.
     pub agent: Option<String>,
+    /// Why it is not taken for an AI agent although it is called one (a well-known
+    /// monitoring agent, or a name with nothing behind it); `null` otherwise.
+    pub not_agent: Option<String>,
     /// Indexes into `identities`.
     pub identities: Vec<usize>,
     /// What its identities can do, in short (`s3:GetObject on arn:…`, `get,list
@@ -51,6 +54,20 @@ pub struct HarnessEntry {
     /// The tools it runs without asking, broadest first: those that run anything, with
     /// what they let through, then the others.
     pub tools: Vec<String>,
+}
+
+/// Why a workload called an agent is not taken for an AI agent: it is a well-known
+/// non-AI agent, or only its name hints at one.
+fn not_agent(w: &Workload) -> Option<String> {
+    if w.agent.is_some() {
+        return None;
+    }
+    w.signals.not_agent.clone().or_else(|| {
+        w.signals
+            .evidence
+            .first()
+            .map(|e| format!("{}, but nothing shows it runs one", e.reason))
+    })
 }
 
 /// The harness view of a workload: mode and broadest tools.
@@ -82,15 +99,16 @@ fn harness_entry(result: &ScanResult, w: &Workload) -> Option<HarnessEntry> {
     }
     broad.extend(narrow);
     Some(HarnessEntry {
-        name: k.harness_name(h).to_owned(),
-        mode: mode.map(|(m, _)| m.to_owned()),
+        name: clean(result, k.harness_name(h)),
+        mode: mode.map(|(m, _)| clean(result, m)),
         level: mode.map(|(_, l)| {
             crate::model::scope::level_name(l)
                 .split(':')
                 .next()
                 .unwrap_or("")
         }),
-        tools: broad,
+        // Tool rules are the repository's text too.
+        tools: broad.iter().map(|t| clean(result, t)).collect(),
     })
 }
 
@@ -109,10 +127,17 @@ pub struct FindingRef {
     pub fingerprint: String,
 }
 
-/// `name`: the workload's name as findings show it (cleaned like theirs).
+/// A finding belongs to every workload it is about: the one it names (`name`, the
+/// workload's name cleaned like findings' text), and every one a location of it points
+/// into (each workload sharing an identity, each agent holding a grant).
 fn belongs(f: &Finding, w: &Workload, name: &str) -> bool {
-    f.workload() == Some(name)
-        && (f.primary().path == w.path || f.related().iter().any(|l| l.path == w.path))
+    let touches = |l: &crate::findings::Label| l.path == w.path;
+    let inside = |l: &crate::findings::Label| {
+        touches(l) && w.extent.start <= l.span.start && l.span.end <= w.extent.end
+    };
+    (f.workload() == Some(name) && (touches(f.primary()) || f.related().iter().any(touches)))
+        || inside(f.primary())
+        || f.related().iter().any(inside)
 }
 
 /// A string from the repository as the inventory shows it: secrets of the scan masked
@@ -125,12 +150,15 @@ impl Inventory {
     pub fn build(result: &ScanResult) -> Inventory {
         let clean = |s: &str| clean(result, s);
         let mut identities: Vec<IdentityEntry> = Vec::new();
-        let mut index: BTreeMap<&Identity, usize> = BTreeMap::new();
+        // Identities of different repositories are different identities, whatever
+        // their names.
+        let mut index: BTreeMap<(Option<&str>, &Identity), usize> = BTreeMap::new();
         let mut workloads = Vec::new();
         for (wi, w) in result.facts.workloads.iter().enumerate() {
             let mut ids = Vec::new();
+            let repo = result.facts.repo_of(&w.path).map(|r| &**r);
             for u in &w.identities {
-                let i = *index.entry(&u.identity).or_insert_with(|| {
+                let i = *index.entry((repo, &u.identity)).or_insert_with(|| {
                     identities.push(IdentityEntry {
                         description: clean(&u.identity.describe()),
                         used_by: Vec::new(),
@@ -156,18 +184,26 @@ impl Inventory {
                 path: clean(&w.path),
                 line,
                 agent: w.agent.as_deref().map(clean),
+                not_agent: not_agent(w).as_deref().map(clean),
                 identities: ids,
-                grants: crate::model::facts::held_by(&result.facts, w)
-                    .into_iter()
-                    .filter(|g| {
-                        !matches!(
+                grants: {
+                    // Each grant once: two statements or bindings may grant the same.
+                    let mut list: Vec<String> = Vec::new();
+                    for g in crate::model::facts::held_by(&result.facts, w) {
+                        if matches!(
                             g.what,
                             crate::model::grants::What::HarnessMode { .. }
                                 | crate::model::grants::What::HarnessTool { .. }
-                        )
-                    })
-                    .map(|g| clean(&short(&g.what)))
-                    .collect(),
+                        ) {
+                            continue;
+                        }
+                        let text = clean(&short(&g.what));
+                        if !list.contains(&text) {
+                            list.push(text);
+                        }
+                    }
+                    list
+                },
                 harness: harness_entry(result, w),
                 findings: result
                     .findings
@@ -199,10 +235,11 @@ impl Inventory {
             return out;
         }
         for w in &self.workloads {
-            let agent = w
-                .agent
-                .as_deref()
-                .map_or_else(String::new, |why| format!("  [agent: {why}]"));
+            let agent = match (&w.agent, &w.not_agent) {
+                (Some(why), _) => format!("  [agent: {why}]"),
+                (None, Some(why)) => format!("  [not an AI agent: {why}]"),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
                 "{}  ({}, {}:{}){agent}",
@@ -230,14 +267,13 @@ impl Inventory {
             }
             if !w.grants.is_empty() {
                 const SHOWN: usize = 6;
-                let mut list: Vec<&str> = w.grants.iter().take(SHOWN).map(String::as_str).collect();
+                let list: Vec<&str> = w.grants.iter().take(SHOWN).map(String::as_str).collect();
                 let more = w.grants.len().saturating_sub(SHOWN);
                 let tail = if more > 0 {
                     format!(" (+{more} more)")
                 } else {
                     String::new()
                 };
-                list.dedup();
                 let _ = writeln!(out, "    can: {}{tail}", list.join("; "));
             }
             if let Some(h) = &w.harness {

@@ -154,6 +154,9 @@ struct ResultProperties<'a> {
     family: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     workload: Option<&'a str>,
+    /// What to do instead, for this finding (the rule's documentation is `help`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -363,10 +366,9 @@ fn label_location<'a>(files: &FileStore, label: &'a Label, id: Option<usize>) ->
 }
 
 fn result<'a>(files: &FileStore, f: &'a Finding, rule_index: Option<usize>) -> SarifResult<'a> {
-    let text = match f.help() {
-        Some(help) if !help.is_empty() => format!("{} {}", f.message(), help),
-        _ => f.message().to_owned(),
-    };
+    // What is wrong, alone: run into the help, a viewer showed one sentence saying
+    // both. The finding's own help goes into the result's properties.
+    let text = f.message().to_owned();
     let mut partial_fingerprints = BTreeMap::new();
     if !f.fingerprint().is_empty() {
         partial_fingerprints.insert(FINGERPRINT_KEY, f.fingerprint());
@@ -394,6 +396,7 @@ fn result<'a>(files: &FileStore, f: &'a Finding, rule_index: Option<usize>) -> S
             confidence: f.confidence().as_str(),
             family: f.family().as_str(),
             workload: f.workload(),
+            help: f.help().filter(|h| !h.is_empty()),
         },
     }
 }
@@ -755,7 +758,11 @@ mod tests {
         let r0 = &v["runs"][0]["results"][0];
         assert_eq!(
             r0["message"]["text"],
-            "A personal access token is committed in an agent config. Use a GitHub App installation token."
+            "A personal access token is committed in an agent config."
+        );
+        assert_eq!(
+            r0["properties"]["help"],
+            "Use a GitHub App installation token."
         );
         assert_eq!(
             r0["partialFingerprints"]["lanyardFingerprint/v1"],

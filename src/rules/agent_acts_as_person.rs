@@ -1,6 +1,6 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
-use crate::model::agent::agent_marker;
-use crate::model::people::personal_login;
+use crate::model::agent::AgentSignals;
+use crate::model::people::{bot_identity, personal_login};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::doc::node_at;
@@ -23,10 +23,13 @@ declare_rule! {
     ///   in scripts, MCP server args and headers, and container args.
     ///
     /// A person is an address at a consumer mail provider or a person-shaped address or
-    /// login (see `personal-identity`), or a `First Last` name. Bot identities
-    /// (`github-actions[bot]`, `41898282+github-actions[bot]@users.noreply.github.com`,
-    /// `claude[bot]`), service accounts and `${{ ... }}` expressions are not people.
-    /// The finding is high when the job or workload runs an AI agent.
+    /// login (see `personal-identity`), or a `First Last` name. Bot identities are never
+    /// people: GitHub Actions' own (`actions@github.com`, `github-actions[bot]`), any
+    /// `[bot]` account and `*[bot]@users.noreply.github.com` address, `noreply@…`
+    /// senders, `*-bot@…` mailboxes, Dependabot, Renovate and other automation; neither
+    /// are service accounts, automation names (`Docs Publisher`, `Nightly Sync`) and
+    /// `${{ ... }}` expressions. The finding is high when the job or workload runs an
+    /// AI agent (the message says why it is one), medium otherwise.
     ///
     /// Agent harness settings count too: Claude Code settings whose `env` sets the git
     /// author to a person, shell scripts and Makefiles that set `git config user.email`
@@ -146,7 +149,11 @@ impl Rule for AgentActsAsPerson {
                 .map_or(a.harness.as_str(), |k| k.harness_name(&a.harness));
             format!("the script starts {name}")
         });
-        let agent_image = cx.file.kind == FileKind::Dockerfile && agent_image(cx);
+        let agent_image = if cx.file.kind == FileKind::Dockerfile {
+            agent_image(cx)
+        } else {
+            None
+        };
         let mut seen = Vec::new();
         for hit in hits {
             let span = cx.span_within(hit.node, &hit.value);
@@ -157,7 +164,7 @@ impl Rule for AgentActsAsPerson {
             let workload = cx.facts.workload_at(span);
             let agent = workload
                 .and_then(|w| w.agent.clone())
-                .or_else(|| agent_image.then(|| "it builds an agent image".to_owned()))
+                .or_else(|| agent_image.clone())
                 .or_else(|| script_agent.clone());
             let subject = match (workload, cx.file.kind) {
                 (Some(w), _) => w.name.clone(),
@@ -401,6 +408,9 @@ fn person<'a>(node: &'a Node, value: &str, act: Act, how: String, hits: &mut Vec
                     .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c)))
             .then_some(Confidence::Low)
         }
+        // A bot's identity is nobody's: acting as `github-actions[bot]` or Renovate is
+        // what automation should do.
+        _ if bot_identity(value).is_some() => None,
         _ => personal_login(value).or_else(|| person_name(value).then_some(Confidence::Medium)),
     };
     if let Some(confidence) = confidence {
@@ -455,6 +465,39 @@ fn person_name(text: &str) -> bool {
         "name",
         "first",
         "last",
+        "auto",
+        "automatic",
+        "update",
+        "updater",
+        "updates",
+        "publisher",
+        "publish",
+        "docs",
+        "pages",
+        "sync",
+        "manager",
+        "version",
+        "changelog",
+        "merge",
+        "bump",
+        "nightly",
+        "scheduled",
+        "cron",
+        "mirror",
+        "translation",
+        "translations",
+        "formatter",
+        "lint",
+        "linter",
+        "dependency",
+        "dependencies",
+        "security",
+        "maintainer",
+        "maintainers",
+        "actions-user",
+        "releaser",
+        "tag",
+        "tagger",
     ];
     let words: Vec<&str> = text.split_whitespace().collect();
     (2..=4).contains(&words.len())
@@ -468,20 +511,35 @@ fn person_name(text: &str) -> bool {
         })
 }
 
-/// A Dockerfile that builds an agent: its base image or its path names one.
-fn agent_image(cx: &FileCx<'_>) -> bool {
-    agent_marker(cx.path).is_some()
-        || cx.documents().any(|doc| {
-            doc.root
-                .get_all("FROM")
-                .any(|f| f.as_text().and_then(agent_marker).is_some())
-                || doc.root.get_all("ENV").any(|env| {
-                    env.entries().iter().any(|e| {
-                        e.key_str()
-                            .is_some_and(|k| k.ends_with("_API_KEY") && agent_marker(k).is_some())
-                    })
-                })
-        })
+/// Why a Dockerfile builds an agent image, from what it builds on and installs: an
+/// agent framework's or MCP server's base image, an agent package or CLI installed, a
+/// model provider's key set. Its path or a base image's name alone says nothing.
+fn agent_image(cx: &FileCx<'_>) -> Option<String> {
+    let mut signals = AgentSignals::default();
+    for doc in cx.documents() {
+        for from in doc.root.get_all("FROM") {
+            if let Some(image) = from.as_text().and_then(|t| t.split_whitespace().next()) {
+                signals.image(image);
+            }
+        }
+        for env in doc.root.get_all("ENV") {
+            for e in env.entries() {
+                if let Some(k) = e.key_str() {
+                    signals.env_var(k, false);
+                }
+            }
+        }
+        for run in doc.root.get_all("RUN") {
+            if let Some(text) = run.as_text() {
+                let words = words_of(text);
+                let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                signals.command(&words);
+            }
+        }
+    }
+    signals
+        .decide()
+        .map(|why| format!("it builds an agent image: {why}"))
 }
 
 #[cfg(test)]
@@ -502,6 +560,9 @@ mod tests {
             "Jane",
             "Your Name",
             "${{ github.actor }}",
+            "Docs Publisher",
+            "Auto Update",
+            "Nightly Sync",
         ] {
             assert!(!person_name(n), "{n}");
         }

@@ -1,5 +1,6 @@
-use crate::findings::Finding;
+use crate::findings::{Confidence, Finding, Severity};
 use crate::model::extract::{McpServer, mcp_servers, pod_spec};
+use crate::model::facts::Workload;
 use crate::model::harness::{HarnessKnowledge, ToolClass};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::classify::FileKind;
@@ -17,20 +18,34 @@ declare_rule! {
     ///   (`--allowed-commands`, `--allow`, `ALLOWED_COMMANDS`);
     /// - an MCP server started with `docker run --privileged`, `--pid=host`,
     ///   `--network=host` or a host-root volume (`-v /:/host`);
-    /// - the Docker socket (`/var/run/docker.sock`) passed to an MCP server or mounted
-    ///   into an agent container;
-    /// - an agent pod or compose service that is `privileged`, shares the host's
-    ///   network or process namespace (`hostNetwork`, `hostPID`, `network_mode: host`),
-    ///   mounts a sensitive host path (`hostPath: /`, `/etc`, `/root`, `/home`, `/proc`,
+    /// - the Docker socket (`/var/run/docker.sock`) passed to an MCP server, or mounted
+    ///   into any pod or compose service;
+    /// - any pod or compose service that is `privileged`;
+    /// - an AI agent's pod or compose service that shares the host's network or process
+    ///   namespace (`hostNetwork`, `hostPID`, `network_mode: host`), mounts a sensitive
+    ///   host path (`hostPath: /`, `/etc`, `/root`, `/home`, `/proc`,
     ///   `/var/lib/kubelet`; compose `- /:/host`), or runs as root (`runAsUser: 0`,
     ///   `user: root`) with host mounts.
+    ///
+    /// The Docker socket and privileged mode are root on the node whatever runs there:
+    /// they are reported for every workload, at medium severity, and at high for an AI
+    /// agent. Host namespaces and system-path mounts are how monitoring agents, log
+    /// shippers and network plugins do their job, so they are reported only for AI
+    /// agents. A workload is an AI agent by evidence, which the message names: it runs
+    /// an agent action or CLI, is an MCP server, is handed a model provider's key, runs
+    /// an agent framework's or MCP server's image. A name (`triage-agent`) is never
+    /// enough, and well-known non-AI agents (New Relic, Datadog, Sysdig, Dynatrace,
+    /// Elastic, Grafana Alloy, OpenTelemetry collectors, log shippers, CI runners,
+    /// service meshes, cloud node agents) are not AI agents; `[[workload]]` in
+    /// `lanyard.toml` overrides the classification (`agent = true` or `false`).
     ///
     /// ## Why it matters
     /// A filesystem server rooted at `/` or above the repository lets the agent read
     /// every credential it reaches (`~/.ssh`, `~/.aws`, browser profiles, sibling
     /// projects). A shell server runs whatever a prompt injection asks for. The Docker
-    /// socket, privileged mode and host mounts written as root are root on the host.
-    /// One prompt injection turns into a host compromise.
+    /// socket, privileged mode and host mounts written as root are root on the host:
+    /// in any workload, whoever takes over what runs in it takes over the node; in an
+    /// AI agent, one prompt injection is enough.
     ///
     /// ## What to do instead
     /// Root filesystem servers at the project directory the task needs. Give shell
@@ -48,7 +63,7 @@ declare_rule! {
         family: ExcessiveScope,
         severity: High,
         confidence: High,
-        summary: "An agent can reach its host: filesystem root, shell without allow-list, Docker socket, privileged mode, host mounts",
+        summary: "A workload can reach its host (Docker socket, privileged mode), or an agent can (filesystem root, shell without allow-list, host namespaces and mounts)",
         applies_to: |kind| matches!(
             kind,
             FileKind::McpConfig | FileKind::Compose | FileKind::Kubernetes | FileKind::HelmTemplate
@@ -305,27 +320,54 @@ fn command_server(cx: &FileCx<'_>, out: &mut Vec<Finding>, server: &McpServer<'_
     );
 }
 
-fn push(cx: &FileCx<'_>, out: &mut Vec<Finding>, span: Span, workload: &str, what: &str) {
+/// How far a host-reach check holds: the Docker socket and privileged mode are root on
+/// the node in any workload; host namespaces and system-path mounts are how node agents
+/// (monitoring, log shippers, CNI) do their job, and alarming only in an AI agent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    AnyWorkload,
+    AgentOnly,
+}
+
+fn push(
+    cx: &FileCx<'_>,
+    out: &mut Vec<Finding>,
+    span: Span,
+    workload: &Workload,
+    what: &str,
+    reach: Reach,
+) {
+    let name = workload.name.as_str();
+    let (message, severity, confidence) = match (&workload.agent, reach) {
+        (Some(why), _) => (
+            format!(
+                "{name} is an AI agent ({why}) and {what}: a prompt injection becomes a host compromise"
+            ),
+            Severity::High,
+            workload.agent_confidence(),
+        ),
+        (None, Reach::AnyWorkload) => (
+            format!("{name} {what}: whoever takes over what runs in it takes over the host"),
+            Severity::Medium,
+            Confidence::High,
+        ),
+        (None, Reach::AgentOnly) => return,
+    };
     out.push(
-        cx.finding(
-            &AgentHostEscape::META,
-            span,
-            format!("{workload} looks like an AI agent and {what}: a prompt injection becomes a host compromise"),
-        )
-        .label(what.to_owned())
-        .help("Run agents unprivileged, as a non-root user, in their own namespaces, without the Docker socket or host mounts.")
-        .workload(workload)
-        .key(format!("{workload}:{what}"))
-        .build(),
+        cx.finding(&AgentHostEscape::META, span, message)
+            .label(what.to_owned())
+            .help("Run workloads, agents above all, unprivileged, as a non-root user, in their own namespaces, without the Docker socket or host mounts.")
+            .severity(severity)
+            .confidence(confidence)
+            .agent_context(workload.agent.is_some())
+            .workload(name)
+            .key(format!("{name}:{what}"))
+            .build(),
     );
 }
 
-fn agent_workload<'a>(cx: &'a FileCx<'_>, name: &str) -> Option<&'a str> {
-    cx.facts
-        .workloads
-        .iter()
-        .find(|w| w.name == name && w.agent.is_some())
-        .map(|w| w.name.as_str())
+fn workload_named<'a>(cx: &'a FileCx<'_>, name: &str) -> Option<&'a Workload> {
+    cx.facts.workloads.iter().find(|w| w.name == name)
 }
 
 /// `root`, `0`, `0:0`, `root:root`: compose `user` values that mean uid 0.
@@ -342,21 +384,42 @@ fn compose(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
             .unwrap_or_default()
         {
             let name = format!("compose service {}", entry.key_str().unwrap_or(""));
-            let Some(workload) = agent_workload(cx, &name) else {
+            let Some(workload) = workload_named(cx, &name) else {
                 continue;
             };
             let svc = &entry.value;
             if let Some(p) = svc.get("privileged").filter(|p| p.as_bool() == Some(true)) {
-                push(cx, out, p.span, workload, "runs privileged");
+                push(
+                    cx,
+                    out,
+                    p.span,
+                    workload,
+                    "runs privileged",
+                    Reach::AnyWorkload,
+                );
             }
             if let Some(n) = svc
                 .get("network_mode")
                 .filter(|n| n.as_str() == Some("host"))
             {
-                push(cx, out, n.span, workload, "shares the host network");
+                push(
+                    cx,
+                    out,
+                    n.span,
+                    workload,
+                    "shares the host network",
+                    Reach::AgentOnly,
+                );
             }
             if let Some(n) = svc.get("pid").filter(|n| n.as_str() == Some("host")) {
-                push(cx, out, n.span, workload, "shares the host's processes");
+                push(
+                    cx,
+                    out,
+                    n.span,
+                    workload,
+                    "shares the host's processes",
+                    Reach::AgentOnly,
+                );
             }
             let mut host_mount = false;
             for v in svc.get("volumes").map(Node::items).unwrap_or_default() {
@@ -368,7 +431,14 @@ fn compose(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                 // A bind mount of an absolute or home path (named volumes have neither).
                 host_mount |= source.starts_with(['/', '~', '$']);
                 if source.starts_with(DOCKER_SOCKET) {
-                    push(cx, out, v.span, workload, "mounts the Docker socket");
+                    push(
+                        cx,
+                        out,
+                        v.span,
+                        workload,
+                        "mounts the Docker socket",
+                        Reach::AnyWorkload,
+                    );
                 } else if is_sensitive_host_path(source) {
                     push(
                         cx,
@@ -376,6 +446,7 @@ fn compose(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                         v.span,
                         workload,
                         &format!("mounts the host's `{source}`"),
+                        Reach::AgentOnly,
                     );
                 }
             }
@@ -383,7 +454,14 @@ fn compose(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                 .get("user")
                 .filter(|u| host_mount && u.as_str().is_some_and(is_root_user))
             {
-                push(cx, out, u.span, workload, "runs as root with host mounts");
+                push(
+                    cx,
+                    out,
+                    u.span,
+                    workload,
+                    "runs as root with host mounts",
+                    Reach::AgentOnly,
+                );
             }
             // `volumes_from: [tools]`: the agent gets every volume of that service, the
             // Docker socket included, whatever that service is called.
@@ -405,6 +483,7 @@ fn compose(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                         from.span,
                         workload,
                         &format!("gets the Docker socket through `volumes_from: {other}`"),
+                        Reach::AnyWorkload,
                     );
                 }
             }
@@ -416,12 +495,19 @@ fn k8s(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
     for doc in cx.documents() {
         let Some(pod) = pod_spec(doc) else { continue };
         let name = format!("{} {}/{}", pod.kind, pod.namespace, pod.name);
-        let Some(workload) = agent_workload(cx, &name) else {
+        let Some(workload) = workload_named(cx, &name) else {
             continue;
         };
         for key in ["hostNetwork", "hostPID", "hostIPC"] {
             if let Some(n) = pod.spec.get(key).filter(|n| n.as_bool() == Some(true)) {
-                push(cx, out, n.span, workload, &format!("sets `{key}: true`"));
+                push(
+                    cx,
+                    out,
+                    n.span,
+                    workload,
+                    &format!("sets `{key}: true`"),
+                    Reach::AgentOnly,
+                );
             }
         }
         let mut host_volumes = Vec::new();
@@ -432,7 +518,14 @@ fn k8s(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
             host_volumes.extend(v.get("name").and_then(Node::as_str));
             let Some(path) = p.as_str() else { continue };
             if path.starts_with(DOCKER_SOCKET) {
-                push(cx, out, p.span, workload, "mounts the Docker socket");
+                push(
+                    cx,
+                    out,
+                    p.span,
+                    workload,
+                    "mounts the Docker socket",
+                    Reach::AnyWorkload,
+                );
             } else if is_sensitive_host_path(path) {
                 push(
                     cx,
@@ -440,6 +533,7 @@ fn k8s(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                     p.span,
                     workload,
                     &format!("mounts the host's `{path}` (hostPath)"),
+                    Reach::AgentOnly,
                 );
             }
         }
@@ -450,7 +544,14 @@ fn k8s(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                     .get_path(&["securityContext", "privileged"])
                     .filter(|p| p.as_bool() == Some(true))
                 {
-                    push(cx, out, p.span, workload, "runs a privileged container");
+                    push(
+                        cx,
+                        out,
+                        p.span,
+                        workload,
+                        "runs a privileged container",
+                        Reach::AnyWorkload,
+                    );
                 }
                 let mounts_host = c
                     .get("volumeMounts")
@@ -470,6 +571,7 @@ fn k8s(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
                         u.span,
                         workload,
                         "runs as root (`runAsUser: 0`) with hostPath mounts",
+                        Reach::AgentOnly,
                     );
                 }
             }

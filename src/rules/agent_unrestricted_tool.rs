@@ -95,13 +95,13 @@ impl Rule for AgentUnrestrictedTool {
             }
         }
         for a in &h.agents {
-            let mut servers: Vec<&str> = a
-                .approvals
-                .iter()
-                .filter(|ap| ap.via != ApprovalVia::Trust)
-                .map(|ap| ap.server.as_str())
-                .collect();
-            servers.dedup();
+            // Each server once, in the order its approvals are written.
+            let mut servers: Vec<&str> = Vec::new();
+            for ap in a.approvals.iter().filter(|ap| ap.via != ApprovalVia::Trust) {
+                if !servers.contains(&ap.server.as_str()) {
+                    servers.push(&ap.server);
+                }
+            }
             for server in servers {
                 let list: Vec<&AutoApproval> = a
                     .approvals

@@ -1,5 +1,6 @@
 use crate::findings::{Finding, Redacted};
 use crate::model::accounts::Accounts;
+use crate::model::facts::Workload;
 use crate::model::identity::Identity;
 use crate::model::settings::{EnvShape, EnvVar};
 use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule};
@@ -59,11 +60,11 @@ impl Rule for GenericSharedAccount {
         let Some(accounts) = Accounts::builtin() else {
             return;
         };
-        let mut hits: Vec<(Span, String, &'static str, String, String)> = Vec::new();
+        let mut hits: Vec<(Span, String, &'static str, String, &Workload)> = Vec::new();
         let agent_at = |span: Span| cx.facts.workload_at(span).filter(|w| w.agent.is_some());
-        let mut push = |hit: Span, account: String, generic, what: String, workload: &str| {
+        let mut push = |hit: Span, account: String, generic, what: String, workload| {
             if !hits.iter().any(|h| h.0 == hit) {
-                hits.push((hit, account, generic, what, workload.to_owned()));
+                hits.push((hit, account, generic, what, workload));
             }
         };
         let settings = &cx.facts.settings();
@@ -77,7 +78,7 @@ impl Rule for GenericSharedAccount {
                     login.login.clone(),
                     g,
                     format!("connects to {} as", login.service),
-                    &w.name,
+                    w,
                 );
             }
         }
@@ -104,18 +105,20 @@ impl Rule for GenericSharedAccount {
                     continue;
                 };
             if let Some(g) = accounts.generic_account(checked) {
-                push(cx.span_in(var.span, raw), raw.to_owned(), g, what, &w.name);
+                push(cx.span_in(var.span, raw), raw.to_owned(), g, what, w);
             }
         }
-        for (span, account, generic, what, workload) in hits {
+        for (span, account, generic, what, w) in hits {
+            let workload = &w.name;
+            let why = w.agent.as_deref().unwrap_or("");
             let message = format!(
-                "{workload} {what} `{account}`, a generic `{generic}` account: other workloads and people share it, so the agent holds what all of them need and its actions cannot be told apart"
+                "{workload} {what} `{account}`, a generic `{generic}` account: other workloads and people share it, so the agent ({why}) holds what all of them need and its actions cannot be told apart"
             );
             out.push(
                 cx.finding(&GenericSharedAccount::META, span, message)
                     .label(format!("generic `{generic}` account"))
                     .help(HELP)
-                    .workload(&workload)
+                    .workload(workload)
                     .evidence(Redacted::plain(account.clone()))
                     .key(format!("{workload}:{account}"))
                     .build(),
@@ -153,8 +156,9 @@ impl Rule for GenericSharedAccount {
                 seen.push(&u.identity);
                 let what = u.identity.describe();
                 let message = format!(
-                    "{} runs as {what}, a generic `{generic}` account: other workloads and people share it, so the agent holds what all of them need and its actions cannot be told apart",
-                    w.name
+                    "{} runs as {what}, a generic `{generic}` account: other workloads and people share it, so the agent ({}) holds what all of them need and its actions cannot be told apart",
+                    w.name,
+                    w.agent.as_deref().unwrap_or("")
                 );
                 let mut b = FindingBuilder::new(&Self::META, &w.path, u.span, message)
                     .label(format!("generic `{generic}` account"))

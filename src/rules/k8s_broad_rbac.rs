@@ -15,15 +15,23 @@ declare_rule! {
     /// Terraform `kubernetes_role`/`kubernetes_cluster_role` and their bindings:
     /// - a RoleBinding or ClusterRoleBinding to the ClusterRole `cluster-admin`,
     ///   `admin` or `edit` (a ClusterRoleBinding to `cluster-admin` is critical);
-    /// - a rule with `*` in `verbs`, `resources` or `apiGroups`;
-    /// - a rule that reads `secrets` (`get`, `list`, `watch`) without `resourceNames`:
-    ///   high in a ClusterRole, medium in a namespaced Role;
+    /// - a rule with `*` in `verbs`, `resources` or `apiGroups`, judged by the API
+    ///   groups it covers: every verb on every resource is the equivalent of
+    ///   `cluster-admin` only in every group (`apiGroups: ["*"]`); in the core group it
+    ///   covers Secrets, pods and service accounts; inside named groups (a CRD group)
+    ///   it is medium and the message names the groups; inside the read-only metrics
+    ///   APIs (`custom.metrics.k8s.io`, `external.metrics.k8s.io`, `metrics.k8s.io`,
+    ///   a table in `rules/permissions.toml`) it is not reported;
+    /// - a rule that reads `secrets` in the core group (`get`, `list`, `watch`, all of
+    ///   them named in the message) without `resourceNames`: high in a ClusterRole,
+    ///   medium in a namespaced Role;
     /// - the verbs `escalate`, `bind` and `impersonate`;
     /// - the subresources `pods/exec`, `pods/attach`, `pods/portforward`,
     ///   `nodes/proxy` and `serviceaccounts/token`.
     ///
     /// When a binding in the same file hands the grant to the service account of a
-    /// workload that looks like an AI agent, the severity is raised and the agent named.
+    /// workload that runs an AI agent, the severity is raised and the agent named with
+    /// the evidence.
     ///
     /// ## Why it matters
     /// RBAC is the agent's blast radius inside the cluster. A wildcard grants every
@@ -145,7 +153,7 @@ fn agent_clause(agent: Option<&Workload>) -> String {
     agent
         .map(|w| {
             format!(
-                "; {} runs as this service account and looks like an AI agent ({}), so a prompt injection gets all of it",
+                "; {} runs as this service account and is an AI agent ({}), so a prompt injection gets all of it",
                 w.name,
                 w.agent.as_deref().unwrap_or("")
             )
@@ -233,6 +241,137 @@ struct Hit {
     related: Vec<(Span, String)>,
 }
 
+/// Which API groups a rule covers: every group (`*`), the core group (`""`, or no
+/// `apiGroups` written), and the named others.
+struct GroupScope<'a> {
+    all: bool,
+    core: bool,
+    named: Vec<&'a str>,
+}
+
+impl<'a> GroupScope<'a> {
+    fn of(groups: &'a [Value]) -> Self {
+        let texts: Vec<&str> = groups.iter().filter_map(Value::as_str).collect();
+        GroupScope {
+            all: texts.contains(&"*"),
+            core: groups.is_empty() || texts.iter().any(|g| matches!(*g, "" | "*")),
+            named: texts
+                .iter()
+                .copied()
+                .filter(|g| !matches!(*g, "" | "*"))
+                .collect(),
+        }
+    }
+
+    /// `the core API group`, `API group \`custom.metrics.k8s.io\``, ...
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.core {
+            parts.push("the core API group".to_owned());
+        }
+        match self.named.len() {
+            0 => {}
+            1 => parts.push(format!("API group `{}`", self.named[0])),
+            _ => parts.push(format!(
+                "API groups {}",
+                quoted_list(self.named.iter().copied())
+            )),
+        }
+        parts.join(" and ")
+    }
+
+    fn rbac(&self) -> bool {
+        self.all || self.named.contains(&"rbac.authorization.k8s.io")
+    }
+}
+
+/// `` `a` ``, `` `a` and `b` ``, `` `a`, `b` and `c` ``, each item once.
+fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for i in items {
+        if !seen.contains(&i) {
+            seen.push(i);
+        }
+    }
+    let quoted: Vec<String> = seen.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// What a `*` in a rule grants, and how bad it is: every verb on every resource is
+/// `cluster-admin` only when it covers every API group; inside one group (custom
+/// metrics, a CRD group) it is that group's resources, and Secrets only when the core
+/// group is covered.
+fn wildcard(
+    role: &RbacObject,
+    scope: &GroupScope<'_>,
+    all_verbs: bool,
+    all_resources: bool,
+    fields: &[&str],
+) -> (Severity, String) {
+    let cluster = role.kind.cluster_scoped();
+    if all_verbs && all_resources {
+        if scope.all {
+            return (
+                if cluster { Severity::Critical } else { Severity::High },
+                "every verb on every resource in every API group, Secrets and RBAC included: the equivalent of `cluster-admin` wherever it is bound".to_owned(),
+            );
+        }
+        let mut what = format!("every verb on every resource of {}", scope.describe());
+        let severity = if scope.core || scope.rbac() {
+            what.push_str(if scope.core {
+                ", Secrets, pods and service accounts included"
+            } else {
+                ", roles and bindings included: the holder can grant itself anything"
+            });
+            // Every Secret and every pod of the cluster is one step from `cluster-admin`.
+            if cluster {
+                Severity::Critical
+            } else {
+                Severity::High
+            }
+        } else {
+            what.push_str(", current and future, but nothing outside it");
+            Severity::Medium
+        };
+        return (severity, what);
+    }
+    if all_verbs || all_resources {
+        let what = if all_verbs {
+            format!(
+                "a wildcard in `{}`: every current and future verb is granted on the listed resources of {}, `delete`, `escalate` and `impersonate` included",
+                fields.join("`, `"),
+                scope.describe()
+            )
+        } else if scope.core {
+            format!(
+                "a wildcard in `{}`: every current and future resource of {} is granted, Secrets included",
+                fields.join("`, `"),
+                scope.describe()
+            )
+        } else {
+            format!(
+                "a wildcard in `{}`: every current and future resource of {} is granted",
+                fields.join("`, `"),
+                scope.describe()
+            )
+        };
+        let severity = if all_resources && !scope.core && !scope.rbac() {
+            Severity::Medium
+        } else {
+            Severity::High
+        };
+        return (severity, what);
+    }
+    (
+        Severity::Medium,
+        "a wildcard in `apiGroups`: the listed resources in every API group, custom resources included".to_owned(),
+    )
+}
+
 fn check_role(
     cx: &FileCx<'_>,
     k: &Knowledge,
@@ -257,34 +396,17 @@ fn check_role(
         .into_iter()
         .filter_map(|(f, s)| Some((f, s?)))
         .collect();
-        if let Some(&(first, span)) = wild.first() {
+        let scope = GroupScope::of(groups);
+        // Wildcards wholly inside read-only APIs (metrics adapters) grant reads.
+        let read_only = !scope.core
+            && !scope.all
+            && !scope.named.is_empty()
+            && scope.named.iter().all(|g| k.k8s_read_only_group(g));
+        if let Some(&(first, span)) = wild.first().filter(|_| !read_only) {
             let fields: Vec<&str> = wild.iter().map(|(f, _)| *f).collect();
             let all_verbs = fields.contains(&"verbs");
             let all_resources = fields.contains(&"resources");
-            let (severity, what) = if all_verbs && all_resources {
-                (
-                    if role.kind.cluster_scoped() { Severity::Critical } else { Severity::High },
-                    "every verb on every resource, Secrets and RBAC included: the equivalent of `cluster-admin` wherever it is bound".to_owned(),
-                )
-            } else if all_verbs || all_resources {
-                (
-                    Severity::High,
-                    format!(
-                        "a wildcard in `{}`: every current and future {}",
-                        fields.join("`, `"),
-                        if all_verbs {
-                            "verb is granted, `delete`, `escalate` and `impersonate` included"
-                        } else {
-                            "resource is granted, Secrets included"
-                        }
-                    ),
-                )
-            } else {
-                (
-                    Severity::Medium,
-                    "a wildcard in `apiGroups`: the listed resources in every API group, custom resources included".to_owned(),
-                )
-            };
+            let (severity, what) = wildcard(role, &scope, all_verbs, all_resources, &fields);
             hits.push(Hit {
                 span,
                 severity,
@@ -341,15 +463,16 @@ fn check_role(
             }
         }
 
-        let core_group =
-            groups.is_empty() || groups.iter().any(|g| matches!(g.as_str(), Some("" | "*")));
-        let read_verb = verbs
+        // Every verb of the rule that returns a Secret's data, named together: a rule
+        // granting `get`, `list` and `watch` says all three.
+        let read_verbs: Vec<&Value> = verbs
             .iter()
-            .find(|v| v.as_str().is_some_and(|v| k.k8s_reads_secrets(v)));
-        if let (Some(secrets), Some(verb), true, true) = (
+            .filter(|v| v.as_str().is_some_and(|v| k.k8s_reads_secrets(v)))
+            .collect();
+        if let (Some(secrets), Some(first_verb), true, true) = (
             resources.iter().find(|r| r.as_str() == Some("secrets")),
-            read_verb,
-            core_group,
+            read_verbs.first(),
+            scope.core,
             names.is_empty(),
         ) {
             let (severity, reach) = if role.kind.cluster_scoped() {
@@ -360,14 +483,18 @@ fn check_role(
                     format!("every Secret in namespace `{}`", role.namespace),
                 )
             };
+            let named = quoted_list(read_verbs.iter().filter_map(|v| v.as_str()));
             hits.push(Hit {
                 span: secrets.span,
                 severity,
                 label: "reads all Secrets".to_owned(),
-                what: format!("`{}` on `secrets` without `resourceNames`: {reach}, other workloads' credentials included", verb.as_str().unwrap_or("")),
+                what: format!("{named} on `secrets` without `resourceNames`: {reach}, other workloads' credentials included"),
                 help: "Name the Secrets the task reads in `resourceNames`, in a namespaced Role.",
                 key: format!("{at}:secrets"),
-                related: vec![(verb.span, "read verb".to_owned())],
+                related: vec![(
+                    first_verb.span,
+                    if read_verbs.len() > 1 { "read verbs" } else { "read verb" }.to_owned(),
+                )],
             });
         }
     }

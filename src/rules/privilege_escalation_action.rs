@@ -1,6 +1,6 @@
 use crate::findings::{Confidence, Finding, Severity};
 use crate::model::grants::Value;
-use crate::model::iam::{IamPolicy, IamStatement, action_matches};
+use crate::model::iam::{Cut, IamPolicy, IamStatement, action_matches, cut, denies_for};
 use crate::model::knowledge::{Escalation, Knowledge};
 use crate::rules::{FileCx, Rule};
 use crate::syntax::source::Span;
@@ -17,8 +17,13 @@ declare_rule! {
     /// different statements of one policy). Partial wildcards count (`iam:Put*Policy`,
     /// `iam:*Policy*`); `*` and `iam:*` alone are left to `wildcard-iam-action`.
     /// `iam:PassRole` scoped to named role ARNs (no wildcard) is the least-privilege way
-    /// to hand one execution role to a service and is not counted. The combinations are
-    /// data: `rules/permissions.toml`, `[[aws.privilege_escalation]]`.
+    /// to hand one execution role to a service and is not counted; neither are keys and
+    /// passwords limited to the caller's own user (`user/${aws:username}`, AWS's
+    /// self-service policy), nor actions an explicit Deny of the same policy, or of
+    /// another policy the same identity holds, takes away. A `Condition` that pins the
+    /// grant (`iam:PermissionsBoundary`, `iam:PolicyARN`, `iam:PassedToService`) lowers
+    /// the severity one step and is named. The combinations are data:
+    /// `rules/permissions.toml`, `[[aws.privilege_escalation]]`.
     ///
     /// ## Why it matters
     /// Any of these is administrator access one step removed: the identity attaches
@@ -52,9 +57,13 @@ impl Rule for PrivilegeEscalationAction {
         let Some(k) = Knowledge::builtin() else {
             return;
         };
-        for policy in &cx.facts.written().iam_policies {
-            for group in escalations(k, policy) {
-                out.push(finding(cx, policy, &group));
+        let policies = &cx.facts.written().iam_policies;
+        for policy in policies {
+            // An explicit Deny, in this document or another one the same identity
+            // holds, takes away what it covers.
+            let denies = denies_for(policy, policies);
+            for group in escalations(k, policy, &denies) {
+                out.push(finding(cx, k, policy, &group));
             }
         }
     }
@@ -85,10 +94,24 @@ impl Grant<'_> {
             && st.resources.iter().all(|r| !r.text.contains(['*', '?']))
     }
 
-    fn grants(&self, action: &str, entry: &Escalation) -> bool {
+    fn grants(&self, action: &str, entry: &Escalation, denies: &[&IamStatement]) -> bool {
         action_matches(&self.item.text, action)
             && (!entry.on_star_only || self.statement.on_every_resource())
             && !(action.eq_ignore_ascii_case("iam:PassRole") && self.pinned())
+            && !(entry.others_only && self.own_user_only())
+            // An explicit Deny of the action on the same resources wins.
+            && cut(action, self.statement, denies) != Cut::Denied
+    }
+
+    /// Every resource is the caller's own user (`arn:aws:iam::*:user/${aws:username}`).
+    fn own_user_only(&self) -> bool {
+        let st = self.statement;
+        st.not_resources.is_none()
+            && !st.resources.is_empty()
+            && st
+                .resources
+                .iter()
+                .all(|r| r.text.ends_with("user/${aws:username}"))
     }
 }
 
@@ -100,7 +123,11 @@ struct Group<'a> {
     entries: Vec<(&'static Escalation, Vec<Grant<'a>>)>,
 }
 
-fn escalations<'a>(k: &'static Knowledge, policy: &'a IamPolicy) -> Vec<Group<'a>> {
+fn escalations<'a>(
+    k: &'static Knowledge,
+    policy: &'a IamPolicy,
+    denies: &[&IamStatement],
+) -> Vec<Group<'a>> {
     let grants: Vec<Grant<'a>> = policy
         .statements
         .iter()
@@ -121,7 +148,7 @@ fn escalations<'a>(k: &'static Knowledge, policy: &'a IamPolicy) -> Vec<Group<'a
     for entry in &k.aws.privilege_escalation {
         let mut chosen = Vec::with_capacity(entry.actions.len());
         for action in &entry.actions {
-            let mut matching = grants.iter().filter(|g| g.grants(action, entry));
+            let mut matching = grants.iter().filter(|g| g.grants(action, entry, denies));
             let first = matching.clone().next();
             // Prefer a grant that names the action over a whole-service wildcard.
             match matching.find(|g| !g.is_full_wildcard()).or(first) {
@@ -156,7 +183,7 @@ fn describe(grant: &Grant<'_>, action: &str) -> String {
     }
 }
 
-fn finding(cx: &FileCx<'_>, policy: &IamPolicy, group: &Group<'_>) -> Finding {
+fn finding(cx: &FileCx<'_>, k: &Knowledge, policy: &IamPolicy, group: &Group<'_>) -> Finding {
     let agent = policy.agent.as_deref();
     let mut can = Vec::new();
     let mut related: Vec<(Span, String)> = Vec::new();
@@ -215,6 +242,28 @@ fn finding(cx: &FileCx<'_>, policy: &IamPolicy, group: &Group<'_>) -> Finding {
     } else {
         Severity::High
     };
+    // Conditions that pin the grants (a permissions boundary, one policy ARN, one
+    // service to pass the role to) narrow the step, each named.
+    let mut pins: Vec<String> = Vec::new();
+    for st in std::iter::once(group.primary.statement).chain(
+        group
+            .entries
+            .iter()
+            .flat_map(|(_, chosen)| chosen.iter().map(|g| g.statement)),
+    ) {
+        if let Some(p) = k.aws_pinned_by(st)
+            && !pins.contains(&p)
+        {
+            pins.push(p);
+        }
+    }
+    if !pins.is_empty() {
+        message.push_str(&format!(
+            "; its Condition pins the grant ({}), which narrows the step",
+            pins.join("; ")
+        ));
+        severity = severity.lowered();
+    }
     if let Some(why) = agent {
         message.push_str(&format!("; {why}, so injected text can take that step"));
         severity = severity.raised();
@@ -226,7 +275,9 @@ fn finding(cx: &FileCx<'_>, policy: &IamPolicy, group: &Group<'_>) -> Finding {
         .severity(severity)
         .agent_context(agent.is_some())
         .key(format!("{}:{}", policy.path, group.primary.item.text));
-    if conditional {
+    if !pins.is_empty() {
+        b = b.confidence(Confidence::Low);
+    } else if conditional {
         b = b.confidence(Confidence::Medium);
     }
     for (span, label) in related {
@@ -315,7 +366,18 @@ mod tests {
             r#"{"Statement": [{"Effect": "Allow", "Action": ["iam:*", "*"], "Resource": "*"}]}"#;
         assert!(run(&PrivilegeEscalationAction, "policy.json", only_wildcards).is_empty());
         let conditional = r#"{"Statement": [{"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/team": "x"}}}]}"#;
+        // A tag condition pins the grant to tagged roles: one step lower, low confidence.
         let found = run(&PrivilegeEscalationAction, "policy.json", conditional);
+        assert_eq!(found[0].confidence(), Confidence::Low);
+        assert_eq!(found[0].severity(), Severity::High);
+        assert!(found[0].message().contains("`aws:ResourceTag/team` = `x`"));
+        // A condition on the caller (MFA) narrows nothing it grants.
+        let mfa = conditional.replace(
+            r#"{"StringEquals": {"aws:ResourceTag/team": "x"}}"#,
+            r#"{"Bool": {"aws:MultiFactorAuthPresent": "true"}}"#,
+        );
+        let found = run(&PrivilegeEscalationAction, "policy.json", &mfa);
         assert_eq!(found[0].confidence(), Confidence::Medium);
+        assert_eq!(found[0].severity(), Severity::Critical);
     }
 }

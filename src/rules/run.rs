@@ -144,9 +144,14 @@ fn with_agent_context(f: Finding, project: &ProjectFacts) -> Finding {
         return f;
     }
     let names: Vec<&str> = agents.iter().map(|(w, _)| w.name.as_str()).collect();
+    // Every message that calls something an agent says why.
+    let described: Vec<String> = agents
+        .iter()
+        .map(|(w, _)| format!("{} ({})", w.name, w.agent.as_deref().unwrap_or("")))
+        .collect();
     let known = f.agent_context();
     let message =
-        (!known).then(|| format!("{}; held by AI agent {}", f.message(), names.join(", ")));
+        (!known).then(|| format!("{}; held by AI agent {}", f.message(), described.join(", ")));
     let severity = f.severity().raised();
     let workload = f
         .workload()

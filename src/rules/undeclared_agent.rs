@@ -4,8 +4,10 @@ use crate::rules::{FindingBuilder, ProjectCx, Rule};
 
 declare_rule! {
     /// ## What it finds
-    /// A workload that looks like an AI agent (an MCP server, a workflow job running an
-    /// agent action, a pod or cloud resource named or built like one) that no
+    /// A workload that runs an AI agent by evidence (an MCP server, a workflow job running
+    /// an agent action or CLI, a pod or service handed a model provider's key or running
+    /// an agent framework's image, a Bedrock agent; a name alone is not enough, and
+    /// `[[workload]] agent = true|false` in `lanyard.toml` overrides) that no
     /// `[[agent]]` declaration in `lanyard.toml` names. Off by default: turn it on with
     /// `--select undeclared-agent`, `select = ["undeclared-agent"]` or
     /// `[rules.undeclared-agent] enabled = true` once the project declares its agents.
@@ -46,7 +48,7 @@ impl Rule for UndeclaredAgent {
                     &w.path,
                     w.span,
                     format!(
-                        "{} looks like an AI agent ({why}) but no `[[agent]]` declaration in lanyard.toml names it, so its grants are never compared with a task"
+                        "{} is an AI agent ({why}) but no `[[agent]]` declaration in lanyard.toml names it, so its grants are never compared with a task"
                     , w.name),
                 )
                 .label("no task declared")

@@ -1,5 +1,6 @@
-use crate::findings::{Finding, Severity};
-use crate::model::iam::{IamPolicy, IamStatement};
+use crate::findings::{Confidence, Finding, Severity};
+use crate::model::iam::{Cut, IamPolicy, IamStatement, cut, denies_for};
+use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule};
 
 declare_rule! {
@@ -9,6 +10,17 @@ declare_rule! {
     /// `Effect: Allow`). Read from Terraform (`jsonencode({...})`, heredoc JSON,
     /// `data "aws_iam_policy_document"` statement blocks), CloudFormation (YAML with
     /// `!Ref`/`!Sub`/`!GetAtt`, or JSON) and standalone policy JSON files.
+    ///
+    /// Policies are evaluated, not read statement by statement: an explicit Deny
+    /// without a condition, in the same document or in another policy of the file the
+    /// same role or user holds, subtracts from the Allow. A wildcard it cancels is not
+    /// reported; one it cuts (`*` but `iam:*`) is reported one step lower with what the
+    /// Deny takes away. A wildcard limited to named resources (`s3:*` on
+    /// `arn:aws:s3:::reports/*`) is reported two steps lower, a `Condition` that pins
+    /// the grant (`aws:SourceArn`, `kms:ViaService`, `aws:ResourceTag/...`) one step
+    /// lower with low confidence, the keys named. AWS's default key policy (`kms:*` for
+    /// the account's root principal) is not reported: it hands the key to the
+    /// account's IAM policies.
     ///
     /// ## Why it matters
     /// No agent task needs every action. A wildcard grants today's and tomorrow's
@@ -36,15 +48,34 @@ declare_rule! {
 
 impl Rule for WildcardIamAction {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-        for policy in &cx.facts.written().iam_policies {
-            for st in policy.statements.iter().filter(|s| s.allows()) {
-                check_statement(cx, policy, st, out);
+        let Some(k) = Knowledge::builtin() else {
+            return;
+        };
+        let policies = &cx.facts.written().iam_policies;
+        for policy in policies {
+            // An explicit Deny, in this document or another one the same identity
+            // holds, takes away what it covers.
+            let denies = denies_for(policy, policies);
+            // AWS's default key policy hands the key to the account's IAM policies.
+            for st in policy
+                .statements
+                .iter()
+                .filter(|s| s.allows() && !s.is_default_key_policy())
+            {
+                check_statement(cx, k, policy, st, &denies, out);
             }
         }
     }
 }
 
-fn check_statement(cx: &FileCx<'_>, policy: &IamPolicy, st: &IamStatement, out: &mut Vec<Finding>) {
+fn check_statement(
+    cx: &FileCx<'_>,
+    k: &Knowledge,
+    policy: &IamPolicy,
+    st: &IamStatement,
+    denies: &[&IamStatement],
+    out: &mut Vec<Finding>,
+) {
     let sid = st
         .sid
         .as_deref()
@@ -67,21 +98,61 @@ fn check_statement(cx: &FileCx<'_>, policy: &IamPolicy, st: &IamStatement, out: 
         if !all && service.is_none() {
             continue;
         }
-        let message = match service {
+        let narrowed = match cut(text, st, denies) {
+            Cut::Denied => continue,
+            Cut::Narrowed(by) => by,
+            Cut::Kept => Vec::new(),
+        };
+        let mut severity = if all && narrowed.is_empty() {
+            Severity::Critical
+        } else {
+            Severity::High
+        };
+        let mut message = match service {
             Some(svc) => format!(
                 "IAM statement{sid} allows every `{svc}` action (`{text}`), far beyond what one task needs"
             ),
-            None => format!(
+            None if narrowed.is_empty() => format!(
                 "IAM statement{sid} allows every action on every service (`*`): this is administrator access"
             ),
+            None => format!(
+                "IAM statement{sid} allows every action on every service (`*`) but `{}`, which a Deny takes away: still far beyond what one task needs",
+                narrowed.join("`, `")
+            ),
         };
+        if service.is_some() && !narrowed.is_empty() {
+            message.push_str(&format!(
+                " (a Deny takes away `{}`, the rest stays)",
+                narrowed.join("`, `")
+            ));
+        }
+        // Every action, but on named resources only: the holder owns those resources,
+        // not the account.
+        if st.pinned_to_arns() {
+            let names: Vec<&str> = st.resources.iter().map(|r| r.text.as_str()).collect();
+            message.push_str(&format!(
+                "; limited to `{}`, it reaches nothing else",
+                names.join("`, `")
+            ));
+            severity = severity.lowered().lowered();
+        }
+        let pinned = k.aws_pinned_by(st);
+        if let Some(keys) = &pinned {
+            message.push_str(&format!(
+                "; its Condition pins the grant ({keys}), which narrows what the holder can do"
+            ));
+            severity = severity.lowered();
+        }
         let mut b = cx
             .finding(&WildcardIamAction::META, action.span, message)
             .label(if all { "all actions" } else { "all actions of the service" })
             .help("List the specific actions the task calls and scope `Resource` to the ARNs it works on.")
+            .severity(severity)
             .key(format!("{}:{text}", policy.path));
-        if all {
-            b = b.severity(Severity::Critical);
+        if pinned.is_some() {
+            b = b.confidence(Confidence::Low);
+        } else if st.conditional {
+            b = b.confidence(Confidence::Medium);
         }
         out.push(b.build());
     }

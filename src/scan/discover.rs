@@ -21,11 +21,17 @@ const HIDDEN_NOTICE_COUNT: usize = 100;
 /// before the first candidate is emitted, so a bad argument fails the run before any
 /// work. Files git tracks are scanned even when an ignore file lists them: a pull
 /// request's `.ignore` holding `*` must not hide the repository.
+///
+/// Returns the repositories found (display paths of the directories holding a `.git`
+/// directory or file, the scan root included), so the project pass can keep them
+/// apart.
 pub(super) fn discover(
     opts: &ScanOptions,
     notices: &mut Vec<Notice>,
     emit: impl FnMut(Candidate),
-) -> Result<(), ScanError> {
+) -> Result<Vec<Arc<str>>, ScanError> {
+    // Filled by the walkers' entry filters, which see every `.git` they skip.
+    let repos: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
     let single_root = opts.paths.len() == 1;
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut names = UniqueNames::default();
@@ -86,8 +92,22 @@ pub(super) fn discover(
             .ignore(opts.respect_ignore_files)
             .parents(opts.respect_ignore_files)
             .require_git(false)
-            .overrides(overrides)
-            .filter_entry(|e| e.file_name() != ".git");
+            .overrides(overrides);
+        let found = Arc::clone(&repos);
+        let (walk_root, walk_prefix) = (root.clone(), prefix.clone());
+        builder.filter_entry(move |e| {
+            if e.file_name() != ".git" {
+                return true;
+            }
+            // A `.git` directory, or a `.git` file (a submodule or worktree): its parent
+            // is a repository of its own.
+            let parent = e.path().parent().unwrap_or(e.path());
+            let rel = parent.strip_prefix(&walk_root).unwrap_or(parent);
+            if let Ok(mut list) = found.lock() {
+                list.push(join_display(&walk_prefix, rel));
+            }
+            false
+        });
         walkers.push((root, prefix, Some((builder.build(), kept))));
     }
     for (root, prefix, walker) in walkers {
@@ -174,7 +194,10 @@ pub(super) fn discover(
             ));
         }
     }
-    Ok(())
+    let mut list = repos.lock().map(|l| l.clone()).unwrap_or_default();
+    list.sort();
+    list.dedup();
+    Ok(list.into_iter().map(|r| Arc::from(r.as_str())).collect())
 }
 
 /// A tracked path (bytes, `/`-separated, from the git index) as a relative path.

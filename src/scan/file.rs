@@ -8,6 +8,7 @@ use crate::findings::Finding;
 use crate::findings::suppress::{self, Directive};
 use crate::model::catalog::Catalog;
 use crate::model::facts::FileFacts;
+use crate::model::scope::WorkloadOverride;
 use crate::rules::{self, FileCx, Rule};
 use crate::syntax::classify::{Syntax, classify_path, refine};
 use crate::syntax::parse;
@@ -58,7 +59,7 @@ pub(super) fn process(
             return;
         }
     };
-    process_bytes(c, bytes, catalog, rules, out);
+    process_bytes(c, bytes, catalog, rules, &opts.workloads, out);
 }
 
 /// Everything after reading: the binary check, then the file's check inside
@@ -68,6 +69,7 @@ pub(super) fn process_bytes(
     bytes: Vec<u8>,
     catalog: &Catalog,
     rules: &[&'static dyn Rule],
+    overrides: &[WorkloadOverride],
     out: &mut WorkerOutput,
 ) {
     if looks_binary(&bytes) {
@@ -78,7 +80,9 @@ pub(super) fn process_bytes(
     out.stats.files_scanned += 1;
     out.stats.bytes_scanned += bytes.len() as u64;
 
-    let caught = catch_unwind(AssertUnwindSafe(|| check_file(c, bytes, catalog, rules)));
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        check_file(c, bytes, catalog, rules, overrides)
+    }));
     match caught {
         Ok(checked) => {
             if checked.parsed {
@@ -129,6 +133,7 @@ pub(super) fn check_file(
     bytes: Vec<u8>,
     catalog: &Catalog,
     rules: &[&'static dyn Rule],
+    overrides: &[WorkloadOverride],
 ) -> Checked {
     // By the name as found: a display path made unique (`name (2)`) still classifies.
     let mut kind = classify_path(&c.kind_path);
@@ -159,7 +164,7 @@ pub(super) fn check_file(
             None
         }
     };
-    let facts = match parsed.as_ref() {
+    let mut facts = match parsed.as_ref() {
         Some(p) => {
             crate::model::extract::extract(kind, &c.display, p, file.text(), &credentials, catalog)
         }
@@ -171,6 +176,8 @@ pub(super) fn check_file(
             catalog,
         ),
     };
+    // What lanyard.toml says a workload is wins over the evidence, before any rule asks.
+    crate::model::scope::apply_overrides(&mut facts.workloads, overrides);
     let cx = FileCx {
         file: &file,
         path: &c.display,

@@ -16,22 +16,24 @@ use super::secrets::Secrets;
 use super::{Notice, NoticeKind, ScanOptions, ScanResult, WorkerOutput, notice};
 
 /// Merge the workers' outputs, run the project pass, fingerprint, and apply ignore
-/// comments and the baseline.
+/// comments and the baseline. `repos` are the repositories discovery found: the
+/// project pass runs once per repository, so identities, secrets and grants of one
+/// checkout never join another's (a monorepo is one repository).
 pub(super) fn finish(
     outputs: Vec<WorkerOutput>,
     mut notices: Vec<Notice>,
     opts: &ScanOptions,
     rules: &[&'static dyn Rule],
+    repos: &[Arc<str>],
 ) -> ScanResult {
     let mut result = ScanResult::default();
-    let mut project = ProjectFacts::default();
-    let mut findings = Vec::new();
     let mut directives = Vec::new();
     let mut facts = Vec::new();
+    let mut file_findings = Vec::new();
     let mut secrets = Vec::new();
     for out in outputs {
         directives.extend(out.directives);
-        findings.extend(out.findings);
+        file_findings.extend(out.findings);
         notices.extend(out.notices);
         facts.extend(out.facts);
         secrets.extend(out.secrets);
@@ -47,21 +49,57 @@ pub(super) fn finish(
     // to, and the order of related locations, are the same at any thread count. The
     // sorts are stable: within a file, the order its check produced stays.
     facts.sort_by(|a, b| a.0.cmp(&b.0));
-    for (_, f) in facts {
-        project.add(f);
+    file_findings.sort_by(|a: &Finding, b: &Finding| a.primary().path.cmp(&b.primary().path));
+    // One group per repository (files outside every repository form one more).
+    let mut groups: Vec<Group> = Vec::new();
+    for (path, f) in facts {
+        group(&mut groups, repos, &path).facts.add(f);
     }
-    findings.sort_by(|a: &Finding, b: &Finding| a.primary().path.cmp(&b.primary().path));
-    crate::model::resolve::project(&mut project);
-    // Project facts in a fixed order, so project rules see the same input every run.
-    project
-        .workloads
-        .sort_by(|a, b| (&*a.path, a.span.start, &a.name).cmp(&(&*b.path, b.span.start, &b.name)));
+    for f in file_findings {
+        group(&mut groups, repos, &f.primary().path)
+            .findings
+            .push(f);
+    }
+    if groups.is_empty() {
+        groups.push(Group::default());
+    }
+    groups.sort_by(|a, b| a.repo.cmp(&b.repo));
     let config_path = opts.config_file.as_ref().map(|(p, _)| p);
     if let Some((path, bytes)) = &opts.config_file
         && result.files.get(path).is_none()
     {
         let file = SourceFile::new(path.to_string(), FileKind::Toml, bytes.clone());
         result.files.insert(Arc::clone(path), Arc::new(file));
+    }
+    let several = groups.len() > 1;
+    let mut project = ProjectFacts::default();
+    let mut findings = Vec::new();
+    let mut failed: Vec<&'static str> = Vec::new();
+    for Group {
+        mut facts,
+        findings: mut group_findings,
+        ..
+    } in groups
+    {
+        crate::model::resolve::project(&mut facts);
+        // Project facts in a fixed order, so project rules see the same input every run.
+        sort_workloads(&mut facts);
+        let pcx = ProjectCx {
+            facts: &facts,
+            agents: &opts.agents,
+            config_path,
+        };
+        for id in rules::run::check_project(&pcx, rules, &mut group_findings) {
+            if !failed.contains(&id) {
+                failed.push(id);
+            }
+        }
+        findings.extend(group_findings);
+        project.join(facts);
+    }
+    sort_workloads(&mut project);
+    if several {
+        project.repos = repos.to_vec();
     }
     if let Some(path) = config_path {
         for span in crate::model::scope::unmatched_declarations(&project, &opts.agents) {
@@ -73,12 +111,7 @@ pub(super) fn finish(
             ));
         }
     }
-    let pcx = ProjectCx {
-        facts: &project,
-        agents: &opts.agents,
-        config_path,
-    };
-    for id in rules::run::check_project(&pcx, rules, &mut findings) {
+    for id in failed {
         notices.push(Notice {
             kind: NoticeKind::InternalError,
             path: Arc::from(""),
@@ -131,6 +164,36 @@ pub(super) fn finish(
     result.notices = notices;
     result.facts = project;
     result
+}
+
+/// The facts and per-file findings of one repository.
+#[derive(Default)]
+struct Group {
+    repo: Option<Arc<str>>,
+    facts: ProjectFacts,
+    findings: Vec<Finding>,
+}
+
+/// The group of the repository `path` belongs to, made on first use.
+fn group<'a>(groups: &'a mut Vec<Group>, repos: &[Arc<str>], path: &str) -> &'a mut Group {
+    let repo = crate::model::facts::repo_of(repos, path).cloned();
+    let i = match groups.iter().position(|g| g.repo == repo) {
+        Some(i) => i,
+        None => {
+            groups.push(Group {
+                repo,
+                ..Group::default()
+            });
+            groups.len() - 1
+        }
+    };
+    &mut groups[i]
+}
+
+fn sort_workloads(project: &mut ProjectFacts) {
+    project
+        .workloads
+        .sort_by(|a, b| (&*a.path, a.span.start, &a.name).cmp(&(&*b.path, b.span.start, &b.name)));
 }
 
 /// Split findings into reported and suppressed (ignore comments, baseline), and keep

@@ -61,6 +61,8 @@ pub struct ScanOptions {
     pub severity_overrides: HashMap<String, crate::findings::Severity>,
     /// `[[agent]]` task declarations of the config file.
     pub agents: Vec<crate::model::scope::AgentDecl>,
+    /// `[[workload]]` overrides of the config file: which workloads run an AI agent.
+    pub workloads: Vec<crate::model::scope::WorkloadOverride>,
     /// The config file `(display path, bytes)`, so reports can quote the declarations
     /// findings point at.
     pub config_file: Option<(Arc<str>, Vec<u8>)>,
@@ -90,6 +92,7 @@ impl Default for ScanOptions {
             allowed_identities: Vec::new(),
             severity_overrides: HashMap::new(),
             agents: Vec::new(),
+            workloads: Vec::new(),
             config_file: None,
         }
     }
@@ -265,70 +268,71 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let threads = opts.threads.max(1);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Candidate>>(64);
     let rx = std::sync::Mutex::new(rx);
-    let (walked, outputs): (Result<(), ScanError>, Vec<WorkerOutput>) = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                std::thread::Builder::new()
-                    // Parsers bound nesting, but give recursive rule code room anyway.
-                    .stack_size(16 * 1024 * 1024)
-                    .spawn_scoped(s, || {
-                        let mut out = WorkerOutput::default();
-                        loop {
-                            // A poisoned lock means another worker died outside
-                            // `catch_unwind`; stop taking work rather than panic.
-                            let next = match rx.lock() {
-                                Ok(guard) => guard.recv(),
-                                Err(_) => break,
-                            };
-                            let Ok(batch) = next else { break };
-                            for c in &batch {
-                                process(c, opts, catalog, &rules, &mut out);
+    let (walked, outputs): (Result<Vec<Arc<str>>, ScanError>, Vec<WorkerOutput>) =
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    std::thread::Builder::new()
+                        // Parsers bound nesting, but give recursive rule code room anyway.
+                        .stack_size(16 * 1024 * 1024)
+                        .spawn_scoped(s, || {
+                            let mut out = WorkerOutput::default();
+                            loop {
+                                // A poisoned lock means another worker died outside
+                                // `catch_unwind`; stop taking work rather than panic.
+                                let next = match rx.lock() {
+                                    Ok(guard) => guard.recv(),
+                                    Err(_) => break,
+                                };
+                                let Ok(batch) = next else { break };
+                                for c in &batch {
+                                    process(c, opts, catalog, &rules, &mut out);
+                                }
                             }
-                        }
-                        out
-                    })
-            })
-            .collect();
-        // Without a worker (spawn failed), checking inline keeps the run whole.
-        let mut inline = WorkerOutput::default();
-        let no_workers = handles.iter().all(|h| h.is_err());
-        // Candidates go out in batches: a hand-over per file costs a thread wake-up
-        // per file.
-        let mut hand_over = |batch: Vec<Candidate>| {
-            let batch = if no_workers {
-                batch
-            } else {
-                match tx.send(batch) {
-                    Ok(()) => return,
-                    Err(back) => back.0,
+                            out
+                        })
+                })
+                .collect();
+            // Without a worker (spawn failed), checking inline keeps the run whole.
+            let mut inline = WorkerOutput::default();
+            let no_workers = handles.iter().all(|h| h.is_err());
+            // Candidates go out in batches: a hand-over per file costs a thread wake-up
+            // per file.
+            let mut hand_over = |batch: Vec<Candidate>| {
+                let batch = if no_workers {
+                    batch
+                } else {
+                    match tx.send(batch) {
+                        Ok(()) => return,
+                        Err(back) => back.0,
+                    }
+                };
+                for c in &batch {
+                    process(c, opts, catalog, &rules, &mut inline);
                 }
             };
-            for c in &batch {
-                process(c, opts, catalog, &rules, &mut inline);
+            let mut batch = Vec::with_capacity(BATCH);
+            let walked = discover(opts, &mut notices, |c| {
+                batch.push(c);
+                if batch.len() == BATCH {
+                    hand_over(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            });
+            if !batch.is_empty() {
+                hand_over(batch);
             }
-        };
-        let mut batch = Vec::with_capacity(BATCH);
-        let walked = discover(opts, &mut notices, |c| {
-            batch.push(c);
-            if batch.len() == BATCH {
-                hand_over(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-            }
+            drop(tx);
+            let mut outputs: Vec<WorkerOutput> = handles
+                .into_iter()
+                .filter_map(|h| h.ok())
+                .filter_map(|h| h.join().ok())
+                .collect();
+            outputs.push(inline);
+            (walked, outputs)
         });
-        if !batch.is_empty() {
-            hand_over(batch);
-        }
-        drop(tx);
-        let mut outputs: Vec<WorkerOutput> = handles
-            .into_iter()
-            .filter_map(|h| h.ok())
-            .filter_map(|h| h.join().ok())
-            .collect();
-        outputs.push(inline);
-        (walked, outputs)
-    });
-    walked?;
+    let repos = walked?;
 
-    Ok(finish(outputs, notices, opts, &rules))
+    Ok(finish(outputs, notices, opts, &rules, &repos))
 }
 
 /// Check files held in memory, given as (repository-relative path, bytes), through
@@ -361,9 +365,9 @@ pub fn check_files(files: Vec<(String, Vec<u8>)>) -> Result<ScanResult, ScanErro
     candidates.dedup_by(|a, b| a.0.display == b.0.display);
     let mut out = WorkerOutput::default();
     for (c, bytes) in candidates {
-        process_bytes(&c, bytes, catalog, &rules, &mut out);
+        process_bytes(&c, bytes, catalog, &rules, &opts.workloads, &mut out);
     }
-    Ok(finish(vec![out], Vec::new(), &opts, &rules))
+    Ok(finish(vec![out], Vec::new(), &opts, &rules, &[]))
 }
 
 #[derive(Default)]
@@ -443,7 +447,7 @@ mod tests {
                 kind_path: Arc::from(".netrc"),
             };
             let bytes = std::fs::read(&path).unwrap();
-            let checked = check_file(&c, bytes, catalog, &selected);
+            let checked = check_file(&c, bytes, catalog, &selected, &[]);
             assert!(checked.file.text().contains("login jane password *"));
             assert!(!checked.file.text().contains(&password));
         }

@@ -193,3 +193,78 @@ fn output_is_identical_across_thread_counts() {
     };
     assert_eq!(key(&one), key(&many));
 }
+
+/// Two checkouts that each run an agent as `agents/agents`, with a grant to it and the
+/// same model-key secret: in one repository they share the identity; in two, they do
+/// not. `monorepo` puts one `.git` at the top, otherwise each checkout has its own.
+fn checkouts(monorepo: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let root = dir.path();
+    if monorepo {
+        fs::create_dir_all(root.join(".git")).expect("write the checkout");
+    }
+    for name in ["billing", "search"] {
+        let repo = root.join(name);
+        if monorepo {
+            fs::create_dir_all(&repo).expect("write the checkout");
+        } else {
+            fs::create_dir_all(repo.join(".git")).expect("write the checkout");
+        }
+        fs::write(
+            repo.join("agent.yaml"),
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}-agent\n  namespace: agents\nspec:\n  template:\n    spec:\n      serviceAccountName: agents\n      containers:\n        - name: a\n          image: ghcr.io/acme/{name}:1\n          env:\n            - name: ANTHROPIC_API_KEY\n              valueFrom: {{ secretKeyRef: {{ name: llm, key: anthropic }} }}\n"
+            ),
+        )
+        .expect("write the checkout");
+    }
+    // A grant in one checkout only: with two repositories, the other checkout's agent
+    // does not hold it.
+    fs::write(
+        root.join("billing/rbac.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: agents-admin\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: agents\n    namespace: agents\n",
+    )
+    .expect("write the checkout");
+    dir
+}
+
+#[test]
+fn repositories_are_not_joined_with_each_other() {
+    let shared = |result: &lanyard::scan::ScanResult| {
+        result
+            .findings
+            .iter()
+            .filter(|f| f.rule() == "identity-shared-by-agents")
+            .count()
+    };
+    let agents_holding_admin = |result: &lanyard::scan::ScanResult| {
+        result
+            .findings
+            .iter()
+            .find(|f| f.rule() == "k8s-broad-rbac")
+            .map(|f| f.related().len())
+            .unwrap_or_default()
+    };
+    // A folder of checkouts: nothing joins across them.
+    let apart = checkouts(false);
+    let result = run(apart.path(), true);
+    assert_eq!(shared(&result), 0, "{:?}", result.findings);
+    assert_eq!(agents_holding_admin(&result), 1, "{:?}", result.findings);
+    let out = common::lanyard()
+        .args(["inventory", "--format", "json"])
+        .arg(apart.path())
+        .output()
+        .unwrap();
+    let inventory: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let identities = inventory["identities"].as_array().unwrap();
+    assert!(!identities.is_empty());
+    assert!(
+        identities.iter().all(|i| i["shared"] == false),
+        "{inventory}"
+    );
+    // A monorepo is one repository: the same files share the account and the grant.
+    let together = checkouts(true);
+    let result = run(together.path(), true);
+    assert_eq!(shared(&result), 2, "{:?}", result.findings);
+    assert_eq!(agents_holding_admin(&result), 2, "{:?}", result.findings);
+}

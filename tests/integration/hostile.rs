@@ -1650,3 +1650,121 @@ fn names_differing_only_in_invalid_utf8_are_two_files() {
     let human = run_in(root, &["check", ".", "--color", "never"]);
     assert_eq!(human.code, Some(1), "{}", human.stderr);
 }
+
+/// `lanyard ARGS` run in `cwd`: exit code, stdout, stderr.
+fn lanyard_in(cwd: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = common::lanyard()
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("lanyard runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Whether text holds a character a terminal or a viewer acts on: C0 controls (ESC,
+/// BEL, ...), C1 controls (CSI, OSC as single code points) and bidi overrides. Line
+/// breaks and tabs are the outputs' own.
+fn acts_on_terminal(text: &str) -> Option<char> {
+    text.chars().find(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// Every string of a JSON document, for outputs whose escapes (`\u001b`) hide a
+/// control character from a byte search: a consumer decodes it back.
+fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_strings(x, out)),
+        serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| {
+            out.push(k.clone());
+            json_strings(x, out);
+        }),
+        _ => {}
+    }
+}
+
+/// Issue 14 item 8: workload names are repository content, added to findings after
+/// they are built (holders, agents sharing an identity) and shown by the inventory. An
+/// OSC-8 hyperlink, a CSI sequence, a bell and a bidi override in a Deployment, a
+/// compose service, an MCP server and a workflow job name reach no output raw, in any
+/// format of `check` and `inventory`.
+#[test]
+fn workload_names_with_escapes_reach_no_output_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // An OSC-8 link that shows `triage` and points elsewhere, and a screen clear.
+    let osc8 = "\\e]8;;https://evil.example/\\e\\\\triage\\e]8;;\\e\\\\\\e[2J\\a";
+    write(
+        root,
+        "k8s/agent.yaml",
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"{osc8}\u{202e}agent\"\n  namespace: agents\nspec:\n  template:\n    spec:\n      serviceAccountName: agents\n      containers:\n        - name: agent\n          image: ghcr.io/acme/agent:1\n          env:\n            - name: ANTHROPIC_API_KEY\n              valueFrom: {{ secretKeyRef: {{ name: llm, key: anthropic }} }}\n          securityContext:\n            privileged: true\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"second\\e]8;;https://evil.example/\\e\\\\\"\n  namespace: agents\nspec:\n  template:\n    spec:\n      serviceAccountName: agents\n      containers:\n        - name: agent\n          image: ghcr.io/acme/agent:1\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: \"admin\\e[31m\"\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: agents\n    namespace: agents\n"
+        ),
+    );
+    write(
+        root,
+        "docker-compose.yml",
+        "services:\n  \"tools\\e]8;;https://evil.example/\\e\\\\x\\e]8;;\\e\\\\\":\n    image: ghcr.io/acme/tools:1\n    environment:\n      - OPENAI_API_KEY=${OPENAI_API_KEY}\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+    );
+    write(
+        root,
+        ".mcp.json",
+        "{\"mcpServers\": {\"fs\\u001b]8;;https://evil.example/\\u0007x\\u001b[2J\": {\"command\": \"npx\", \"args\": [\"-y\", \"@modelcontextprotocol/server-filesystem\", \"/\"]}}}\n",
+    );
+    write(
+        root,
+        ".github/workflows/agent.yml",
+        "on: push\njobs:\n  \"review\\e]8;;https://evil.example/\\e\\\\\":\n    runs-on: ubuntu-latest\n    steps:\n      - uses: anthropics/claude-code-action@v1\n        with:\n          anthropic_api_key: ${{ secrets.ANTHROPIC_API_KEY }}\n",
+    );
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    for format in ["human", "json", "sarif", "markdown", "github"] {
+        let (code, stdout, stderr) = lanyard_in(
+            root,
+            &["check", ".", "--format", format, "--color", "never"],
+        );
+        assert_eq!(code, Some(1), "{format}: {stderr}");
+        outputs.push((format!("check {format}"), stdout));
+        outputs.push((format!("check {format} stderr"), stderr));
+    }
+    for format in ["table", "json", "mermaid", "dot"] {
+        let (code, stdout, stderr) = lanyard_in(root, &["inventory", ".", "--format", format]);
+        assert_eq!(code, Some(0), "{format}: {stderr}");
+        assert!(stdout.contains("triage"), "{format}: the names are shown");
+        outputs.push((format!("inventory {format}"), stdout));
+    }
+    let (_, stdout, _) = lanyard_in(root, &["inventory", ".", "--suggest"]);
+    outputs.push(("inventory --suggest".to_owned(), stdout));
+    for (what, text) in &outputs {
+        assert_eq!(acts_on_terminal(text), None, "{what}: {text}");
+        if (what.contains("json") || what.contains("sarif")) && !what.ends_with("stderr") {
+            let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+            let mut strings = Vec::new();
+            json_strings(&doc, &mut strings);
+            for s in strings {
+                assert_eq!(acts_on_terminal(&s), None, "{what}: {s:?}");
+            }
+        }
+    }
+    // The findings that name the workloads are there to be checked at all.
+    let (_, stdout, _) = lanyard_in(root, &["check", ".", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let rules: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    for rule in [
+        "agent-host-escape",
+        "identity-shared-by-agents",
+        "k8s-broad-rbac",
+    ] {
+        assert!(rules.iter().any(|r| r == rule), "{rule} in {rules:?}");
+    }
+}

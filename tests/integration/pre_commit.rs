@@ -132,7 +132,7 @@ fn setup() -> Repo {
     repo
 }
 
-const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: NAME-agent\n  namespace: agents\nspec:\n  template:\n    spec:\n      serviceAccountName: agents\n      containers:\n        - name: NAME\n          image: ghcr.io/acme/NAME-agent:1.0\n";
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: NAME-agent\n  namespace: agents\nspec:\n  template:\n    spec:\n      serviceAccountName: agents\n      containers:\n        - name: NAME\n          image: ghcr.io/acme/NAME-agent:1.0\n          env:\n            - name: ANTHROPIC_API_KEY\n              valueFrom: { secretKeyRef: { name: llm-keys, key: anthropic } }\n";
 
 #[test]
 #[ignore = "needs pre-commit; .ci/run runs it"]

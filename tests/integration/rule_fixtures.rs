@@ -103,6 +103,7 @@ fn findings_of(rule: &'static str, dir: &std::path::Path) -> Vec<lanyard::findin
         paths: vec![dir.to_path_buf()],
         rules: vec![rule],
         agents: config.agent,
+        workloads: config.workload,
         config_file: config_path.map(|p| {
             (
                 std::sync::Arc::from("lanyard.toml"),

@@ -131,7 +131,9 @@ fn undeclared_agent_runs_only_when_selected_by_id() {
         assert!(findings_of(&doc, "undeclared-agent").is_empty(), "{args:?}");
     }
     let (_, doc, _) = json_check(&fire, &["--select", "undeclared-agent"]);
-    assert_eq!(findings_of(&doc, "undeclared-agent").len(), 3);
+    // The MCP server, the service handed a model key, the service lanyard.toml declares
+    // an agent, the Bedrock agent; not the service that only has an agent's name.
+    assert_eq!(findings_of(&doc, "undeclared-agent").len(), 4);
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(fire.join(".mcp.json"), dir.path().join(".mcp.json")).unwrap();

@@ -169,7 +169,7 @@ fn sarif_with_suppressed_baselined_and_cross_file_findings_validates() {
     for name in ["triage", "deploy"] {
         fs::write(
             root.join(format!("{name}.yaml")),
-            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}-agent\n  namespace: agents\nspec:\n  template:\n    spec:\n      serviceAccountName: agents\n      containers: [{{name: a, image: ghcr.io/acme/{name}-agent:1}}]\n"),
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}-agent\n  namespace: agents\nspec:\n  template:\n    spec:\n      serviceAccountName: agents\n      containers: [{{name: a, image: ghcr.io/acme/{name}-agent:1, env: [{{name: ANTHROPIC_API_KEY, valueFrom: {{secretKeyRef: {{name: llm, key: anthropic}}}}}}]}}]\n"),
         )
         .unwrap();
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::model::agent::{LLM_KEY_VARS, agent_marker};
+use crate::model::agent::AgentSignals;
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
 use crate::model::runtime::{
     ComposeFile, ComposeProject, ComposeService, HostMount, WorkloadKey, volume_source,
@@ -21,19 +21,36 @@ impl Extract<'_> {
         for entry in services.entries() {
             let name = entry.key_str().unwrap_or("<unnamed>");
             let svc = &entry.value;
-            let mut agent = agent_marker(name).map(|m| format!("its name contains `{m}`"));
-            if agent.is_none()
-                && let Some(image) = svc.get("image").and_then(Node::as_str)
-                && let Some(m) = agent_marker(image)
-            {
-                agent = Some(format!("its image `{image}` contains `{m}`"));
+            let mut signals = AgentSignals::default();
+            signals.name(name);
+            if let Some(image) = svc.get("image").and_then(Node::as_str) {
+                signals.image(image);
+            }
+            if let Some(c) = svc.get("container_name").and_then(Node::as_str) {
+                signals.name(c);
+            }
+            for key in ["entrypoint", "command"] {
+                if let Some(cmd) = svc.get(key) {
+                    let words: Vec<String> = match cmd.as_str() {
+                        Some(text) => crate::syntax::shell::shell_words(text)
+                            .into_iter()
+                            .map(|w| w.text)
+                            .collect(),
+                        None => cmd
+                            .items()
+                            .iter()
+                            .filter_map(Node::as_str)
+                            .map(str::to_owned)
+                            .collect(),
+                    };
+                    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                    super::k8s::command_signals(&mut signals, &words);
+                }
             }
             let mut identities = Vec::new();
             if let Some(env) = svc.get("environment") {
                 for (k, v) in env_pairs(env) {
-                    if agent.is_none() && LLM_KEY_VARS.contains(&k) {
-                        agent = Some(format!("it is given `{k}`"));
-                    }
+                    signals.env_var(k, false);
                     if let Some(v) = v {
                         self.credentials_in(v.span, &mut identities);
                     }
@@ -47,7 +64,8 @@ impl Extract<'_> {
                 path: Arc::clone(self.path),
                 span: entry.key.span,
                 extent: entry.key.span.join(svc.span),
-                agent,
+                agent: None,
+                signals,
                 identities,
                 harness: None,
             });

@@ -245,7 +245,12 @@ impl Extract<'_> {
             path: Arc::clone(self.path),
             span,
             extent,
-            agent: Some(why),
+            agent: None,
+            signals: {
+                let mut s = crate::model::agent::AgentSignals::default();
+                s.strong(why);
+                s
+            },
             identities,
             harness: Some(harness.to_owned()),
         });
@@ -258,9 +263,7 @@ impl Extract<'_> {
             if w.harness.is_none() {
                 w.harness = Some(harness.to_owned());
             }
-            if w.agent.is_none() {
-                w.agent = Some(how.to_owned());
-            }
+            w.signals.strong(how);
         }
     }
 

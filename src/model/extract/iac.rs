@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::model::agent::agent_marker;
+use crate::model::agent::AgentSignals;
 use crate::model::facts::{Workload, WorkloadKind};
 use crate::model::identity::{
     Definition, Identity, IdentityUse, gcp_account_id, role_name_from_arn,
@@ -103,6 +103,7 @@ const TF_COMPUTE: &[(&str, &[&[&str]], bool)] = &[
         true,
     ),
     ("aws_bedrock_agent", &[&["agent_resource_role_arn"]], true),
+    ("aws_bedrockagentcore_agent_runtime", &[&["role_arn"]], true),
     ("aws_lambda_function", &[&["role"]], false),
     ("aws_ecs_task_definition", &[&["task_role_arn"]], false),
     ("aws_sagemaker_notebook_instance", &[&["role_arn"]], false),
@@ -215,13 +216,13 @@ pub fn terraform(
             .or_else(|| body.get("name"))
             .and_then(Node::as_str)
             .unwrap_or(name);
-        let agent = if *always_agent {
-            Some(format!("it is a `{ty}`"))
-        } else {
-            agent_marker(display)
-                .or_else(|| agent_marker(name))
-                .map(|m| format!("its name contains `{m}`"))
-        };
+        let mut signals = AgentSignals::default();
+        if *always_agent {
+            signals.strong(format!("it is a `{ty}`"));
+        }
+        signals.name(display);
+        signals.name(name);
+        env_signals(body, &mut signals);
         let key = WorkloadKey::Cloud {
             ty: ty.to_owned(),
             name: display.to_owned(),
@@ -233,7 +234,8 @@ pub fn terraform(
             path: Arc::clone(path),
             span: name_span,
             extent: name_span.join(body.span),
-            agent,
+            agent: None,
+            signals,
             identities,
             harness: None,
         });
@@ -243,6 +245,7 @@ pub fn terraform(
 /// CloudFormation compute and where it names its role.
 const CFN_COMPUTE: &[(&str, &str, bool)] = &[
     ("AWS::Bedrock::Agent", "AgentResourceRoleArn", true),
+    ("AWS::BedrockAgentCore::Runtime", "RoleArn", true),
     ("AWS::Lambda::Function", "Role", false),
     ("AWS::Serverless::Function", "Role", false),
     ("AWS::ECS::TaskDefinition", "TaskRoleArn", false),
@@ -319,11 +322,14 @@ pub fn cloudformation(
                 span: node.span,
             });
         }
-        let agent = if *always_agent {
-            Some(format!("it is an `{ty}`"))
-        } else {
-            agent_marker(logical).map(|m| format!("its name contains `{m}`"))
-        };
+        let mut signals = AgentSignals::default();
+        if *always_agent {
+            signals.strong(format!("it is an `{ty}`"));
+        }
+        signals.name(logical);
+        if let Some(props) = props {
+            env_signals(props, &mut signals);
+        }
         let key = WorkloadKey::Cloud {
             ty: ty.to_owned(),
             name: logical.to_owned(),
@@ -335,11 +341,36 @@ pub fn cloudformation(
             path: Arc::clone(path),
             span: res.key_span,
             extent: res.key_span.join(res.body.span),
-            agent,
+            agent: None,
+            signals,
             identities,
             harness: None,
         });
     }
+}
+
+/// Model-provider keys and images in a compute resource's definition: environment
+/// variables written as keys (`environment { variables = { OPENAI_API_KEY = ... } }`,
+/// CloudFormation `Environment.Variables`) or as `name` entries (Cloud Run `env`,
+/// ECS container definitions), and container images.
+fn env_signals(body: &Node, signals: &mut AgentSignals) {
+    body.walk(|_, node| {
+        for e in node.entries() {
+            if let Some(k) = e.key_str() {
+                signals.env_var(k, false);
+                if matches!(k, "name" | "Name")
+                    && let Some(v) = e.value.as_str()
+                {
+                    signals.env_var(v, false);
+                }
+                if matches!(k, "image" | "Image")
+                    && let Some(v) = e.value.as_str()
+                {
+                    signals.image(v);
+                }
+            }
+        }
+    });
 }
 
 #[cfg(test)]

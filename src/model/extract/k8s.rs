@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::model::agent::{LLM_KEY_VARS, agent_marker};
+use crate::model::agent::AgentSignals;
 use crate::model::audit::{AuditPolicy, AuditRule};
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
 use crate::model::identity::{Alias, Identity, IdentityUse};
@@ -86,20 +86,27 @@ impl Extract<'_> {
             },
             span: sa_span,
         });
-        let mut agent = agent_marker(pod.name).map(|m| format!("its name contains `{m}`"));
+        let mut signals = AgentSignals::default();
+        signals.name(pod.name);
         for list in ["containers", "initContainers"] {
             for c in pod.spec.get(list).map(Node::items).unwrap_or_default() {
-                if agent.is_none()
-                    && let Some(image) = c.get("image").and_then(Node::as_str)
-                    && let Some(m) = agent_marker(image)
-                {
-                    agent = Some(format!("its image `{image}` contains `{m}`"));
+                if let Some(image) = c.get("image").and_then(Node::as_str) {
+                    signals.image(image);
                 }
+                // Container names say what runs as much as the pod's (`datadog` pods
+                // run `agent`, `trace-agent`).
+                if let Some(name) = c.get("name").and_then(Node::as_str) {
+                    signals.name(name);
+                }
+                let command: Vec<&str> = ["command", "args"]
+                    .iter()
+                    .flat_map(|k| c.get(k).map(Node::items).unwrap_or_default())
+                    .filter_map(Node::as_str)
+                    .collect();
+                command_signals(&mut signals, &command);
                 for env in c.get("env").map(Node::items).unwrap_or_default() {
                     let name = env.get("name").and_then(Node::as_str).unwrap_or("");
-                    if agent.is_none() && LLM_KEY_VARS.contains(&name) {
-                        agent = Some(format!("it is given `{name}`"));
-                    }
+                    signals.env_var(name, false);
                     if let Some(r) = env.get_path(&["valueFrom", "secretKeyRef"])
                         && let (Some(secret), Some(key)) = (
                             r.get("name").and_then(Node::as_str),
@@ -128,7 +135,8 @@ impl Extract<'_> {
             path: Arc::clone(self.path),
             span: pod.kind_node.span,
             extent: doc.root.span,
-            agent,
+            agent: None,
+            signals,
             identities,
             harness: None,
         });
@@ -288,4 +296,26 @@ fn audit_policy(doc: &Document) -> Option<AuditPolicy> {
         })
         .collect();
     Some(AuditPolicy { rules })
+}
+
+/// Agent packages a container's command line installs or starts; a script item
+/// (`sh -c "pip install crewai && ..."`) is split into words.
+pub(super) fn command_signals(signals: &mut AgentSignals, items: &[&str]) {
+    let mut words: Vec<String> = Vec::new();
+    for item in items {
+        if item.contains(char::is_whitespace) {
+            for w in crate::syntax::shell::shell_words(item) {
+                words.push(if w.is_separator() {
+                    ";".to_owned()
+                } else {
+                    w.text
+                });
+            }
+            words.push(";".to_owned());
+        } else {
+            words.push((*item).to_owned());
+        }
+    }
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    signals.command(&refs);
 }

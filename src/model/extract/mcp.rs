@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::model::agent::AgentSignals;
 use crate::model::facts::{FileFacts, Workload, WorkloadKind};
 use crate::model::identity::{Identity, IdentityUse};
 use crate::model::names::credential_like;
@@ -104,7 +105,8 @@ impl Extract<'_> {
                 path: Arc::clone(self.path),
                 span: server.name_span,
                 extent: server.name_span.join(server.node.span),
-                agent: Some("it is an MCP server an AI agent calls".into()),
+                agent: None,
+                signals: mcp_member(),
                 identities,
                 harness: None,
             });
@@ -145,6 +147,14 @@ fn secret_references(server: &Node, out: &mut Vec<IdentityUse>) {
             }
         }
     });
+}
+
+/// A server in an MCP client's configuration is a tool an agent calls, whatever it is
+/// called.
+fn mcp_member() -> AgentSignals {
+    let mut s = AgentSignals::default();
+    s.strong("it is an MCP server an AI agent calls");
+    s
 }
 
 /// What a server's arguments hand over: `docker run` mounts, and plain values.

@@ -95,6 +95,9 @@ pub fn extract(
         views(kind, path, scope, index, doc, text, &mut facts);
     }
     facts.shrink_views();
+    for w in &mut facts.workloads {
+        w.classify();
+    }
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     for u in facts.workloads.iter().flat_map(|w| &w.identities) {
         let model = match &u.identity {
@@ -126,6 +129,9 @@ pub fn extract_text(
             catalog,
         };
         cx.script_harness(text, &mut facts);
+        for w in &mut facts.workloads {
+            w.classify();
+        }
         facts.grants = grants::extract(kind, path, &Parsed::default(), &facts, creds, catalog);
     }
     facts

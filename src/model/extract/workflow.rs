@@ -5,7 +5,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::model::agent::AGENT_ACTIONS;
+use crate::model::agent::{AgentKnowledge, AgentSignals};
 use crate::model::facts::{FileFacts, Flow, Workload, WorkloadKind};
 use crate::model::github::{self, Job, PermissionScope, Permissions, Workflow};
 use crate::model::identity::{Identity, IdentityUse};
@@ -84,7 +84,46 @@ impl Extract<'_> {
         };
         for job in jobs.entries() {
             let id = job.key_str().unwrap_or("<job>");
-            let mut agent = None;
+            let mut signals = AgentSignals::default();
+            let k = AgentKnowledge::builtin();
+            if let Some(k) = k
+                && id == k.copilot_setup.job
+            {
+                signals.strong(format!(
+                    "it is `{id}`, the job GitHub's Copilot coding agent prepares its environment with"
+                ));
+            }
+            // A reusable workflow that runs an agent (`jobs.x.uses`).
+            let job_uses = job.value.get("uses").and_then(Node::as_str);
+            let step_uses = job
+                .value
+                .get("steps")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|step| step.get("uses").and_then(Node::as_str));
+            for uses in job_uses.into_iter().chain(step_uses) {
+                if let Some(a) = k.and_then(|k| k.action(uses)) {
+                    signals.strong(format!("it runs `{}`", a.uses.trim_end_matches('/')));
+                }
+            }
+            // Model keys in a job's environment: weak, since the test suites of LLM
+            // libraries hold them without running an agent.
+            for env in std::iter::once(job.value.get("env")).chain(
+                job.value
+                    .get("steps")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| s.get("env")),
+            ) {
+                for e in env.map(Node::entries).unwrap_or_default() {
+                    if let Some(name) = e.key_str() {
+                        signals.env_var(name, true);
+                    }
+                }
+            }
+            signals.name(id);
             let mut identities = Vec::new();
             flows(
                 job.value.get("steps").map(Node::items).unwrap_or_default(),
@@ -92,13 +131,6 @@ impl Extract<'_> {
             );
             for step in job.value.get("steps").map(Node::items).unwrap_or_default() {
                 let uses = step.get("uses").and_then(Node::as_str).unwrap_or("");
-                if agent.is_none()
-                    && let Some(a) = AGENT_ACTIONS
-                        .iter()
-                        .find(|a| uses.to_ascii_lowercase().starts_with(*a))
-                {
-                    agent = Some(format!("it runs `{a}`"));
-                }
                 if uses.starts_with("aws-actions/configure-aws-credentials")
                     && let Some(role) = step.get_path(&["with", "role-to-assume"])
                     && let Some(arn) = role.as_str()
@@ -136,7 +168,8 @@ impl Extract<'_> {
                 path: Arc::clone(self.path),
                 span: job.key.span,
                 extent: job.key.span.join(job.value.span),
-                agent,
+                agent: None,
+                signals,
                 identities,
                 harness: None,
             });
