@@ -544,32 +544,34 @@ impl Extract<'_> {
                 n.span,
             ));
         }
-        let allowed = [
-            root.get_path(&["tools", "allowed"]),
-            root.get("tools.allowed"),
-            root.get("allowedTools"),
+        // Gemini spells each list three ways (nested, dotted key, legacy name).
+        let lists = [
+            (
+                RuleKind::Allow,
+                [
+                    root.get_path(&["tools", "allowed"]),
+                    root.get("tools.allowed"),
+                    root.get("allowedTools"),
+                ],
+            ),
+            (
+                RuleKind::Deny,
+                [
+                    root.get_path(&["tools", "exclude"]),
+                    root.get("excludeTools"),
+                    root.get("tools.exclude"),
+                ],
+            ),
         ];
-        for node in allowed.into_iter().flatten() {
-            for (text, span) in strings(Some(node)) {
-                a.rules.push(ToolRule {
-                    kind: RuleKind::Allow,
-                    text: shown(text),
-                    span,
-                });
-            }
-        }
-        let excluded = [
-            root.get_path(&["tools", "exclude"]),
-            root.get("excludeTools"),
-            root.get("tools.exclude"),
-        ];
-        for node in excluded.into_iter().flatten() {
-            for (text, span) in strings(Some(node)) {
-                a.rules.push(ToolRule {
-                    kind: RuleKind::Deny,
-                    text: shown(text),
-                    span,
-                });
+        for (kind, nodes) in lists {
+            for node in nodes.into_iter().flatten() {
+                for (text, span) in strings(Some(node)) {
+                    a.rules.push(ToolRule {
+                        kind,
+                        text: shown(text),
+                        span,
+                    });
+                }
             }
         }
         let dirs = root
