@@ -10,6 +10,12 @@ declare_rule! {
     /// account token is still mounted. Pods that set
     /// `automountServiceAccountToken: false` hold no token and stay silent.
     ///
+    /// Helm chart templates are rendered with the chart's default `values.yaml` and
+    /// named templates first, so a chart whose helper resolves the service account to
+    /// `default` (the `helm create` scaffold with `serviceAccount.create: false` and no
+    /// `name`) fires, and one that creates its own does not. An empty
+    /// `serviceAccountName` (a blank value) is no name.
+    ///
     /// ## Why it matters
     /// Every pod in the namespace that names no service account shares the default one,
     /// so whatever is granted to it is granted to all of them, and the API server's audit

@@ -11,7 +11,10 @@ use crate::syntax::source::Span;
 declare_rule! {
     /// ## What it finds
     /// Kubernetes RBAC that grants far more than a task needs, in manifests (YAML or
-    /// JSON, multi-document, `kind: List`), Helm templates that parse as YAML, and
+    /// JSON, multi-document, `kind: List`), Helm chart templates (rendered as `helm
+    /// template` would with the chart's default `values.yaml` and its named templates;
+    /// what cannot be known without a release renders a placeholder that grants
+    /// nothing), and
     /// Terraform `kubernetes_role`/`kubernetes_cluster_role` and their bindings:
     /// - a RoleBinding or ClusterRoleBinding to the ClusterRole `cluster-admin`,
     ///   `admin` or `edit` (a ClusterRoleBinding to `cluster-admin` is critical);

@@ -11,8 +11,9 @@ use crate::findings::suppress::{self, Directive};
 use crate::model::catalog::Catalog;
 use crate::model::facts::FileFacts;
 use crate::rules::{self, FileCx, Rule};
-use crate::syntax::classify::{Syntax, classify_path, refine};
+use crate::syntax::classify::{FileKind, Syntax, classify_path, refine};
 use crate::syntax::parse;
+use crate::syntax::parse::helm::Chart;
 use crate::syntax::source::SourceFile;
 
 use super::{Candidate, Notice, NoticeKind, ScanOptions, WorkerOutput, notice};
@@ -139,16 +140,22 @@ pub(super) fn check_file(
     }
     let credentials = catalog.scan(&file.bytes);
     let mut notices = Vec::new();
+    // A Helm template is rendered with its chart's values; outside a chart (no
+    // `Chart.yaml`) it may be any templated text, and failing to read it is no news.
+    let chart = (kind == FileKind::HelmTemplate).then(|| chart_of(c));
+    let in_chart = chart.as_ref().is_some_and(|(_, known)| *known);
     // Most files of a repository are source code that no rule parses: skip even the
     // UTF-8 pass `parse` starts with.
     let parsed = match if kind.syntax() == Syntax::None {
         Ok(None)
+    } else if let Some((chart, _)) = &chart {
+        parse::parse_helm(&file, chart).map(Some)
     } else {
         parse::parse(&file)
     } {
         Ok(p) => p,
         Err(e) => {
-            if !kind.parse_errors_expected() {
+            if !kind.parse_errors_expected() || in_chart {
                 notices.push(notice(
                     NoticeKind::ParseError,
                     &c.display,
@@ -217,5 +224,67 @@ pub(super) fn check_file(
         findings,
         notices,
         facts,
+    }
+}
+
+/// The chart a Helm template belongs to: `Chart.yaml` and `values.yaml` of the folder
+/// holding its innermost `templates/` folder, read like any scanned file (capped, no
+/// symlinks), and whether that folder is a chart (has a `Chart.yaml`).
+fn chart_of(c: &Candidate) -> (Chart, bool) {
+    let root = c
+        .abs
+        .ancestors()
+        .skip(1)
+        .find(|a| {
+            a.file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case("templates"))
+        })
+        .and_then(Path::parent);
+    let Some(root) = root else {
+        return (Chart::default(), false);
+    };
+    let dir_name = root.file_name().and_then(|n| n.to_str()).unwrap_or("chart");
+    let yaml = |names: [&str; 2]| {
+        names.iter().find_map(|name| {
+            let bytes = read_capped(&root.join(name), super::DEFAULT_MAX_FILE_SIZE).ok()??;
+            let file = SourceFile::new(*name, FileKind::Yaml, bytes);
+            let parsed = parse::parse(&file).ok()??;
+            parsed.documents.into_iter().next().map(|d| d.root)
+        })
+    };
+    let manifest = yaml(["Chart.yaml", "Chart.yml"]);
+    let known = manifest.is_some();
+    let mut chart = Chart::from_manifest(manifest.as_ref(), dir_name);
+    chart.values = yaml(["values.yaml", "values.yml"]);
+    partials(&root.join("templates"), 0, &mut chart.partials);
+    (chart, known)
+}
+
+/// Most partials and bytes of partials read for one chart.
+const MAX_PARTIALS: usize = 64;
+const MAX_PARTIAL_BYTES: usize = 4 << 20;
+
+/// The partials of a chart's `templates/` folder (file names starting with `_`, where
+/// charts keep their named templates), in name order, within caps.
+fn partials(dir: &Path, depth: usize, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for e in entries {
+        let Ok(kind) = e.file_type() else { continue };
+        let path = e.path();
+        if kind.is_dir() && depth < 4 {
+            partials(&path, depth + 1, out);
+        } else if kind.is_file() && e.file_name().to_string_lossy().starts_with('_') {
+            let used: usize = out.iter().map(String::len).sum();
+            if out.len() >= MAX_PARTIALS || used >= MAX_PARTIAL_BYTES {
+                return;
+            }
+            if let Ok(Some(bytes)) = read_capped(&path, (MAX_PARTIAL_BYTES - used) as u64) {
+                out.push(String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
     }
 }

@@ -72,7 +72,12 @@ fn workload_holder(w: &Workload) -> Holder {
 /// Allowing IAM statements of identity policies, each with the identities holding it,
 /// then managed policies attached by ARN.
 fn aws(facts: &FileFacts, index: usize, path: &Arc<str>, out: &mut Vec<Grant>) {
-    for policy in facts.written().iam_policies.iter().filter(|p| p.doc == index) {
+    for policy in facts
+        .written()
+        .iam_policies
+        .iter()
+        .filter(|p| p.doc == index)
+    {
         for (i, st) in policy.statements.iter().enumerate() {
             // Deny narrows grants; statements with principals are resource policies.
             if !st.allows() || st.has_principal {
@@ -110,7 +115,12 @@ fn aws(facts: &FileFacts, index: usize, path: &Arc<str>, out: &mut Vec<Grant>) {
             }
         }
     }
-    for m in facts.written().managed_policies.iter().filter(|m| m.doc == index) {
+    for m in facts
+        .written()
+        .managed_policies
+        .iter()
+        .filter(|m| m.doc == index)
+    {
         // Terraform user and group attachments hold no identity of the graph.
         if let Attacher::Terraform { ty, .. } = &m.by
             && !matches!(
@@ -146,7 +156,12 @@ fn aws(facts: &FileFacts, index: usize, path: &Arc<str>, out: &mut Vec<Grant>) {
 
 /// GCP `google_*_iam_member`/`_binding` and Azure `azurerm_role_assignment`.
 fn cloud_roles(facts: &FileFacts, index: usize, path: &Arc<str>, out: &mut Vec<Grant>) {
-    for r in facts.written().role_bindings.iter().filter(|r| r.doc == index) {
+    for r in facts
+        .written()
+        .role_bindings
+        .iter()
+        .filter(|r| r.doc == index)
+    {
         let what = match &r.on {
             RoleTarget::GcpResource { scope, .. } => What::Gcp {
                 role: r.role.text.clone(),
@@ -179,7 +194,12 @@ fn k8s(facts: &FileFacts, index: usize, path: &Arc<str>, out: &mut Grants) {
             .filter_map(|v| v.as_str().map(str::to_owned))
             .collect()
     };
-    for o in facts.written().rbac.iter().filter(|o| o.doc == index && !o.terraform) {
+    for o in facts
+        .written()
+        .rbac
+        .iter()
+        .filter(|o| o.doc == index && !o.terraform)
+    {
         let name = o.name.clone().unwrap_or_default();
         if !o.kind.is_binding() {
             out.k8s_roles.push(K8sRole {

@@ -11,10 +11,10 @@ pub mod iac;
 mod iam;
 mod k8s;
 mod mcp;
-mod settings;
-mod trust;
 mod oauth;
 mod rbac;
+mod settings;
+mod trust;
 mod workflow;
 
 pub use k8s::{PodSpec, pod_spec};
