@@ -7,7 +7,9 @@
 pub mod accounts;
 pub mod agent;
 pub mod audit;
+pub(crate) mod azure;
 pub mod catalog;
+pub(crate) mod cloud;
 pub mod extract;
 pub mod facts;
 pub(crate) mod github;
@@ -15,6 +17,7 @@ pub mod grants;
 pub mod harness;
 pub mod iam;
 pub mod identity;
+pub(crate) mod infra;
 pub mod knowledge;
 pub(crate) mod oauth;
 pub mod people;

@@ -29,11 +29,7 @@ pub(super) fn finish(
         findings.extend(out.findings);
         notices.extend(out.notices);
         for f in out.facts {
-            project.workloads.extend(f.workloads);
-            project.definitions.extend(f.definitions);
-            project.aliases.extend(f.aliases);
-            project.grants.merge(f.grants);
-            project.harness.merge(f.harness);
+            project.add(f);
         }
         for (path, file) in out.retained {
             result.files.insert(path, file);

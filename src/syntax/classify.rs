@@ -300,6 +300,11 @@ pub fn refine(kind: FileKind, text: &str) -> FileKind {
             if text.contains("\"Statement\"") {
                 return FileKind::IamPolicy;
             }
+            // Azure Resource Manager templates: their resources have `apiVersion` and
+            // often `kind` too, but they are no Kubernetes manifests.
+            if text.contains("eploymentTemplate.json#") {
+                return kind;
+            }
             if text.contains("\"apiVersion\"") && text.contains("\"kind\"") {
                 return FileKind::Kubernetes;
             }

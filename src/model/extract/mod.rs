@@ -3,6 +3,7 @@
 //! walking documents.
 
 mod audit;
+mod cloud;
 mod compose;
 mod dockerfile;
 pub mod grants;
@@ -58,6 +59,7 @@ pub fn extract(
                     &mut facts.definitions,
                 );
                 audit::terraform(doc, &mut facts.views_mut().audit);
+                cloud::terraform(doc, &mut facts.views_mut().cloud);
             }
             FileKind::CloudFormation => {
                 crate::model::extract::iac::cloudformation(
@@ -67,6 +69,7 @@ pub fn extract(
                     &mut facts.definitions,
                 );
                 audit::cloudformation(doc, &mut facts.views_mut().audit);
+                cloud::cloudformation(doc, &mut facts.views_mut().cloud);
             }
             FileKind::Kubernetes | FileKind::HelmTemplate => cx.k8s(doc, &mut facts),
             FileKind::Compose => cx.compose(doc, &mut facts),
@@ -82,6 +85,8 @@ pub fn extract(
                 dockerfile::image_copies(doc, &mut facts.views_mut().runtime.image_copies)
             }
             FileKind::AwsConfig => audit::aws_config(doc, &mut facts.views_mut().audit),
+            // Azure Resource Manager templates are JSON files by name.
+            FileKind::Json => cloud::arm(doc, &mut facts.views_mut().cloud),
             _ => {}
         }
         cx.harness(kind, doc, &mut facts);
@@ -91,7 +96,7 @@ pub fn extract(
         settings::settings(kind, doc, &mut facts.views_mut().settings);
         views(kind, path, scope, index, doc, text, &mut facts);
     }
-    facts.shrink_views();
+    facts.shrink_views(path, scope);
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     facts
 }
@@ -149,6 +154,7 @@ fn views(
         ) {
             reader.managed_policies(&mut facts.views_mut().written.managed_policies);
             reader.role_bindings(&mut facts.views_mut().written.role_bindings);
+            reader.azure_roles(&mut facts.views_mut().written.azure_roles);
         }
     }
     if matches!(kind, Kubernetes | HelmTemplate | Terraform | TerraformJson) {
