@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::model::audit::{AuditFacts, IacFormat};
 use crate::model::cloud::{CloudFacts, ClusterKind};
+use crate::model::keys::KeyFacts;
 use crate::syntax::source::Span;
 
 /// A CloudTrail trail and the S3 object data events it records.
@@ -71,13 +72,16 @@ pub(crate) struct DiagnosticTarget {
     pub(crate) target: String,
 }
 
-/// What one file, or the whole project, adds to the audit joins.
+/// What one file, or the whole project, adds to the joins.
 #[derive(Debug, Default)]
 pub(crate) struct InfraFacts {
     pub(crate) trails: Vec<TrailCoverage>,
     pub(crate) gcp_audit: Vec<GcpAuditCoverage>,
     pub(crate) unmonitored: Vec<UnmonitoredCluster>,
     pub(crate) diagnostic_targets: Vec<DiagnosticTarget>,
+    /// Keys minted, values handed to workloads, locals and defaults (see
+    /// [`crate::model::keys`]), one entry per file.
+    pub(crate) keys: Vec<KeyFacts>,
 }
 
 impl InfraFacts {
@@ -87,11 +91,13 @@ impl InfraFacts {
             gcp_audit,
             unmonitored,
             diagnostic_targets,
+            keys,
         } = self;
         trails.is_empty()
             && gcp_audit.is_empty()
             && unmonitored.is_empty()
             && diagnostic_targets.is_empty()
+            && keys.is_empty()
     }
 
     pub(crate) fn merge(&mut self, other: InfraFacts) {
@@ -100,11 +106,13 @@ impl InfraFacts {
             gcp_audit,
             unmonitored,
             diagnostic_targets,
+            keys,
         } = other;
         self.trails.extend(trails);
         self.gcp_audit.extend(gcp_audit);
         self.unmonitored.extend(unmonitored);
         self.diagnostic_targets.extend(diagnostic_targets);
+        self.keys.extend(keys);
     }
 
     /// The part of a file's views the project pass needs; `dir` is the file's
@@ -166,6 +174,7 @@ impl InfraFacts {
                     target: t.to_owned(),
                 })
                 .collect(),
+            keys: Vec::new(),
         }
     }
 }

@@ -14,7 +14,11 @@ declare_rule! {
     ///   `aws_iam_user_policy_attachment`, `aws_iam_group_policy_attachment`,
     ///   `aws_iam_policy_attachment`, `aws_iam_role.managed_policy_arns`) or
     ///   CloudFormation (`ManagedPolicyArns` of `AWS::IAM::Role`/`User`/`Group`, plain,
-    ///   `!Sub` or `Fn::Join` with `${AWS::Partition}`).
+    ///   `!Sub` or `Fn::Join` with `${AWS::Partition}`), or through the inputs of a
+    ///   well-known IAM module (`terraform-aws-modules/iam`: `policy_arns`, `policies`,
+    ///   `custom_role_policy_arns`, `role_policy_arns`, `custom_group_policy_arns`,
+    ///   `attach_admin_policy = true`, `create_admin_role = true`; the table is
+    ///   `rules/modules.toml`).
     /// - GCP `roles/owner`, `roles/editor`, `roles/iam.serviceAccountTokenCreator`,
     ///   `roles/iam.serviceAccountUser`, `roles/*.admin` and the like bound at project,
     ///   folder or organization level (`google_project_iam_member`/`_binding`,
@@ -143,6 +147,11 @@ fn aws(cx: &FileCx<'_>, k: &Knowledge, m: &ManagedPolicy, out: &mut Vec<Finding>
         Attacher::Terraform { ty, .. } if ty == "aws_iam_role" => {
             format!("to role `{}`", m.name)
         }
+        // A call of a well-known IAM module: the holder says what it creates.
+        Attacher::Terraform {
+            ty,
+            holder: Some(h),
+        } if ty == "module" => format!("to the {h}"),
         Attacher::Terraform {
             holder: Some(h), ..
         } => format!("to `{h}`"),

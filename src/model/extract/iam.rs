@@ -9,9 +9,11 @@ use regex::Regex;
 
 use crate::model::azure::{AzurePermission, AzureRoleDefinition};
 use crate::model::extract::iac::{ArmScope, arm_resources, arm_scope};
+use crate::model::extract::modules::{module_calls, values as module_values};
 use crate::model::grants::{AzureScope, GcpLevel, RoleBinding, RoleTarget, Value};
 use crate::model::iam::{self, Attacher, Holders, IamPolicy, IamStatement, ManagedPolicy, TfBlock};
 use crate::model::identity::Identity;
+use crate::model::modules::ReadsAs;
 use crate::syntax::doc::{Document, Node, ScalarKind};
 
 /// Reads the grants written in one document: IAM policies, managed-policy
@@ -99,6 +101,51 @@ impl<'a> Reader<'a> {
             };
             for node in values {
                 attached.push(node, aws_policy_ref(node, &blocks), out);
+            }
+        }
+        // Calls of well-known IAM modules attach what their inputs say.
+        for call in module_calls(self.doc) {
+            let path = format!("module.{}", call.name);
+            let attached = Attached {
+                index: self.index,
+                name: call.name.to_owned(),
+                by: Attacher::Terraform {
+                    ty: "module".to_owned(),
+                    // How the finding names the holder: what the module creates.
+                    holder: Some(match call.created_name() {
+                        Some(n) => format!(
+                            "{} `{n}` that `module.{}` ({}) creates",
+                            call.spec.creates, call.name, call.spec.title
+                        ),
+                        None => format!(
+                            "{} that `module.{}` ({}) creates",
+                            call.spec.creates, call.name, call.spec.title
+                        ),
+                    }),
+                },
+                holders: Vec::new(),
+                agent: self.holding.agent(&path),
+                path,
+            };
+            for (_, node) in call.inputs(ReadsAs::PolicyArns) {
+                for v in module_values(node) {
+                    attached.push(v, aws_policy_ref(v, &blocks), out);
+                }
+            }
+            for (spec, node) in call.inputs(ReadsAs::PolicyIf) {
+                if node.as_bool() == Some(true) {
+                    out.push(ManagedPolicy {
+                        doc: self.index,
+                        path: attached.path.clone(),
+                        name: attached.name.clone(),
+                        by: attached.by.clone(),
+                        written: spec.policy.clone(),
+                        policy: spec.policy.clone(),
+                        span: node.span,
+                        holders: Vec::new(),
+                        agent: attached.agent.clone(),
+                    });
+                }
             }
         }
         for (logical, res) in iam::cfn_resources(self.doc) {

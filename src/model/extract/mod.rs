@@ -11,7 +11,9 @@ mod harness;
 pub mod iac;
 mod iam;
 mod k8s;
+mod keys;
 mod mcp;
+mod modules;
 mod oauth;
 mod rbac;
 mod settings;
@@ -48,6 +50,17 @@ pub fn extract(
         catalog,
     };
     let scope = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    // Keys and where they are handed, resolved in the module (Terraform) or the
+    // template (CloudFormation) by the project pass.
+    let mut key_facts = crate::model::keys::KeyFacts {
+        scope: if kind == FileKind::CloudFormation {
+            path.to_string()
+        } else {
+            scope.to_owned()
+        },
+        path: Some(Arc::clone(path)),
+        ..Default::default()
+    };
     for (index, doc) in parsed.documents.iter().enumerate() {
         match kind {
             FileKind::Terraform | FileKind::TerraformJson => {
@@ -60,6 +73,7 @@ pub fn extract(
                 );
                 audit::terraform(doc, &mut facts.views_mut().audit);
                 cloud::terraform(doc, &mut facts.views_mut().cloud);
+                keys::terraform(doc, &mut key_facts);
             }
             FileKind::CloudFormation => {
                 crate::model::extract::iac::cloudformation(
@@ -70,6 +84,7 @@ pub fn extract(
                 );
                 audit::cloudformation(doc, &mut facts.views_mut().audit);
                 cloud::cloudformation(doc, &mut facts.views_mut().cloud);
+                keys::cloudformation(doc, &mut key_facts);
             }
             FileKind::Kubernetes | FileKind::HelmTemplate => cx.k8s(doc, &mut facts),
             FileKind::Compose => cx.compose(doc, &mut facts),
@@ -93,10 +108,20 @@ pub fn extract(
         if crate::model::trust::holds_trust_policies(kind) {
             trust::trust_policies(doc, path, &mut facts.views_mut().trust.policies);
         }
+        if matches!(kind, FileKind::Terraform | FileKind::TerraformJson) {
+            trust::module_trust(doc, &mut facts.views_mut().trust.policies);
+        }
         settings::settings(kind, doc, &mut facts.views_mut().settings);
         views(kind, path, scope, index, doc, text, &mut facts);
     }
     facts.shrink_views(path, scope);
+    if !key_facts.is_empty() {
+        facts
+            .infra
+            .get_or_insert_with(Box::default)
+            .keys
+            .push(key_facts);
+    }
     facts.grants = grants::extract(kind, path, parsed, &facts, creds, catalog);
     facts
 }
