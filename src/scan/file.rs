@@ -92,7 +92,10 @@ pub(super) fn process_bytes(
     out.stats.files_scanned += 1;
     out.stats.bytes_scanned += bytes.len() as u64;
 
-    let caught = catch_unwind(AssertUnwindSafe(|| check_file(c, bytes, catalog, rules)));
+    let charts = &mut out.charts;
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        check_file(c, bytes, catalog, rules, charts)
+    }));
     match caught {
         Ok(checked) => {
             if checked.parsed {
@@ -131,6 +134,7 @@ pub(super) fn check_file(
     bytes: Vec<u8>,
     catalog: &Catalog,
     rules: &[&'static dyn Rule],
+    charts: &mut Charts,
 ) -> Checked {
     let mut kind = classify_path(&c.display);
     let mut file = SourceFile::new(c.display.to_string(), kind, bytes);
@@ -142,14 +146,14 @@ pub(super) fn check_file(
     let mut notices = Vec::new();
     // A Helm template is rendered with its chart's values; outside a chart (no
     // `Chart.yaml`) it may be any templated text, and failing to read it is no news.
-    let chart = (kind == FileKind::HelmTemplate).then(|| chart_of(c));
-    let in_chart = chart.as_ref().is_some_and(|(_, known)| *known);
+    let chart = (kind == FileKind::HelmTemplate).then(|| charts.of(c));
+    let in_chart = chart.as_ref().is_some_and(|c| c.1);
     // Most files of a repository are source code that no rule parses: skip even the
     // UTF-8 pass `parse` starts with.
     let parsed = match if kind.syntax() == Syntax::None {
         Ok(None)
-    } else if let Some((chart, _)) = &chart {
-        parse::parse_helm(&file, chart).map(Some)
+    } else if let Some(chart) = &chart {
+        parse::parse_helm(&file, &chart.0).map(Some)
     } else {
         parse::parse(&file)
     } {
@@ -227,22 +231,50 @@ pub(super) fn check_file(
     }
 }
 
-/// The chart a Helm template belongs to: `Chart.yaml` and `values.yaml` of the folder
-/// holding its innermost `templates/` folder, read like any scanned file (capped, no
-/// symlinks), and whether that folder is a chart (has a `Chart.yaml`).
-fn chart_of(c: &Candidate) -> (Chart, bool) {
-    let root = c
-        .abs
+/// The charts a worker has read during one scan, by chart folder: a chart's templates
+/// are checked one after another, and each would otherwise read and parse the same
+/// `values.yaml` and partials again.
+#[derive(Default)]
+pub(super) struct Charts(std::collections::HashMap<std::path::PathBuf, Arc<(Chart, bool)>>);
+
+/// Most charts a worker keeps at once (a repository of many charts is walked chart by
+/// chart, so a small cache still hits).
+const CACHED_CHARTS: usize = 16;
+
+impl Charts {
+    /// The chart of a Helm template (see [`chart_of`]).
+    fn of(&mut self, c: &Candidate) -> Arc<(Chart, bool)> {
+        let Some(root) = chart_root(c) else {
+            return Arc::new((Chart::default(), false));
+        };
+        if let Some(chart) = self.0.get(root) {
+            return Arc::clone(chart);
+        }
+        if self.0.len() >= CACHED_CHARTS {
+            self.0.clear();
+        }
+        let chart = Arc::new(chart_of(root));
+        self.0.insert(root.to_path_buf(), Arc::clone(&chart));
+        chart
+    }
+}
+
+/// The folder holding a template's innermost `templates/` folder.
+fn chart_root(c: &Candidate) -> Option<&Path> {
+    c.abs
         .ancestors()
         .skip(1)
         .find(|a| {
             a.file_name()
                 .is_some_and(|n| n.eq_ignore_ascii_case("templates"))
         })
-        .and_then(Path::parent);
-    let Some(root) = root else {
-        return (Chart::default(), false);
-    };
+        .and_then(Path::parent)
+}
+
+/// The chart in `root`: its `Chart.yaml`, `values.yaml` and partials, read like any
+/// scanned file (capped, no symlinks), and whether the folder is a chart (has a
+/// `Chart.yaml`).
+fn chart_of(root: &Path) -> (Chart, bool) {
     let dir_name = root.file_name().and_then(|n| n.to_str()).unwrap_or("chart");
     let yaml = |names: [&str; 2]| {
         names.iter().find_map(|name| {
