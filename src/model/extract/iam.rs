@@ -133,7 +133,7 @@ impl<'a> Reader<'a> {
                 }
             }
             for (spec, node) in call.inputs(ReadsAs::PolicyIf) {
-                if node.as_bool() == Some(true) {
+                if node.as_bool() != Some(false) {
                     out.push(ManagedPolicy {
                         doc: self.index,
                         path: attached.path.clone(),

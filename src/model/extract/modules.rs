@@ -15,6 +15,7 @@ pub(super) struct ModuleCall<'a> {
 
 /// The calls of known modules in a Terraform document (HCL or JSON), turned-off calls
 /// (`create_user = false`, a `create_role` left at its `false` default) left out.
+/// Switches set by an expression count as on.
 pub(super) fn module_calls(doc: &Document) -> Vec<ModuleCall<'_>> {
     let Some(table) = ModuleTable::builtin() else {
         return Vec::new();
@@ -37,11 +38,12 @@ pub(super) fn module_calls(doc: &Document) -> Vec<ModuleCall<'_>> {
                 body,
                 spec,
             };
+            // Only a literal `false` turns a call off: an expression
+            // (`create_role = local.account == "dev"`) may well be true.
             let on = spec.enabled.iter().all(|s| {
                 call.body
                     .get(&s.input)
-                    .and_then(Node::as_bool)
-                    .unwrap_or(s.default)
+                    .map_or(s.default, |n| n.as_bool().unwrap_or(true))
             });
             if on {
                 out.push(call);
@@ -79,11 +81,12 @@ impl<'a> ModuleCall<'a> {
             .iter()
             .filter(|i| i.reads_as == kind)
             .collect();
+        // A set input decides; an expression may be true.
         let set: Vec<(bool, Span)> = specs
             .iter()
             .filter_map(|i| {
                 let n = self.body.get(&i.input)?;
-                Some((n.as_bool()?, n.span))
+                Some((n.as_bool().unwrap_or(true), n.span))
             })
             .collect();
         if !set.is_empty() {
