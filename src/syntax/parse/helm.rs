@@ -1849,6 +1849,14 @@ mod tests {
         c.partials
             .push("{{- define \"loop\" -}}x{{ include \"loop\" . }}{{- end }}".to_owned());
         assert!(render("a: {{ include \"loop\" . }}\n", &c).is_ok());
+        // One that includes itself twice (2^16 renders) stops at the step budget, fast.
+        c.partials.push(
+            "{{- define \"fan\" -}}{{ include \"fan\" . }}{{ include \"fan\" . }}{{- end }}"
+                .to_owned(),
+        );
+        let started = std::time::Instant::now();
+        let _ = render("a: {{ include \"fan\" . }}\n", &c);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]
