@@ -12,6 +12,8 @@ use crate::syntax::source::Span;
 pub(crate) enum IacFormat {
     Terraform,
     CloudFormation,
+    /// An Azure Resource Manager template.
+    Arm,
 }
 
 /// An AWS CloudTrail trail.
@@ -25,6 +27,10 @@ pub(crate) struct Trail {
     pub(crate) logging: Option<Field>,
     pub(crate) validation: Option<Field>,
     pub(crate) multi_region: Option<Field>,
+    /// What S3 object-level (data) events it records: the values of its event
+    /// selectors' `AWS::S3::Object` data resources (ARN prefixes, `arn:aws:s3` for all,
+    /// references), or `*` for an advanced selector on S3 objects without an ARN filter.
+    pub(crate) s3_data_events: Vec<String>,
 }
 
 impl Trail {
@@ -36,7 +42,7 @@ impl Trail {
                 "enable_log_file_validation",
                 "is_multi_region_trail",
             ],
-            IacFormat::CloudFormation => {
+            IacFormat::CloudFormation | IacFormat::Arm => {
                 ["IsLogging", "EnableLogFileValidation", "IsMultiRegionTrail"]
             }
         }
@@ -144,6 +150,28 @@ pub(crate) struct ProfileRole {
     pub(crate) session_name: Option<String>,
 }
 
+/// An Azure activity log profile (`azurerm_monitor_log_profile`): which categories of
+/// subscription operations it keeps.
+#[derive(Debug, Clone)]
+pub(crate) struct LogProfile {
+    pub(crate) address: String,
+    /// `categories`, with where the list is; `None` when not set.
+    pub(crate) categories: Option<(Span, Vec<Field>)>,
+}
+
+/// An Alibaba Cloud ActionTrail trail (`alicloud_actiontrail_trail`, the older
+/// `alicloud_actiontrail`).
+#[derive(Debug, Clone)]
+pub(crate) struct ActionTrail {
+    pub(crate) address: String,
+    /// `event_rw`: `Write` (the default), `Read` or `All`.
+    pub(crate) event_rw: Option<Field>,
+    /// `trail_region`: `All` (the default) or one region.
+    pub(crate) trail_region: Option<Field>,
+    /// `status`: `Enable` (the default) or `Disable`.
+    pub(crate) status: Option<Field>,
+}
+
 /// The audit settings of one file.
 #[derive(Debug, Default)]
 pub(crate) struct AuditFacts {
@@ -153,4 +181,8 @@ pub(crate) struct AuditFacts {
     pub(crate) log_stores: Vec<LogStore>,
     pub(crate) provider_roles: Vec<ProviderRole>,
     pub(crate) profile_roles: Vec<ProfileRole>,
+    pub(crate) log_profiles: Vec<LogProfile>,
+    pub(crate) action_trails: Vec<ActionTrail>,
+    /// What Azure diagnostic settings send logs of (`target_resource_id` as written).
+    pub(crate) diagnostic_targets: Vec<Field>,
 }

@@ -111,6 +111,9 @@ pub struct FileFacts {
     pub(crate) views: Option<Box<FileViews>>,
     /// What [`FileFacts::workload_at`] answers from in a file of many workloads.
     workload_index: WorkloadIndex,
+    /// What of the views the project pass joins across files (see
+    /// [`crate::model::infra`]); boxed and only when there is any, like the views.
+    pub(crate) infra: Option<Box<crate::model::infra::InfraFacts>>,
 }
 
 /// Where an ask comes from.
@@ -193,6 +196,9 @@ pub(crate) struct FileViews {
     /// Grants as written: IAM policies, managed policies, GCP and Azure roles, RBAC,
     /// workflow token permissions, OAuth scopes.
     pub(crate) written: WrittenGrants,
+    /// Managed clusters, compute on default identities, default-account bindings (see
+    /// [`crate::model::cloud`]).
+    pub(crate) cloud: crate::model::cloud::CloudFacts,
 }
 
 impl FileViews {
@@ -218,12 +224,16 @@ impl FileViews {
             log_stores,
             provider_roles,
             profile_roles,
+            log_profiles,
+            action_trails,
+            diagnostic_targets,
         } = &self.audit;
         let TrustFacts {
             policies: trust_policies,
             bindings,
         } = &self.trust;
         let written = &self.written;
+        let cloud = &self.cloud;
         pods.is_empty()
             && compose.is_empty()
             && mcp_servers.is_empty()
@@ -239,9 +249,13 @@ impl FileViews {
             && log_stores.is_empty()
             && provider_roles.is_empty()
             && profile_roles.is_empty()
+            && log_profiles.is_empty()
+            && action_trails.is_empty()
+            && diagnostic_targets.is_empty()
             && trust_policies.is_empty()
             && bindings.is_empty()
             && written.is_empty()
+            && cloud.is_empty()
     }
 }
 
@@ -261,6 +275,8 @@ pub(crate) struct WrittenGrants {
     pub(crate) workflows: Vec<crate::model::github::Workflow>,
     /// Declared OAuth scopes.
     pub(crate) oauth_scopes: Vec<crate::model::oauth::ScopeDeclaration>,
+    /// Azure custom role definitions.
+    pub(crate) azure_roles: Vec<crate::model::azure::AzureRoleDefinition>,
 }
 
 impl WrittenGrants {
@@ -273,6 +289,7 @@ impl WrittenGrants {
             rbac,
             workflows,
             oauth_scopes,
+            azure_roles,
         } = self;
         iam_policies.is_empty()
             && managed_policies.is_empty()
@@ -280,6 +297,7 @@ impl WrittenGrants {
             && rbac.is_empty()
             && workflows.is_empty()
             && oauth_scopes.is_empty()
+            && azure_roles.is_empty()
     }
 }
 
@@ -292,10 +310,16 @@ impl FileFacts {
         self.views.get_or_insert_with(Box::default)
     }
 
-    /// Drop the views again when extraction found nothing for them.
-    pub(crate) fn shrink_views(&mut self) {
+    /// Drop the views again when extraction found nothing for them, and keep what the
+    /// project pass needs of them (`dir` is the file's directory).
+    pub(crate) fn shrink_views(&mut self, path: &Arc<str>, dir: &str) {
         if self.views.as_ref().is_some_and(|v| v.is_empty()) {
             self.views = None;
+        }
+        if let Some(views) = &self.views {
+            let infra =
+                crate::model::infra::InfraFacts::of_views(&views.audit, &views.cloud, path, dir);
+            self.infra = (!infra.is_empty()).then(|| Box::new(infra));
         }
     }
 
@@ -324,6 +348,10 @@ impl FileFacts {
         &self.view().written
     }
 
+    pub(crate) fn cloud(&self) -> &crate::model::cloud::CloudFacts {
+        &self.view().cloud
+    }
+
     /// Whether anything here joins other files in the project pass (workloads,
     /// definitions, aliases, grants, harness settings).
     pub fn matters_to_project(&self) -> bool {
@@ -333,6 +361,7 @@ impl FileFacts {
             || !self.grants.is_empty()
             || !self.model_keys.is_empty()
             || !self.harness.is_empty()
+            || self.infra.is_some()
     }
 
     /// What of this file the project pass needs, once the file's own rules have read
@@ -478,6 +507,8 @@ pub struct ProjectFacts {
     /// their roots): identities, secrets and grants join only within one. Empty for
     /// one repository, a monorepo included.
     pub repos: Vec<Arc<str>>,
+    /// Audit coverage and the clusters that need it, from every file.
+    pub(crate) infra: crate::model::infra::InfraFacts,
 }
 
 impl ProjectFacts {
@@ -489,6 +520,9 @@ impl ProjectFacts {
         self.grants.merge(f.grants);
         self.model_keys.extend(f.model_keys);
         self.harness.merge(f.harness);
+        if let Some(infra) = f.infra {
+            self.infra.merge(*infra);
+        }
     }
 
     /// Add the facts of another repository's project pass.
@@ -577,7 +611,7 @@ pub fn person_or_cloud_write<'a>(
                     format!("the GCP role `{role}` on `{scope}`")
                 }
                 crate::model::grants::What::Azure { role, scope } => {
-                    k.and_then(|k| k.azure_role(role))?;
+                    k.and_then(|k| k.azure_role(role).or_else(|| k.azure_role_by_id(role)))?;
                     format!("the Azure role `{role}` on `{scope}`")
                 }
                 crate::model::grants::What::K8s {

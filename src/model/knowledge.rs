@@ -16,7 +16,7 @@ pub struct Knowledge {
     pub version: u32,
     pub aws: Aws,
     pub gcp: Roles,
-    pub azure: Roles,
+    pub azure: Azure,
     pub kubernetes: Kubernetes,
     pub oauth: OAuth,
     #[serde(default)]
@@ -103,12 +103,44 @@ pub struct Sensitive {
 #[serde(deny_unknown_fields)]
 pub struct Roles {
     pub role: Vec<Role>,
+    /// Which service's Data Access audit logs record what a role's holder does.
+    #[serde(default)]
+    pub data_access: Vec<DataAccess>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataAccess {
+    /// A role pattern (`roles/storage.*`).
+    pub roles: String,
+    /// The service its calls go to (`storage.googleapis.com`).
+    pub service: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
     pub role: String,
+    pub why: String,
+    /// The built-in role's definition id (Azure), by which role assignments and ARM
+    /// templates name it.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Azure {
+    pub role: Vec<Role>,
+    /// Actions of custom role definitions that let the holder grant itself more.
+    #[serde(default)]
+    pub escalation: Vec<AzureAction>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AzureAction {
+    pub action: String,
     pub why: String,
 }
 
@@ -287,6 +319,16 @@ impl Knowledge {
         Some(parts.join(", "))
     }
 
+    /// The service whose Data Access audit logs record what the holder of a GCP role
+    /// reads and writes, for the roles that reach data.
+    pub fn gcp_data_service(&self, role: &str) -> Option<&str> {
+        self.gcp
+            .data_access
+            .iter()
+            .find(|d| action_matches(&d.roles, role))
+            .map(|d| d.service.as_str())
+    }
+
     pub fn gcp_role(&self, role: &str) -> Option<&Role> {
         self.gcp.role.iter().find(|r| action_matches(&r.role, role))
     }
@@ -296,6 +338,28 @@ impl Knowledge {
             .role
             .iter()
             .find(|r| r.role.eq_ignore_ascii_case(role))
+    }
+
+    /// The broad built-in Azure role a role definition id names: the bare GUID, or a
+    /// resource id ending in it (`/subscriptions/…/providers/Microsoft.Authorization/
+    /// roleDefinitions/<guid>`), or any text holding it (an ARM expression such as
+    /// `[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '<guid>')]`).
+    pub fn azure_role_by_id(&self, text: &str) -> Option<&Role> {
+        let lower = text.to_ascii_lowercase();
+        self.azure.role.iter().find(|r| {
+            r.id.as_deref()
+                .is_some_and(|id| lower.contains(&id.to_ascii_lowercase()))
+        })
+    }
+
+    /// The escalation an Azure action pattern of a custom role allows, if any: the first
+    /// listed escalating action it matches (`*`, `*/write`, `Microsoft.Authorization/*`
+    /// all match `Microsoft.Authorization/roleAssignments/write`).
+    pub fn azure_escalation(&self, pattern: &str) -> Option<&AzureAction> {
+        self.azure
+            .escalation
+            .iter()
+            .find(|e| action_matches(pattern, &e.action))
     }
 
     pub fn k8s_admin_role(&self, name: &str) -> Option<&Named> {
@@ -408,7 +472,32 @@ mod tests {
         assert!(k.gcp_role("roles/owner").is_some());
         assert!(k.gcp_role("roles/storage.admin").is_some());
         assert!(k.gcp_role("roles/storage.objectViewer").is_none());
+        assert_eq!(
+            k.gcp_data_service("roles/storage.objectAdmin"),
+            Some("storage.googleapis.com")
+        );
+        assert_eq!(k.gcp_data_service("roles/logging.viewer"), None);
         assert!(k.azure_role("contributor").is_some());
+        assert_eq!(
+            k.azure_role_by_id(
+                "/subscriptions/0000/providers/Microsoft.Authorization/roleDefinitions/8E3AF657-A8FF-443C-A75C-2FE8C4BCB635"
+            )
+            .map(|r| r.role.as_str()),
+            Some("Owner")
+        );
+        assert!(
+            k.azure_role_by_id("acdd72a7-3385-48ef-bd42-f606fba81ae7")
+                .is_none(),
+            "Reader is not broad"
+        );
+        assert!(k.azure_escalation("*").is_some());
+        assert!(k.azure_escalation("*/write").is_some());
+        assert!(k.azure_escalation("Microsoft.Authorization/*").is_some());
+        assert!(
+            k.azure_escalation("Microsoft.Authorization/*/read")
+                .is_none()
+        );
+        assert!(k.azure_escalation("Microsoft.Storage/*").is_none());
         assert!(k.k8s_admin_role("cluster-admin").is_some());
         assert!(
             k.broad_scope("https://www.googleapis.com/auth/cloud-platform")

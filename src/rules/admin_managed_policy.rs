@@ -14,7 +14,11 @@ declare_rule! {
     ///   `aws_iam_user_policy_attachment`, `aws_iam_group_policy_attachment`,
     ///   `aws_iam_policy_attachment`, `aws_iam_role.managed_policy_arns`) or
     ///   CloudFormation (`ManagedPolicyArns` of `AWS::IAM::Role`/`User`/`Group`, plain,
-    ///   `!Sub` or `Fn::Join` with `${AWS::Partition}`).
+    ///   `!Sub` or `Fn::Join` with `${AWS::Partition}`), or through the inputs of a
+    ///   well-known IAM module (`terraform-aws-modules/iam`: `policy_arns`, `policies`,
+    ///   `custom_role_policy_arns`, `role_policy_arns`, `custom_group_policy_arns`,
+    ///   `attach_admin_policy = true`, `create_admin_role = true`; the table is
+    ///   `rules/modules.toml`).
     /// - GCP `roles/owner`, `roles/editor`, `roles/iam.serviceAccountTokenCreator`,
     ///   `roles/iam.serviceAccountUser`, `roles/*.admin` and the like bound at project,
     ///   folder or organization level (`google_project_iam_member`/`_binding`,
@@ -25,9 +29,14 @@ declare_rule! {
     ///   (`google_service_account_iam_member`) are the intended narrow use and are not
     ///   reported.
     /// - Azure `Owner`, `Contributor`, `User Access Administrator` and `Role Based Access
-    ///   Control Administrator` assigned (`azurerm_role_assignment`) at subscription or
-    ///   management-group scope; at resource-group scope with medium severity; on a
-    ///   single resource not at all.
+    ///   Control Administrator` assigned (`azurerm_role_assignment` by
+    ///   `role_definition_name`, by a `role_definition_id` holding the built-in role's
+    ///   id or by a `data "azurerm_role_definition"`; ARM
+    ///   `Microsoft.Authorization/roleAssignments` by `roleDefinitionId`, at the
+    ///   template's deployment scope) at subscription or management-group scope; at
+    ///   resource-group scope with medium severity; on a single resource not at all. The
+    ///   ids of the built-in roles are data (`[[azure.role]]` in
+    ///   `rules/permissions.toml`).
     ///
     /// ## Why it matters
     /// These roles are written for administrators. An agent holding one can do anything
@@ -138,6 +147,11 @@ fn aws(cx: &FileCx<'_>, k: &Knowledge, m: &ManagedPolicy, out: &mut Vec<Finding>
         Attacher::Terraform { ty, .. } if ty == "aws_iam_role" => {
             format!("to role `{}`", m.name)
         }
+        // A call of a well-known IAM module: the holder says what it creates.
+        Attacher::Terraform {
+            ty,
+            holder: Some(h),
+        } if ty == "module" => format!("to the {h}"),
         Attacher::Terraform {
             holder: Some(h), ..
         } => format!("to `{h}`"),
@@ -226,19 +240,20 @@ fn gcp(cx: &FileCx<'_>, k: &Knowledge, r: &RoleBinding, out: &mut Vec<Finding>) 
 }
 
 fn azure(cx: &FileCx<'_>, k: &Knowledge, r: &RoleBinding, out: &mut Vec<Finding>) {
-    // Only a role given by name says which it is.
-    let RoleTarget::Azure {
-        by_name: true,
-        level,
-        ..
-    } = &r.on
-    else {
+    let RoleTarget::Azure { by_name, level, .. } = &r.on else {
         return;
     };
-    let Some(role) = r.role.as_str() else { return };
-    let Some(known) = k.azure_role(role) else {
+    // A built-in role is named, or given by its definition id (any text holding it:
+    // a resource id, an ARM `subscriptionResourceId(...)` expression).
+    let known = if *by_name {
+        r.role.as_str().and_then(|role| k.azure_role(role))
+    } else {
+        k.azure_role_by_id(&r.role.text)
+    };
+    let Some(known) = known else {
         return;
     };
+    let role = known.role.as_str();
     let Some(scope) = level else {
         return;
     };

@@ -21,7 +21,9 @@ declare_rule! {
     ///   workflows and delete their caches and artifacts).
     ///
     /// Steps that write with another token (`token:`/`github-token:` inputs, or a
-    /// `GH_TOKEN` from a secret other than `GITHUB_TOKEN`) do not count.
+    /// `GH_TOKEN` from a secret other than `GITHUB_TOKEN`) do not count. Workflows are
+    /// read under `.github/workflows/` and anywhere else a YAML file has top-level
+    /// `on:` and `jobs:` keys (reusable workflow copies, workflow templates).
     ///
     /// ## Why it matters
     /// The token is the job's identity on the repository. An agent reads untrusted

@@ -18,6 +18,9 @@ declare_rule! {
     ///   IAM users, IAM Identity Center roles `AWSReservedSSO_*`, SAML providers) and a
     ///   service or workload (`bedrock.amazonaws.com`, `lambda.amazonaws.com`,
     ///   `ecs-tasks.amazonaws.com`, ..., GitHub Actions or EKS OIDC providers);
+    /// - the same for roles created by calls of well-known IAM modules
+    ///   (`terraform-aws-modules/iam` `trusted_role_arns` with `trusted_role_services`;
+    ///   `*` in `trusted_role_arns` is any principal of any account, people included);
     /// - a Kubernetes `RoleBinding` or `ClusterRoleBinding` whose subjects mix people
     ///   (`User`, `Group` other than the `system:` groups) with a `ServiceAccount`.
     ///

@@ -1,4 +1,5 @@
 use crate::findings::{Finding, Severity};
+use crate::model::cloud::Cluster;
 use crate::model::facts::Workload;
 use crate::model::grants::Value;
 use crate::model::identity::Identity;
@@ -11,7 +12,10 @@ use crate::syntax::source::Span;
 declare_rule! {
     /// ## What it finds
     /// Kubernetes RBAC that grants far more than a task needs, in manifests (YAML or
-    /// JSON, multi-document, `kind: List`), Helm templates that parse as YAML, and
+    /// JSON, multi-document, `kind: List`), Helm chart templates (rendered as `helm
+    /// template` would with the chart's default `values.yaml` and its named templates;
+    /// what cannot be known without a release renders a placeholder that grants
+    /// nothing), and
     /// Terraform `kubernetes_role`/`kubernetes_cluster_role` and their bindings:
     /// - a RoleBinding or ClusterRoleBinding to the ClusterRole `cluster-admin`,
     ///   `admin` or `edit` (a ClusterRoleBinding to `cluster-admin` is critical);
@@ -28,6 +32,12 @@ declare_rule! {
     /// - the verbs `escalate`, `bind` and `impersonate`;
     /// - the subresources `pods/exec`, `pods/attach`, `pods/portforward`,
     ///   `nodes/proxy` and `serviceaccounts/token`.
+    ///
+    /// Managed clusters whose authorization grants everything are reported too: AKS
+    /// with Kubernetes RBAC disabled (Terraform `azurerm_kubernetes_cluster`
+    /// `role_based_access_control_enabled = false` or `role_based_access_control {
+    /// enabled = false }`, ARM `enableRBAC: false`: critical) and GKE with
+    /// `enable_legacy_abac = true`.
     ///
     /// When a binding in the same file hands the grant to the service account of a
     /// workload that runs an AI agent, the severity is raised and the agent named with
@@ -66,6 +76,7 @@ declare_rule! {
                 | FileKind::HelmTemplate
                 | FileKind::Terraform
                 | FileKind::TerraformJson
+                | FileKind::Json
         ),
     }
 }
@@ -83,6 +94,48 @@ impl Rule for K8sBroadRbac {
                 check_role(cx, k, obj, objects, out);
             }
         }
+        for c in &cx.facts.cloud().clusters {
+            cluster_authorization(cx, c, out);
+        }
+    }
+}
+
+/// Managed clusters whose authorization mode grants everything: AKS without
+/// Kubernetes RBAC, GKE with legacy ABAC.
+fn cluster_authorization(cx: &FileCx<'_>, c: &Cluster, out: &mut Vec<Finding>) {
+    let kind = c.kind.as_str();
+    if let Some(off) = &c.rbac_disabled {
+        out.push(
+            cx.finding(
+                &K8sBroadRbac::META,
+                off.span,
+                format!(
+                    "{kind} cluster `{}` has Kubernetes RBAC disabled: the API server authorizes every authenticated identity for everything, so any pod's token or any kubeconfig of the cluster is cluster-admin",
+                    c.address
+                ),
+            )
+            .label("RBAC disabled")
+            .severity(Severity::Critical)
+            .help("Enable Kubernetes RBAC (`role_based_access_control_enabled = true`, `enableRBAC: true`; it can only be set when the cluster is created) and grant each workload a Role of its own.")
+            .key(format!("{}:rbac-disabled", c.address))
+            .build(),
+        );
+    }
+    if let Some(on) = &c.legacy_abac {
+        out.push(
+            cx.finding(
+                &K8sBroadRbac::META,
+                on.span,
+                format!(
+                    "{kind} cluster `{}` enables legacy ABAC: attribute-based policies grant access beside RBAC and are not shown by RBAC tooling, and GKE's legacy defaults give service accounts broad rights",
+                    c.address
+                ),
+            )
+            .label("legacy ABAC on")
+            .help("Set `enable_legacy_abac = false` and grant access with RBAC Roles bound to each workload's own service account.")
+            .key(format!("{}:legacy-abac", c.address))
+            .build(),
+        );
     }
 }
 

@@ -1,8 +1,12 @@
+use std::sync::Arc;
+
 use crate::findings::{Finding, Redacted, Severity};
 use crate::model::extract::is_placeholder_value;
-use crate::rules::{FileCx, Rule, RuleMeta};
+use crate::model::facts::Workload;
+use crate::model::keys::{KeyKind, MintedKey, flows};
+use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule, RuleMeta};
 use crate::syntax::classify::FileKind;
-use crate::syntax::doc::{Node, Value};
+use crate::syntax::doc::Node;
 use crate::syntax::source::Span;
 
 declare_rule! {
@@ -16,6 +20,23 @@ declare_rule! {
     /// `aws-access-key-id` on `aws-actions/configure-aws-credentials`,
     /// `AWS_ACCESS_KEY_ID: ${{ secrets.… }}` in a job's environment, `credentials_json`
     /// on `google-github-actions/auth`, `creds` on `azure/login`.
+    ///
+    /// Calls of well-known IAM modules count as the keys they mint: the community
+    /// `terraform-aws-modules/iam` `iam-user` module creates an access key unless
+    /// `create_iam_access_key` (v5) or `create_access_key` (v6) is `false` (the table is
+    /// `rules/modules.toml`).
+    ///
+    /// A key minted in Terraform or CloudFormation is followed to the workloads of its
+    /// module (directory) or template that are handed it in plain text: a Lambda or
+    /// Cloud Functions environment, ECS container definitions, a CodeBuild `PLAINTEXT`
+    /// variable, an Elastic Beanstalk environment property, EC2 user data (launch
+    /// templates and configurations too), a Kubernetes Secret, a `String` SSM
+    /// parameter, Azure app settings. References are followed through `locals`,
+    /// variable defaults, `templatefile` arguments, heredoc interpolation, the outputs
+    /// of the module that minted it (`module.x.iam_access_key_secret`), and
+    /// CloudFormation `!Ref`, `!GetAtt` and `!Sub`. The finding stays on the key, names
+    /// the workloads and points at each hand-over; a key handed to an AI agent is
+    /// critical.
     ///
     /// ## Why it matters
     /// These keys never expire on their own. Terraform writes their secret into its
@@ -58,143 +79,139 @@ const META: &RuleMeta = &LongLivedCloudKey::META;
 impl Rule for LongLivedCloudKey {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         match cx.file.kind {
-            FileKind::Terraform | FileKind::TerraformJson => terraform(cx, out),
-            FileKind::CloudFormation => cloudformation(cx, out),
             FileKind::GoogleCredentials => google_key_file(cx, out),
             FileKind::GithubWorkflow | FileKind::GithubAction => workflow(cx, out),
             _ => {}
         }
     }
-}
 
-/// Terraform resources that mint a long-lived key: (type, what it mints, the
-/// attribute naming its owner, the alternative).
-const TF_KEYS: &[(&str, &str, &str, &str)] = &[
-    (
-        "aws_iam_access_key",
-        "a long-lived access key for IAM user",
-        "user",
-        "Give the workload an IAM role instead: OIDC federation for CI, IRSA or EKS Pod Identity on Kubernetes, an instance or task role on EC2, ECS and Lambda.",
-    ),
-    (
-        "google_service_account_key",
-        "a service account key for",
-        "service_account_id",
-        "Use workload identity federation (CI, other clouds) or GKE workload identity, or attach the service account to the compute; block keys with the `iam.disableServiceAccountKeyCreation` policy.",
-    ),
-    (
-        "azuread_application_password",
-        "a client secret for application",
-        "application_id",
-        "Use a federated identity credential (`azuread_application_federated_identity_credential`) for CI and other clouds, or a managed identity for Azure workloads.",
-    ),
-    (
-        "azuread_service_principal_password",
-        "a client secret for service principal",
-        "service_principal_id",
-        "Use a federated identity credential on the application, or a managed identity for Azure workloads.",
-    ),
-];
-
-/// Terraform JSON allows a block to be an object or an array of objects.
-fn blocks(node: &Node) -> Vec<&Node> {
-    match &node.value {
-        Value::Seq(items) => items.iter().collect(),
-        _ => vec![node],
+    /// Keys minted in Terraform and CloudFormation are judged with the module or
+    /// template they are in, which may hand them to workloads from other files.
+    fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
+        minted_keys(cx, out);
     }
 }
 
-fn terraform(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-    for doc in cx.documents() {
-        for resources in doc.root.get_all("resource").flat_map(blocks) {
-            for ty in resources.entries() {
-                let Some(t) = ty.key_str() else { continue };
-                let Some((_, mints, owner_attr, help)) =
-                    TF_KEYS.iter().find(|(name, ..)| *name == t)
-                else {
-                    continue;
-                };
-                for inst in blocks(&ty.value).into_iter().flat_map(Node::entries) {
-                    let name = inst.key_str().unwrap_or("<unnamed>");
-                    let owner = blocks(&inst.value)
-                        .into_iter()
-                        .find_map(|b| b.get(owner_attr))
-                        .and_then(Node::as_text)
-                        .unwrap_or("(unnamed)");
-                    out.push(
-                        cx.finding(
-                            META,
-                            ty.key.span,
-                            format!(
-                                "`{t}.{name}` mints {mints} `{owner}`: the key lives until someone rotates it, its secret is written to Terraform state, and every workload handed it shares one identity"
-                            ),
-                        )
-                        .label("long-lived key")
-                        .help(*help)
-                        .evidence(Redacted::plain(format!("{t}.{name}")))
-                        .key(format!("resource.{t}.{name}"))
-                        .build(),
-                    );
-                }
+/// What a minted key is and what to use instead, by its kind.
+fn mints(k: &MintedKey) -> (&'static str, &'static str) {
+    match (k.kind, k.ty.as_str()) {
+        (KeyKind::AwsAccessKey, _) => (
+            "a long-lived access key for IAM user",
+            "Give the workload an IAM role instead: OIDC federation for CI, IRSA or EKS Pod Identity on Kubernetes, an instance or task role on EC2, ECS and Lambda.",
+        ),
+        (KeyKind::GcpServiceAccountKey, _) => (
+            "a service account key for",
+            "Use workload identity federation (CI, other clouds) or GKE workload identity, or attach the service account to the compute; block keys with the `iam.disableServiceAccountKeyCreation` policy.",
+        ),
+        (KeyKind::AzureClientSecret, "azuread_service_principal_password") => (
+            "a client secret for service principal",
+            "Use a federated identity credential on the application, or a managed identity for Azure workloads.",
+        ),
+        (KeyKind::AzureClientSecret, _) => (
+            "a client secret for application",
+            "Use a federated identity credential (`azuread_application_federated_identity_credential`) for CI and other clouds, or a managed identity for Azure workloads.",
+        ),
+    }
+}
+
+/// Keys minted in Terraform (resources, calls of well-known IAM modules) and
+/// CloudFormation, each with the workloads of its module or template it is handed to.
+fn minted_keys(cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
+    for flow in flows(&cx.facts.infra.keys) {
+        let k = flow.key;
+        let (what, help) = mints(k);
+        // A resource type names itself in its address; a logical id or a module call
+        // does not.
+        let subject = if k.ty.starts_with("AWS::") || k.address.starts_with("module.") {
+            format!("`{}` ({})", k.address, k.ty)
+        } else {
+            format!("`{}`", k.address)
+        };
+        let owner = if k.address.starts_with("module.") {
+            // The module describes its user itself.
+            k.owner.clone()
+        } else {
+            // The user's name when the module or template names it literally; a
+            // CloudFormation reference (`${AgentUser}`) by its logical id.
+            let owner = flow
+                .owner_name
+                .unwrap_or_else(|| k.owner.trim_start_matches("${").trim_end_matches('}'));
+            format!("`{owner}`")
+        };
+        let what = if k.address.starts_with("module.") {
+            "a long-lived access key for the"
+        } else {
+            what
+        };
+        let state = if k.ty.starts_with("AWS::") {
+            ""
+        } else {
+            " its secret is written to Terraform state,"
+        };
+        let mut message = format!(
+            "{subject} mints {what} {owner}: the key lives until someone rotates it,{state} and every workload handed it shares one identity"
+        );
+        // The workloads it is handed to, agents first.
+        let mut consumers: Vec<String> = Vec::new();
+        let mut agents: Vec<&Workload> = Vec::new();
+        for (h, path) in &flow.to {
+            let w = workload_at(cx, path, h.span);
+            if let Some(w) = w.filter(|w| w.agent.is_some())
+                && !agents.iter().any(|a| std::ptr::eq(*a, w))
+            {
+                agents.push(w);
+            }
+            let c = format!("{} `{}`", h.what, h.consumer);
+            if !consumers.contains(&c) {
+                consumers.push(c);
             }
         }
-    }
-}
-
-/// A CloudFormation value as written: `!Ref X`, `{"Ref": "X"}`, or a literal.
-fn cfn_text(node: &Node) -> String {
-    if let Some(text) = node.as_text() {
-        return match node.tag() {
-            Some(tag) => format!("{tag} {text}"),
-            None => text.to_owned(),
-        };
-    }
-    match node.entries() {
-        [e] => format!(
-            "{} {}",
-            e.key_str().unwrap_or(""),
-            e.value.as_text().unwrap_or("…")
-        ),
-        _ => "(unnamed)".to_owned(),
-    }
-}
-
-fn cloudformation(cx: &FileCx<'_>, out: &mut Vec<Finding>) {
-    for doc in cx.documents() {
-        for res in doc
-            .root
-            .get("Resources")
-            .map(Node::entries)
-            .unwrap_or_default()
-        {
-            let Some(ty) = res
-                .value
-                .get("Type")
-                .filter(|t| t.as_str() == Some("AWS::IAM::AccessKey"))
-            else {
-                continue;
-            };
-            let name = res.key_str().unwrap_or("<unnamed>");
-            let user = res
-                .value
-                .get_path(&["Properties", "UserName"])
-                .map_or_else(|| "(unnamed)".to_owned(), cfn_text);
-            out.push(
-                cx.finding(
-                    META,
-                    ty.span,
-                    format!(
-                        "`{name}` (AWS::IAM::AccessKey) mints a long-lived access key for IAM user `{user}`: the key lives until someone rotates it, and every workload handed it shares one identity"
-                    ),
-                )
-                .label("long-lived key")
-                .help("Give the workload an IAM role instead (`AWS::IAM::Role` assumed through OIDC federation, IRSA or EKS Pod Identity, or an instance or task role).")
-                .evidence(Redacted::plain(format!("Resources.{name}")))
-                .key(format!("Resources.{name}"))
-                .build(),
+        let mut severity = Severity::High;
+        if !consumers.is_empty() {
+            message.push_str(&format!(
+                "; it is handed in plain text to {}",
+                consumers.join(", ")
+            ));
+        }
+        if !agents.is_empty() {
+            let names: Vec<String> = agents
+                .iter()
+                .map(|w| format!("{} ({})", w.name, w.agent.as_deref().unwrap_or("")))
+                .collect();
+            message.push_str(&format!(
+                "; AI agent {} runs on it, so anything injected into the agent can use the key from anywhere",
+                names.join(", ")
+            ));
+            severity = Severity::Critical;
+        }
+        let mut b = FindingBuilder::new(META, &flow.path, k.span, message)
+            .label("long-lived key")
+            .help(help)
+            .severity(severity)
+            .agent_context(!agents.is_empty())
+            .evidence(Redacted::plain(k.key.clone()))
+            .key(k.key.clone());
+        for (h, path) in &flow.to {
+            b = b.related(
+                path,
+                h.span,
+                format!("handed to {} `{}`", h.what, h.consumer),
             );
         }
+        if let Some(w) = agents.first() {
+            b = b.workload(&w.name);
+        }
+        out.push(b.build());
     }
+}
+
+/// The innermost workload of a file whose definition holds `span`.
+fn workload_at<'a>(cx: &'a ProjectCx<'_>, path: &Arc<str>, span: Span) -> Option<&'a Workload> {
+    cx.facts
+        .workloads
+        .iter()
+        .filter(|w| w.path == *path && w.extent.start <= span.start && span.end <= w.extent.end)
+        .min_by_key(|w| w.extent.len())
 }
 
 /// The span of a scalar without its quotes.

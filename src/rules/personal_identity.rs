@@ -1,7 +1,7 @@
 use crate::findings::{Confidence, Finding, Redacted, Severity};
 use crate::model::people::personal_login;
 use crate::model::settings::Settings;
-use crate::rules::{FileCx, Rule};
+use crate::rules::{FileCx, FindingBuilder, ProjectCx, Rule};
 use crate::syntax::classify::FileKind;
 use crate::syntax::source::Span;
 
@@ -24,6 +24,13 @@ declare_rule! {
     /// (`*.gserviceaccount.com`), bots (`[bot]`, `noreply`), role mailboxes (`admin@`,
     /// `ci@`, `deploy@`), documentation domains (`example.com`) and templated values
     /// (`${DB_USER}`) are not people.
+    ///
+    /// Across the files of a Terraform module or a CloudFormation template: an access
+    /// key minted for an IAM user named like a person (`aws_iam_access_key` of an
+    /// `aws_iam_user` named `jane.doe`, `AWS::IAM::AccessKey` of such a user, the
+    /// `iam-user` module of `terraform-aws-modules/iam`) and handed to a workload (see
+    /// `long-lived-cloud-key` for the hand-overs followed): the workload runs as that
+    /// person.
     ///
     /// ## Why it matters
     /// The workload borrows that person's account: every query, commit or API call is
@@ -55,6 +62,48 @@ declare_rule! {
 const HELP: &str = "Create an identity for this workload (a database role, a bot or service user, a service account or per-agent role) and use its name here; people's logins are for people.";
 
 impl Rule for PersonalIdentity {
+    /// A key minted for an IAM user named like a person and handed to a workload.
+    fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Finding>) {
+        for flow in crate::model::keys::flows(&cx.facts.infra.keys) {
+            let Some(name) = flow.owner_name else {
+                continue;
+            };
+            let Some(confidence) = personal_login(name) else {
+                continue;
+            };
+            let Some((first, first_path)) = flow.to.first() else {
+                continue;
+            };
+            let agent = cx.facts.workloads.iter().find(|w| {
+                w.agent.is_some()
+                    && flow.to.iter().any(|(h, p)| {
+                        w.path == *p && w.extent.start <= h.span.start && h.span.end <= w.extent.end
+                    })
+            });
+            let mut message = format!(
+                "`{}` mints an access key for IAM user `{name}`, which is named like a person, and hands it to {} `{}`: the workload signs its calls as that person, with whatever the person may do, and stops or keeps running with their rights when they change teams or leave",
+                flow.key.address, first.what, first.consumer
+            );
+            if let Some(w) = agent {
+                message.push_str(&format!(
+                    "; {} looks like an AI agent ({})",
+                    w.name,
+                    w.agent.as_deref().unwrap_or("")
+                ));
+            }
+            let mut b = FindingBuilder::new(&PersonalIdentity::META, &flow.path, flow.key.span, message)
+                .label("a person's IAM user")
+                .help("Give the workload an identity of its own (an IAM role it assumes, or at least a dedicated IAM user named for the workload), and keep people's IAM users for people.")
+                .confidence(confidence)
+                .related(first_path, first.span, "handed to the workload here")
+                .key(format!("{}:person", flow.key.key));
+            if let Some(w) = agent {
+                b = b.severity(Severity::High).workload(&w.name);
+            }
+            out.push(b.build());
+        }
+    }
+
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Finding>) {
         let mut all = hits(cx.facts.settings());
         integrated_auth(cx, &mut all);

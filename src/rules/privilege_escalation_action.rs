@@ -1,4 +1,5 @@
 use crate::findings::{Confidence, Finding, Severity};
+use crate::model::azure::{AzureRoleDefinition, azure_wildcard};
 use crate::model::grants::Value;
 use crate::model::iam::{Cut, IamPolicy, IamStatement, action_matches, cut, denies_for};
 use crate::model::knowledge::{Escalation, Knowledge};
@@ -24,6 +25,13 @@ declare_rule! {
     /// grant (`iam:PermissionsBoundary`, `iam:PolicyARN`, `iam:PassedToService`) lowers
     /// the severity one step and is named. The combinations are data:
     /// `rules/permissions.toml`, `[[aws.privilege_escalation]]`.
+    ///
+    /// Azure custom role definitions (Terraform `azurerm_role_definition`, ARM
+    /// `Microsoft.Authorization/roleDefinitions`) whose actions allow
+    /// `Microsoft.Authorization/roleAssignments/write`, `roleDefinitions/write`,
+    /// `elevateAccess/Action` or writing a managed identity's federated credentials,
+    /// unless the block's `not_actions` remove it (`[[azure.escalation]]`); `*`,
+    /// `*/write` and whole-provider wildcards are left to `wildcard-iam-action`.
     ///
     /// ## Why it matters
     /// Any of these is administrator access one step removed: the identity attaches
@@ -65,6 +73,48 @@ impl Rule for PrivilegeEscalationAction {
             for group in escalations(k, policy, &denies) {
                 out.push(finding(cx, k, policy, &group));
             }
+        }
+        for role in &cx.facts.written().azure_roles {
+            azure_role(cx, k, role, out);
+        }
+    }
+}
+
+/// An Azure custom role whose actions include role assignments, role definitions or
+/// federated credentials. Broad wildcards (`*`, `*/write`, `Microsoft.Authorization/*`)
+/// are `wildcard-iam-action`'s, which names the escalation.
+fn azure_role(cx: &FileCx<'_>, k: &Knowledge, role: &AzureRoleDefinition, out: &mut Vec<Finding>) {
+    for perm in &role.permissions {
+        for action in perm.actions.iter().filter(|a| a.literal) {
+            let text = action.text.as_str();
+            if azure_wildcard(text).is_some() {
+                continue;
+            }
+            let Some(e) = k
+                .azure_escalation(text)
+                .filter(|e| !perm.excludes(&e.action))
+            else {
+                continue;
+            };
+            let covers = if text.eq_ignore_ascii_case(&e.action) {
+                String::new()
+            } else {
+                format!(", which covers `{}`", e.action)
+            };
+            out.push(
+                cx.finding(
+                    &PrivilegeEscalationAction::META,
+                    action.span,
+                    format!(
+                        "Azure role definition `{}` allows `{text}`{covers}: it {}",
+                        role.name, e.why
+                    ),
+                )
+                .label("escalation")
+                .help("Keep `Microsoft.Authorization` writes and federated credentials out of agent roles; let a reviewed pipeline change role assignments.")
+                .key(format!("{}:actions:{text}", role.path))
+                .build(),
+            );
         }
     }
 }

@@ -1,4 +1,5 @@
 use crate::findings::{Confidence, Finding, Severity};
+use crate::model::azure::{AzureRoleDefinition, AzureWildcard, azure_wildcard};
 use crate::model::iam::{Cut, IamPolicy, IamStatement, cut, denies_for};
 use crate::model::knowledge::Knowledge;
 use crate::rules::{FileCx, Rule};
@@ -21,6 +22,12 @@ declare_rule! {
     /// lower with low confidence, the keys named. AWS's default key policy (`kms:*` for
     /// the account's root principal) is not reported: it hands the key to the
     /// account's IAM policies.
+    ///
+    /// Azure custom role definitions the same (Terraform `azurerm_role_definition`, ARM
+    /// `Microsoft.Authorization/roleDefinitions`): `actions` with `*` (critical unless
+    /// `not_actions` keep role assignments out), `*/write`, `*/delete`, `*/action`, or
+    /// every action of a provider (`Microsoft.Compute/*`, `Microsoft.Authorization/*`),
+    /// unless the block's `not_actions` remove it.
     ///
     /// ## Why it matters
     /// No agent task needs every action. A wildcard grants today's and tomorrow's
@@ -64,6 +71,54 @@ impl Rule for WildcardIamAction {
             {
                 check_statement(cx, k, policy, st, &denies, out);
             }
+        }
+        for role in &cx.facts.written().azure_roles {
+            azure_role(cx, role, out);
+        }
+    }
+}
+
+/// An Azure custom role definition whose actions are `*`, `*/write` and the like, or
+/// every action of a resource provider.
+fn azure_role(cx: &FileCx<'_>, role: &AzureRoleDefinition, out: &mut Vec<Finding>) {
+    let k = Knowledge::builtin();
+    for perm in &role.permissions {
+        for action in perm.actions.iter().filter(|a| a.literal) {
+            let text = action.text.as_str();
+            let Some(wild) = azure_wildcard(text) else {
+                continue;
+            };
+            if perm.excludes(text) {
+                continue;
+            }
+            let what = match wild {
+                AzureWildcard::All => "every action of every resource provider".to_owned(),
+                AzureWildcard::Verb(verb) => {
+                    format!("every `{verb}` operation of every resource provider")
+                }
+                AzureWildcard::Provider(p) => format!("every action of `{p}`"),
+            };
+            let escalation = k
+                .and_then(|k| k.azure_escalation(text))
+                .filter(|e| !perm.excludes(&e.action));
+            let mut message = format!(
+                "Azure role definition `{}` allows {what} (`{text}`), far beyond what one task needs",
+                role.name
+            );
+            if let Some(e) = escalation {
+                message.push_str(&format!("; it includes `{}`, which {}", e.action, e.why));
+            }
+            let mut b = cx
+                .finding(&WildcardIamAction::META, action.span, message)
+                .label("wildcard action")
+                .help("List the operations the task calls (`Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read`) and keep `Microsoft.Authorization/*` out of agent roles.")
+                .related(cx.path, role.span, "the role definition")
+                .key(format!("{}:actions:{text}", role.path));
+            // `*` with role assignments left in is Owner under another name.
+            if wild == AzureWildcard::All && escalation.is_some() {
+                b = b.severity(Severity::Critical);
+            }
+            out.push(b.build());
         }
     }
 }

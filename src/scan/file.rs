@@ -2,6 +2,7 @@
 //! extract its model facts and run the rules on it, contained by `catch_unwind`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::findings::Finding;
@@ -10,8 +11,9 @@ use crate::model::catalog::Catalog;
 use crate::model::facts::FileFacts;
 use crate::model::scope::WorkloadOverride;
 use crate::rules::{self, FileCx, Rule};
-use crate::syntax::classify::{Syntax, classify_path, refine};
+use crate::syntax::classify::{FileKind, Syntax, classify_path, refine};
 use crate::syntax::parse;
+use crate::syntax::parse::helm::Chart;
 use crate::syntax::source::{SourceFile, Span};
 
 use super::safe_fs::{ReadError, read_capped};
@@ -80,8 +82,9 @@ pub(super) fn process_bytes(
     out.stats.files_scanned += 1;
     out.stats.bytes_scanned += bytes.len() as u64;
 
+    let charts = &mut out.charts;
     let caught = catch_unwind(AssertUnwindSafe(|| {
-        check_file(c, bytes, catalog, rules, overrides)
+        check_file(c, bytes, catalog, rules, overrides, charts)
     }));
     match caught {
         Ok(checked) => {
@@ -134,6 +137,7 @@ pub(super) fn check_file(
     catalog: &Catalog,
     rules: &[&'static dyn Rule],
     overrides: &[WorkloadOverride],
+    charts: &mut Charts,
 ) -> Checked {
     // By the name as found: a display path made unique (`name (2)`) still classifies.
     let mut kind = classify_path(&c.kind_path);
@@ -144,16 +148,22 @@ pub(super) fn check_file(
     }
     let credentials = catalog.scan(&file.bytes);
     let mut notices = Vec::new();
+    // A Helm template is rendered with its chart's values; outside a chart (no
+    // `Chart.yaml`) it may be any templated text, and failing to read it is no news.
+    let chart = (kind == FileKind::HelmTemplate).then(|| charts.of(c));
+    let in_chart = chart.as_ref().is_some_and(|c| c.1);
     // Most files of a repository are source code that no rule parses: skip even the
     // UTF-8 pass `parse` starts with.
     let parsed = match if kind.syntax() == Syntax::None {
         Ok(None)
+    } else if let Some(chart) = &chart {
+        parse::parse_helm(&file, &chart.0).map(Some)
     } else {
         parse::parse(&file)
     } {
         Ok(p) => p,
         Err(e) => {
-            if !kind.parse_errors_expected() {
+            if !kind.parse_errors_expected() || in_chart {
                 notices.push(notice(
                     NoticeKind::ParseError,
                     &c.display,
@@ -267,4 +277,94 @@ fn escaped_slash_matches(
         true
     });
     out
+}
+
+/// The charts a worker has read during one scan, by chart folder: a chart's templates
+/// are checked one after another, and each would otherwise read and parse the same
+/// `values.yaml` and partials again.
+#[derive(Default)]
+pub(super) struct Charts(std::collections::HashMap<std::path::PathBuf, Arc<(Chart, bool)>>);
+
+/// Most charts a worker keeps at once (a repository of many charts is walked chart by
+/// chart, so a small cache still hits).
+const CACHED_CHARTS: usize = 16;
+
+impl Charts {
+    /// The chart of a Helm template (see [`chart_of`]).
+    fn of(&mut self, c: &Candidate) -> Arc<(Chart, bool)> {
+        let Some(root) = chart_root(c) else {
+            return Arc::new((Chart::default(), false));
+        };
+        if let Some(chart) = self.0.get(root) {
+            return Arc::clone(chart);
+        }
+        if self.0.len() >= CACHED_CHARTS {
+            self.0.clear();
+        }
+        let chart = Arc::new(chart_of(root));
+        self.0.insert(root.to_path_buf(), Arc::clone(&chart));
+        chart
+    }
+}
+
+/// The folder holding a template's innermost `templates/` folder.
+fn chart_root(c: &Candidate) -> Option<&Path> {
+    c.abs
+        .ancestors()
+        .skip(1)
+        .find(|a| {
+            a.file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case("templates"))
+        })
+        .and_then(Path::parent)
+}
+
+/// The chart in `root`: its `Chart.yaml`, `values.yaml` and partials, read like any
+/// scanned file (capped, no symlinks), and whether the folder is a chart (has a
+/// `Chart.yaml`).
+fn chart_of(root: &Path) -> (Chart, bool) {
+    let dir_name = root.file_name().and_then(|n| n.to_str()).unwrap_or("chart");
+    let yaml = |names: [&str; 2]| {
+        names.iter().find_map(|name| {
+            let bytes = read_capped(&root.join(name), super::DEFAULT_MAX_FILE_SIZE, false).ok()?;
+            let file = SourceFile::new(*name, FileKind::Yaml, bytes);
+            let parsed = parse::parse(&file).ok()??;
+            parsed.documents.into_iter().next().map(|d| d.root)
+        })
+    };
+    let manifest = yaml(["Chart.yaml", "Chart.yml"]);
+    let known = manifest.is_some();
+    let mut chart = Chart::from_manifest(manifest.as_ref(), dir_name);
+    chart.values = yaml(["values.yaml", "values.yml"]);
+    partials(&root.join("templates"), 0, &mut chart.partials);
+    (chart, known)
+}
+
+/// Most partials and bytes of partials read for one chart.
+const MAX_PARTIALS: usize = 64;
+const MAX_PARTIAL_BYTES: usize = 4 << 20;
+
+/// The partials of a chart's `templates/` folder (file names starting with `_`, where
+/// charts keep their named templates), in name order, within caps.
+fn partials(dir: &Path, depth: usize, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for e in entries {
+        let Ok(kind) = e.file_type() else { continue };
+        let path = e.path();
+        if kind.is_dir() && depth < 4 {
+            partials(&path, depth + 1, out);
+        } else if kind.is_file() && e.file_name().to_string_lossy().starts_with('_') {
+            let used: usize = out.iter().map(String::len).sum();
+            if out.len() >= MAX_PARTIALS || used >= MAX_PARTIAL_BYTES {
+                return;
+            }
+            if let Ok(bytes) = read_capped(&path, (MAX_PARTIAL_BYTES - used) as u64, false) {
+                out.push(String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
 }

@@ -372,6 +372,8 @@ pub fn check_files(files: Vec<(String, Vec<u8>)>) -> Result<ScanResult, ScanErro
 
 #[derive(Default)]
 struct WorkerOutput {
+    /// Helm charts read by this worker, for their next templates.
+    charts: file::Charts,
     directives: Vec<Directive>,
     findings: Vec<Finding>,
     notices: Vec<Notice>,
@@ -447,7 +449,7 @@ mod tests {
                 kind_path: Arc::from(".netrc"),
             };
             let bytes = std::fs::read(&path).unwrap();
-            let checked = check_file(&c, bytes, catalog, &selected, &[]);
+            let checked = check_file(&c, bytes, catalog, &selected, &[], &mut Default::default());
             assert!(checked.file.text().contains("login jane password *"));
             assert!(!checked.file.text().contains(&password));
         }

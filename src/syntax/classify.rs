@@ -70,11 +70,15 @@ impl FileKind {
     /// Whether only the content can tell what the file is (generic YAML and JSON,
     /// Helm values): [`refine`] looks.
     pub fn needs_sniffing(self) -> bool {
-        matches!(self, FileKind::Yaml | FileKind::Json | FileKind::HelmValues)
+        matches!(
+            self,
+            FileKind::Yaml | FileKind::Json | FileKind::HelmValues | FileKind::HelmTemplate
+        )
     }
 
-    /// Whether failing to parse the file is normal and not worth a notice: Helm
-    /// templates are Go templates, not YAML.
+    /// Whether failing to parse the file is normal and not worth a notice: a file under
+    /// `templates/` may be any templated text (the scan reports it after all when the
+    /// folder belongs to a Helm chart).
     pub fn parse_errors_expected(self) -> bool {
         self == FileKind::HelmTemplate
     }
@@ -86,8 +90,8 @@ impl FileKind {
             Dockerfile => Syntax::Dockerfile,
             Compose | Kubernetes | HelmValues | GithubWorkflow | GithubAction | GitlabCi
             | Kubeconfig | AiderConfig | Yaml => Syntax::Yaml,
-            // Go templates: parsed as YAML when they happen to be YAML (a failure is
-            // expected and not reported, see `scan::check_file`).
+            // Go templates: rendered with the chart's values and parsed as YAML (see
+            // `syntax::parse::helm`).
             HelmTemplate => Syntax::Yaml,
             CloudFormation => Syntax::Yaml, // JSON templates are YAML too; the parser handles both
             McpConfig | ClaudeSettings => Syntax::Jsonc,
@@ -284,9 +288,21 @@ pub fn jsonc_by_name(path: &str) -> bool {
 /// Refine a generic YAML/JSON classification with a cheap look at the content.
 pub fn refine(kind: FileKind, text: &str) -> FileKind {
     match kind {
+        // A file under `templates/` without a template action is whatever its content
+        // says (a workflow template, a CloudFormation template, a plain manifest).
+        FileKind::HelmTemplate if !has_template_action(text) => {
+            match refine(FileKind::Yaml, text) {
+                FileKind::Yaml => kind,
+                other => other,
+            }
+        }
         FileKind::Yaml | FileKind::HelmValues => {
             if text.contains("AWSTemplateFormatVersion") || has_cfn_resource(text) {
                 return FileKind::CloudFormation;
+            }
+            // Reusable workflow copies and templates kept outside `.github/workflows/`.
+            if kind == FileKind::Yaml && is_workflow(text) {
+                return FileKind::GithubWorkflow;
             }
             if kind == FileKind::Yaml && text.contains("apiVersion") && text.contains("kind") {
                 if text.contains("kind: Config") && text.contains("clusters:") {
@@ -309,6 +325,11 @@ pub fn refine(kind: FileKind, text: &str) -> FileKind {
             if text.contains("\"Statement\"") {
                 return FileKind::IamPolicy;
             }
+            // Azure Resource Manager templates: their resources have `apiVersion` and
+            // often `kind` too, but they are no Kubernetes manifests.
+            if text.contains("eploymentTemplate.json#") {
+                return kind;
+            }
             if text.contains("\"apiVersion\"") && text.contains("\"kind\"") {
                 return FileKind::Kubernetes;
             }
@@ -316,6 +337,33 @@ pub fn refine(kind: FileKind, text: &str) -> FileKind {
         }
         _ => kind,
     }
+}
+
+/// A Go template action (`{{ ... }}`), not a GitHub expression (`${{ ... }}`).
+fn has_template_action(text: &str) -> bool {
+    text.match_indices("{{")
+        .any(|(i, _)| i == 0 || text.as_bytes()[i - 1] != b'$')
+}
+
+/// A GitHub Actions workflow by its top-level keys: `on:` (which YAML 1.1 tools write
+/// `"on":` or `true:`) and `jobs:`, each at the start of a line.
+fn is_workflow(text: &str) -> bool {
+    let mut on = false;
+    let mut jobs = false;
+    for line in text.lines() {
+        let key = line.split(':').next().unwrap_or("");
+        if line.len() > key.len() {
+            match key.trim_end() {
+                "on" | "\"on\"" | "'on'" | "true" => on = true,
+                "jobs" => jobs = true,
+                _ => {}
+            }
+        }
+        if on && jobs {
+            return true;
+        }
+    }
+    false
 }
 
 fn has_cfn_resource(text: &str) -> bool {
@@ -447,5 +495,33 @@ mod tests {
             FileKind::IamPolicy
         );
         assert_eq!(refine(FileKind::Yaml, "name: x\n"), FileKind::Yaml);
+        let workflow =
+            "name: review\non:\n  pull_request:\njobs:\n  review:\n    runs-on: ubuntu-latest\n";
+        assert_eq!(refine(FileKind::Yaml, workflow), FileKind::GithubWorkflow);
+        assert_eq!(
+            refine(FileKind::Yaml, "\"on\": push\njobs: {}\n"),
+            FileKind::GithubWorkflow
+        );
+        // Indented keys belong to something else.
+        assert_eq!(
+            refine(FileKind::Yaml, "ci:\n  on: push\n  jobs: []\n"),
+            FileKind::Yaml
+        );
+        assert_eq!(refine(FileKind::Yaml, "jobs:\n  a: 1\n"), FileKind::Yaml);
+        // Under `templates/`: a workflow (with `${{ }}` expressions) is a workflow, a
+        // file with template actions stays a Helm template.
+        let templated = "on: push\njobs:\n  a:\n    env: { T: \"${{ secrets.T }}\" }\n";
+        assert_eq!(
+            refine(FileKind::HelmTemplate, templated),
+            FileKind::GithubWorkflow
+        );
+        assert_eq!(
+            refine(FileKind::HelmTemplate, "kind: Pod\nname: {{ .Values.x }}\n"),
+            FileKind::HelmTemplate
+        );
+        assert_eq!(
+            refine(FileKind::HelmTemplate, "apiVersion: v1\nkind: Pod\n"),
+            FileKind::Kubernetes
+        );
     }
 }

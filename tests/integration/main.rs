@@ -12,6 +12,7 @@ mod action;
 mod cli;
 mod demo;
 mod discovery;
+mod helm;
 mod hostile;
 mod layers;
 mod pre_commit;

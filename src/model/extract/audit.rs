@@ -3,8 +3,8 @@
 //! Terraform providers and AWS profiles assume (see [`crate::model::audit`]).
 
 use crate::model::audit::{
-    AuditFacts, GcpAuditConfig, GcpLogConfig, IacFormat, LogStore, LogStoreKind, ProfileRole,
-    ProviderRole, Trail,
+    ActionTrail, AuditFacts, GcpAuditConfig, GcpLogConfig, IacFormat, LogProfile, LogStore,
+    LogStoreKind, ProfileRole, ProviderRole, Trail,
 };
 use crate::model::extract::iac::{cfn_resources, tf_resources};
 use crate::model::settings::Field;
@@ -44,8 +44,117 @@ const TF_LOG_STORES: &[(&str, LogStoreKind, &str, &[&str])] = &[
     ),
 ];
 
+/// The S3 object data events a Terraform trail records: `event_selector` blocks'
+/// `data_resource` of type `AWS::S3::Object`, and `advanced_event_selector` blocks whose
+/// `resources.type` is `AWS::S3::Object` (their `resources.ARN` prefixes, or `*`).
+fn tf_s3_data_events(body: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    for selector in blocks(body, "event_selector") {
+        for dr in blocks(selector, "data_resource") {
+            if dr.get("type").and_then(Node::as_str) != Some("AWS::S3::Object") {
+                continue;
+            }
+            for v in dr.get("values").map(Node::one_or_many).unwrap_or_default() {
+                out.extend(v.as_text().map(str::to_owned));
+            }
+        }
+    }
+    for selector in blocks(body, "advanced_event_selector") {
+        let fields: Vec<&Node> = blocks(selector, "field_selector").collect();
+        let values = |field: &str, key: &str| -> Vec<String> {
+            fields
+                .iter()
+                .filter(|f| f.get("field").and_then(Node::as_str) == Some(field))
+                .filter_map(|f| f.get(key))
+                .flat_map(Node::one_or_many)
+                .filter_map(Node::as_text)
+                .map(str::to_owned)
+                .collect()
+        };
+        if !values("resources.type", "equals")
+            .iter()
+            .any(|t| t == "AWS::S3::Object")
+        {
+            continue;
+        }
+        let arns: Vec<String> = values("resources.ARN", "starts_with")
+            .into_iter()
+            .chain(values("resources.ARN", "equals"))
+            .collect();
+        if arns.is_empty() {
+            out.push("*".to_owned());
+        } else {
+            out.extend(arns);
+        }
+    }
+    out
+}
+
+/// The same for a CloudFormation trail (`EventSelectors`, `AdvancedEventSelectors`).
+fn cfn_s3_data_events(props: Option<&Node>) -> Vec<String> {
+    let Some(props) = props else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for selector in props
+        .get("EventSelectors")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        for dr in selector
+            .get("DataResources")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            if dr.get("Type").and_then(Node::as_str) != Some("AWS::S3::Object") {
+                continue;
+            }
+            for v in dr.get("Values").map(Node::one_or_many).unwrap_or_default() {
+                out.extend(v.as_text().map(str::to_owned));
+            }
+        }
+    }
+    for selector in props
+        .get("AdvancedEventSelectors")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        let fields = selector
+            .get("FieldSelectors")
+            .map(Node::items)
+            .unwrap_or_default();
+        let values = |field: &str, key: &str| -> Vec<String> {
+            fields
+                .iter()
+                .filter(|f| f.get("Field").and_then(Node::as_str) == Some(field))
+                .filter_map(|f| f.get(key))
+                .flat_map(Node::one_or_many)
+                .filter_map(Node::as_text)
+                .map(str::to_owned)
+                .collect()
+        };
+        if !values("resources.type", "Equals")
+            .iter()
+            .any(|t| t == "AWS::S3::Object")
+        {
+            continue;
+        }
+        let arns: Vec<String> = values("resources.ARN", "StartsWith")
+            .into_iter()
+            .chain(values("resources.ARN", "Equals"))
+            .collect();
+        if arns.is_empty() {
+            out.push("*".to_owned());
+        } else {
+            out.extend(arns);
+        }
+    }
+    out
+}
+
 pub(super) fn terraform(doc: &Document, out: &mut AuditFacts) {
     for (ty, name, name_span, body) in tf_resources(doc) {
+        let body = super::cloud::tf_body(body);
         match ty {
             "aws_cloudtrail" => out.trails.push(Trail {
                 format: IacFormat::Terraform,
@@ -54,7 +163,26 @@ pub(super) fn terraform(doc: &Document, out: &mut AuditFacts) {
                 logging: body.get("enable_logging").map(Field::of),
                 validation: body.get("enable_log_file_validation").map(Field::of),
                 multi_region: body.get("is_multi_region_trail").map(Field::of),
+                s3_data_events: tf_s3_data_events(body),
             }),
+            "azurerm_monitor_log_profile" => out.log_profiles.push(LogProfile {
+                address: format!("{ty}.{name}"),
+                categories: body
+                    .get("categories")
+                    .map(|c| (c.span, c.one_or_many().into_iter().map(Field::of).collect())),
+            }),
+            "alicloud_actiontrail_trail" | "alicloud_actiontrail" => {
+                out.action_trails.push(ActionTrail {
+                    address: format!("{ty}.{name}"),
+                    event_rw: body.get("event_rw").map(Field::of),
+                    trail_region: body.get("trail_region").map(Field::of),
+                    status: body.get("status").map(Field::of),
+                });
+            }
+            "azurerm_monitor_diagnostic_setting" => {
+                out.diagnostic_targets
+                    .extend(body.get("target_resource_id").map(Field::of));
+            }
             "google_project_iam_audit_config"
             | "google_folder_iam_audit_config"
             | "google_organization_iam_audit_config" => out.gcp_configs.push(GcpAuditConfig {
@@ -130,6 +258,7 @@ pub(super) fn cloudformation(doc: &Document, out: &mut AuditFacts) {
                 logging: prop("IsLogging").map(Field::of),
                 validation: prop("EnableLogFileValidation").map(Field::of),
                 multi_region: prop("IsMultiRegionTrail").map(Field::of),
+                s3_data_events: cfn_s3_data_events(res.properties),
             }),
             Some("AWS::Logs::LogGroup") => {
                 if let Some(retention) = prop("RetentionInDays") {

@@ -65,6 +65,116 @@ pub(crate) fn cfn_resources(doc: &Document) -> Vec<CfnResource<'_>> {
         .collect()
 }
 
+/// A resource of an Azure Resource Manager template.
+pub(crate) struct ArmResource<'a> {
+    /// `type` as written; a nested resource's relative type is joined to its parent's
+    /// (`Microsoft.Sql/servers` + `databases`).
+    pub(crate) ty: String,
+    pub(crate) name: Option<&'a Node>,
+    pub(crate) properties: Option<&'a Node>,
+    /// The resource's whole definition.
+    pub(crate) body: &'a Node,
+    /// Document path (`resources[2]`, `resources.agentRole`, nested with `.resources[0]`).
+    pub(crate) path: String,
+}
+
+impl ArmResource<'_> {
+    /// Where the resource is named (its `name`, else its definition).
+    pub(crate) fn span(&self) -> Span {
+        self.name.map_or(self.body.span, |n| n.span)
+    }
+
+    /// Its name as written (ARM expressions included), else its path.
+    pub(crate) fn display(&self) -> String {
+        self.name
+            .and_then(Node::as_text)
+            .map_or_else(|| self.path.clone(), str::to_owned)
+    }
+}
+
+/// The scope an ARM template deploys to, by its `$schema`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArmScope {
+    ResourceGroup,
+    Subscription,
+    ManagementGroup,
+    Tenant,
+}
+
+/// The deployment scope of an ARM template; `None` when the document is not one.
+pub(crate) fn arm_scope(doc: &Document) -> Option<ArmScope> {
+    let schema = doc.root.get("$schema").and_then(Node::as_str)?;
+    let lower = schema.to_ascii_lowercase();
+    if !lower.contains("deploymenttemplate.json") {
+        return None;
+    }
+    Some(if lower.contains("subscriptiondeploymenttemplate") {
+        ArmScope::Subscription
+    } else if lower.contains("managementgroupdeploymenttemplate") {
+        ArmScope::ManagementGroup
+    } else if lower.contains("tenantdeploymenttemplate") {
+        ArmScope::Tenant
+    } else {
+        ArmScope::ResourceGroup
+    })
+}
+
+/// The resources of an ARM template (nested ones included, a few levels deep), in
+/// template order; none for a document that is not one.
+pub(crate) fn arm_resources(doc: &Document) -> Vec<ArmResource<'_>> {
+    let mut out = Vec::new();
+    if arm_scope(doc).is_some()
+        && let Some(resources) = doc.root.get("resources")
+    {
+        arm_collect(resources, "resources", "", 0, &mut out);
+    }
+    out
+}
+
+fn arm_collect<'a>(
+    resources: &'a Node,
+    at: &str,
+    parent: &str,
+    depth: usize,
+    out: &mut Vec<ArmResource<'a>>,
+) {
+    // Template language 2.0 writes resources as an object keyed by symbolic name.
+    let items: Vec<(String, &Node)> = if resources.is_map() {
+        resources
+            .entries()
+            .iter()
+            .map(|e| (format!("{at}.{}", e.key_str().unwrap_or("?")), &e.value))
+            .collect()
+    } else {
+        resources
+            .items()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (format!("{at}[{i}]"), n))
+            .collect()
+    };
+    for (path, body) in items {
+        let written = body.get("type").and_then(Node::as_str).unwrap_or("");
+        let ty = if parent.is_empty() || written.contains('/') {
+            written.to_owned()
+        } else {
+            format!("{parent}/{written}")
+        };
+        let nested = body.get("resources").filter(|_| depth < 4);
+        let nested_at = format!("{path}.resources");
+        out.push(ArmResource {
+            ty: ty.clone(),
+            name: body.get("name"),
+            properties: body.get("properties"),
+            body,
+            path,
+        });
+        if let Some(nested) = nested {
+            arm_collect(nested, &nested_at, &ty, depth + 1, out);
+        }
+    }
+}
+
 static TF_REF: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"\b(aws_iam_role|aws_iam_instance_profile|google_service_account|azurerm_user_assigned_identity)\.([A-Za-z_][A-Za-z0-9_-]*)").ok()
 });
@@ -163,6 +273,12 @@ pub fn terraform(
     defs: &mut Vec<Definition>,
 ) {
     for (ty, name, name_span, body) in tf_resources(doc) {
+        // Terraform JSON may write a resource's body as a one-element list.
+        let body = if body.is_seq() {
+            body.items().first().unwrap_or(body)
+        } else {
+            body
+        };
         let address = format!("{ty}.{name}");
         match ty {
             "aws_iam_role" => {

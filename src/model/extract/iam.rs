@@ -7,9 +7,13 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::model::azure::{AzurePermission, AzureRoleDefinition};
+use crate::model::extract::iac::{ArmScope, arm_resources, arm_scope};
+use crate::model::extract::modules::{module_calls, values as module_values};
 use crate::model::grants::{AzureScope, GcpLevel, RoleBinding, RoleTarget, Value};
 use crate::model::iam::{self, Attacher, Holders, IamPolicy, IamStatement, ManagedPolicy, TfBlock};
 use crate::model::identity::Identity;
+use crate::model::modules::ReadsAs;
 use crate::syntax::doc::{Document, Node, ScalarKind};
 
 /// Reads the grants written in one document: IAM policies, managed-policy
@@ -99,6 +103,51 @@ impl<'a> Reader<'a> {
                 attached.push(node, aws_policy_ref(node, &blocks), out);
             }
         }
+        // Calls of well-known IAM modules attach what their inputs say.
+        for call in module_calls(self.doc) {
+            let path = format!("module.{}", call.name);
+            let attached = Attached {
+                index: self.index,
+                name: call.name.to_owned(),
+                by: Attacher::Terraform {
+                    ty: "module".to_owned(),
+                    // How the finding names the holder: what the module creates.
+                    holder: Some(match call.created_name() {
+                        Some(n) => format!(
+                            "{} `{n}` that `module.{}` ({}) creates",
+                            call.spec.creates, call.name, call.spec.title
+                        ),
+                        None => format!(
+                            "{} that `module.{}` ({}) creates",
+                            call.spec.creates, call.name, call.spec.title
+                        ),
+                    }),
+                },
+                holders: Vec::new(),
+                agent: self.holding.agent(&path),
+                path,
+            };
+            for (_, node) in call.inputs(ReadsAs::PolicyArns) {
+                for v in module_values(node) {
+                    attached.push(v, aws_policy_ref(v, &blocks), out);
+                }
+            }
+            for (spec, node) in call.inputs(ReadsAs::PolicyIf) {
+                if node.as_bool() != Some(false) {
+                    out.push(ManagedPolicy {
+                        doc: self.index,
+                        path: attached.path.clone(),
+                        name: attached.name.clone(),
+                        by: attached.by.clone(),
+                        written: spec.policy.clone(),
+                        policy: spec.policy.clone(),
+                        span: node.span,
+                        holders: Vec::new(),
+                        agent: attached.agent.clone(),
+                    });
+                }
+            }
+        }
         for (logical, res) in iam::cfn_resources(self.doc) {
             let Some(arns) = res.value.get_path(&["Properties", "ManagedPolicyArns"]) else {
                 continue;
@@ -132,6 +181,8 @@ impl<'a> Reader<'a> {
         for b in &blocks {
             // (role, target, holders) of each role the block grants.
             let mut granted: Vec<(&Node, RoleTarget, Vec<Identity>)> = Vec::new();
+            // The same, with the role's name or id found elsewhere (a data source).
+            let mut resolved: Vec<(&Node, &str, RoleTarget, Vec<Identity>)> = Vec::new();
             if b.kind == "data" && b.ty == "google_iam_policy" {
                 // A policy document's level is that of the `*_iam_policy` resource using it.
                 let address = b.address();
@@ -172,6 +223,31 @@ impl<'a> Reader<'a> {
                 let Some(role) = by_name.or_else(|| b.body.get("role_definition_id")) else {
                     continue;
                 };
+                // `role_definition_id = data.azurerm_role_definition.owner.id`: the data
+                // source names the role.
+                let looked_up = by_name
+                    .is_none()
+                    .then(|| role.as_text())
+                    .flatten()
+                    .and_then(|text| {
+                        blocks.iter().find(|d| {
+                            d.kind == "data"
+                                && d.ty == "azurerm_role_definition"
+                                && iam::refers_to(text, &d.address())
+                        })
+                    })
+                    .and_then(|d| {
+                        d.body
+                            .get("name")
+                            .and_then(Node::as_str)
+                            .map(|n| (n, true))
+                            .or_else(|| {
+                                ["role_definition_id", "id"]
+                                    .iter()
+                                    .find_map(|k| d.body.get(k).and_then(Node::as_str))
+                                    .map(|id| (id, false))
+                            })
+                    });
                 let principal = b.body.get("principal_id").and_then(Node::as_text);
                 let holders = match (principal, scope) {
                     (Some(principal), Some(scope)) => vec![azure_principal(principal, scope)],
@@ -179,27 +255,145 @@ impl<'a> Reader<'a> {
                 };
                 let at = b.body.get("scope");
                 let on = RoleTarget::Azure {
-                    by_name: by_name.is_some(),
+                    by_name: by_name.is_some() || looked_up.is_some_and(|(_, name)| name),
                     scope: at.and_then(Node::as_text).map(str::to_owned),
                     level: at.and_then(azure_scope),
                 };
-                granted.push((role, on, holders));
+                match looked_up {
+                    Some((text, _)) => resolved.push((role, text, on, holders)),
+                    None => granted.push((role, on, holders)),
+                }
             }
-            if granted.is_empty() {
+            if granted.is_empty() && resolved.is_empty() {
                 continue;
             }
             let path = b.path();
             let agent = self.holding.agent(&path);
+            let granted = granted
+                .into_iter()
+                .map(|(role, on, holders)| (Value::of(role), on, holders))
+                .chain(resolved.into_iter().map(|(role, text, on, holders)| {
+                    let value = Value {
+                        text: text.to_owned(),
+                        literal: true,
+                        span: role.span,
+                    };
+                    (value, on, holders)
+                }));
             for (role, on, holders) in granted {
                 out.push(RoleBinding {
                     doc: self.index,
                     path: path.clone(),
-                    role: Value::of(role),
+                    role,
                     on,
                     holders,
                     agent: agent.clone(),
                 });
             }
+        }
+        self.arm_role_assignments(out);
+    }
+
+    /// Role assignments of an ARM template (`Microsoft.Authorization/roleAssignments`):
+    /// at the template's deployment scope unless they name a `scope` of their own.
+    fn arm_role_assignments(&mut self, out: &mut Vec<RoleBinding>) {
+        let Some(deployed) = arm_scope(self.doc) else {
+            return;
+        };
+        for res in arm_resources(self.doc) {
+            if !res
+                .ty
+                .eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments")
+            {
+                continue;
+            }
+            let Some(role) = res.properties.and_then(|p| p.get("roleDefinitionId")) else {
+                continue;
+            };
+            // An extension resource on one resource (`scope`) is that narrow.
+            let own_scope = res.body.get("scope");
+            let level = match (own_scope, deployed) {
+                (Some(_), _) => None,
+                (None, ArmScope::ResourceGroup) => Some(AzureScope::ResourceGroup),
+                (None, ArmScope::Subscription) => Some(AzureScope::Subscription),
+                (None, ArmScope::ManagementGroup | ArmScope::Tenant) => {
+                    Some(AzureScope::ManagementGroup)
+                }
+            };
+            out.push(RoleBinding {
+                doc: self.index,
+                path: res.path.clone(),
+                role: Value::of(role),
+                on: RoleTarget::Azure {
+                    by_name: false,
+                    scope: own_scope.and_then(Node::as_text).map(str::to_owned),
+                    level,
+                },
+                holders: Vec::new(),
+                agent: None,
+            });
+        }
+    }
+
+    /// Azure custom role definitions: Terraform `azurerm_role_definition`, ARM
+    /// `Microsoft.Authorization/roleDefinitions`.
+    pub(super) fn azure_roles(&mut self, out: &mut Vec<AzureRoleDefinition>) {
+        for b in iam::tf_blocks(self.doc) {
+            if b.kind != "resource" || b.ty != "azurerm_role_definition" {
+                continue;
+            }
+            let body = b.body.items().first().unwrap_or(b.body);
+            let permissions = body
+                .get_all("permissions")
+                .flat_map(|p| {
+                    if p.is_seq() {
+                        p.items().iter().collect()
+                    } else {
+                        vec![p]
+                    }
+                })
+                .map(|p| AzurePermission {
+                    actions: list(p.get("actions")),
+                    not_actions: list(p.get("not_actions")),
+                })
+                .collect();
+            out.push(AzureRoleDefinition {
+                path: b.path(),
+                name: body
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .map_or_else(|| b.address(), str::to_owned),
+                span: b.name_span,
+                permissions,
+            });
+        }
+        for res in arm_resources(self.doc) {
+            if !res
+                .ty
+                .eq_ignore_ascii_case("Microsoft.Authorization/roleDefinitions")
+            {
+                continue;
+            }
+            let props = res.properties;
+            let permissions = props
+                .and_then(|p| p.get("permissions"))
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .map(|p| AzurePermission {
+                    actions: list(p.get("actions")),
+                    not_actions: list(p.get("notActions")),
+                })
+                .collect();
+            out.push(AzureRoleDefinition {
+                path: res.path.clone(),
+                name: props
+                    .and_then(|p| p.get("roleName"))
+                    .and_then(Node::as_str)
+                    .map_or_else(|| res.display(), str::to_owned),
+                span: res.span(),
+                permissions,
+            });
         }
     }
 
@@ -216,6 +410,15 @@ impl<'a> Reader<'a> {
             holders
         }
     }
+}
+
+/// The values of a list setting (or of one scalar).
+fn list(node: Option<&Node>) -> Vec<Value> {
+    node.map(Node::one_or_many)
+        .unwrap_or_default()
+        .into_iter()
+        .map(Value::of)
+        .collect()
 }
 
 /// Terraform `role = "agent-runtime"`: a role named literally, defined outside the

@@ -202,9 +202,12 @@ fn pod_view(pod: &PodSpec<'_>) -> Pod {
         },
         namespace: pod.namespace.to_owned(),
         kind_span: pod.kind_node.span,
+        // An empty name (`serviceAccountName:` with nothing, as a Helm value left
+        // blank renders) is no name: the pod runs as `default`.
         service_account: spec
             .get("serviceAccountName")
             .or_else(|| spec.get("serviceAccount"))
+            .filter(|n| !n.is_null() && n.as_str() != Some(""))
             .map(Field::of),
         automount_token: spec
             .get("automountServiceAccountToken")

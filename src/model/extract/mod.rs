@@ -4,6 +4,7 @@
 
 pub mod asks;
 mod audit;
+mod cloud;
 mod compose;
 mod dockerfile;
 pub mod grants;
@@ -11,7 +12,9 @@ mod harness;
 pub mod iac;
 mod iam;
 mod k8s;
+mod keys;
 mod mcp;
+mod modules;
 mod oauth;
 mod rbac;
 pub mod refs;
@@ -49,6 +52,17 @@ pub fn extract(
         catalog,
     };
     let scope = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    // Keys and where they are handed, resolved in the module (Terraform) or the
+    // template (CloudFormation) by the project pass.
+    let mut key_facts = crate::model::keys::KeyFacts {
+        scope: if kind == FileKind::CloudFormation {
+            path.to_string()
+        } else {
+            scope.to_owned()
+        },
+        path: Some(Arc::clone(path)),
+        ..Default::default()
+    };
     for (index, doc) in parsed.documents.iter().enumerate() {
         match kind {
             FileKind::Terraform | FileKind::TerraformJson => {
@@ -60,6 +74,8 @@ pub fn extract(
                     &mut facts.definitions,
                 );
                 audit::terraform(doc, &mut facts.views_mut().audit);
+                cloud::terraform(doc, &mut facts.views_mut().cloud);
+                keys::terraform(doc, &mut key_facts);
             }
             FileKind::CloudFormation => {
                 crate::model::extract::iac::cloudformation(
@@ -69,6 +85,8 @@ pub fn extract(
                     &mut facts.definitions,
                 );
                 audit::cloudformation(doc, &mut facts.views_mut().audit);
+                cloud::cloudformation(doc, &mut facts.views_mut().cloud);
+                keys::cloudformation(doc, &mut key_facts);
             }
             FileKind::Kubernetes | FileKind::HelmTemplate => cx.k8s(doc, &mut facts),
             FileKind::Compose => cx.compose(doc, &mut facts),
@@ -84,6 +102,8 @@ pub fn extract(
                 dockerfile::image_copies(doc, &mut facts.views_mut().runtime.image_copies)
             }
             FileKind::AwsConfig => audit::aws_config(doc, &mut facts.views_mut().audit),
+            // Azure Resource Manager templates are JSON files by name.
+            FileKind::Json => cloud::arm(doc, &mut facts.views_mut().cloud),
             _ => {}
         }
         cx.asks(kind, doc, &mut facts);
@@ -91,10 +111,20 @@ pub fn extract(
         if crate::model::trust::holds_trust_policies(kind) {
             trust::trust_policies(doc, path, &mut facts.views_mut().trust.policies);
         }
+        if matches!(kind, FileKind::Terraform | FileKind::TerraformJson) {
+            trust::module_trust(doc, &mut facts.views_mut().trust.policies);
+        }
         settings::settings(kind, doc, &mut facts.views_mut().settings);
         views(kind, path, scope, index, doc, text, &mut facts);
     }
-    facts.shrink_views();
+    facts.shrink_views(path, scope);
+    if !key_facts.is_empty() {
+        facts
+            .infra
+            .get_or_insert_with(Box::default)
+            .keys
+            .push(key_facts);
+    }
     for w in &mut facts.workloads {
         w.classify();
     }
@@ -168,6 +198,7 @@ fn views(
         ) {
             reader.managed_policies(&mut facts.views_mut().written.managed_policies);
             reader.role_bindings(&mut facts.views_mut().written.role_bindings);
+            reader.azure_roles(&mut facts.views_mut().written.azure_roles);
         }
     }
     if matches!(kind, Kubernetes | HelmTemplate | Terraform | TerraformJson) {

@@ -2,7 +2,9 @@
 //! a policy belongs to (see [`crate::model::trust`]).
 
 use crate::model::extract::iac::tf_resources;
+use crate::model::extract::modules::{module_calls, values as module_values};
 use crate::model::iam::{Item, Principal, policies};
+use crate::model::modules::ReadsAs;
 use crate::model::rating::Confidence;
 use crate::model::trust::{Assumer, RoleRef, TrustPolicy, TrustPrincipal};
 use crate::syntax::doc::{Document, Node};
@@ -35,11 +37,64 @@ pub(super) fn trust_policies(doc: &Document, path: &str, out: &mut Vec<TrustPoli
     }
 }
 
+/// The roles calls of well-known IAM modules create, with the principals their inputs
+/// trust (`trusted_role_arns`, `trusted_role_services`).
+pub(super) fn module_trust(doc: &Document, out: &mut Vec<TrustPolicy>) {
+    for call in module_calls(doc) {
+        let mut principals = Vec::new();
+        for (kind, reads_as) in [
+            ("AWS", ReadsAs::TrustedArns),
+            ("Service", ReadsAs::TrustedServices),
+        ] {
+            for (_, node) in call.inputs(reads_as) {
+                for v in module_values(node) {
+                    let Some(text) = v.as_text() else { continue };
+                    let p = Principal {
+                        kind,
+                        value: Item {
+                            text,
+                            span: v.span,
+                            literal: v.as_str().is_some(),
+                        },
+                    };
+                    if let Some(who) = classify(&p) {
+                        principals.push(TrustPrincipal {
+                            text: text.to_owned(),
+                            span: v.span,
+                            who,
+                        });
+                    }
+                }
+            }
+        }
+        if principals.is_empty() {
+            continue;
+        }
+        let display = match call.created_name() {
+            Some(n) => format!("role `{n}` that `module.{}` creates", call.name),
+            None => format!("the role `module.{}` creates", call.name),
+        };
+        out.push(TrustPolicy {
+            path: format!("module.{}", call.name),
+            role: RoleRef {
+                display,
+                keys: Vec::new(),
+            },
+            principals,
+        });
+    }
+}
+
 /// Who a trust policy principal lets in, when lanyard can tell.
 fn classify(p: &Principal<'_>) -> Option<Assumer> {
     let text = p.value.text;
     let lower = text.to_ascii_lowercase();
     match p.kind.to_ascii_lowercase().as_str() {
+        // Anyone holding credentials of any AWS account, people among them.
+        "aws" if text == "*" => Some(Assumer::People(
+            "any principal of any AWS account",
+            Confidence::High,
+        )),
         "aws" => {
             if lower.contains("awsreservedsso_") {
                 Some(Assumer::People(

@@ -7,6 +7,7 @@
 mod dockerfile;
 mod dotenv;
 mod hcl;
+pub mod helm;
 mod ini;
 mod json;
 mod toml;
@@ -42,20 +43,31 @@ impl ParseError {
 /// boundaries whatever the adapter said: reporters slice the file at it.
 pub fn parse(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
     adapt(file).map_err(|mut e| {
-        let text = file.text();
-        e.span = e.span.map(|s| {
-            let mut start = (s.start as usize).min(text.len());
-            let mut end = (s.end as usize).clamp(start, text.len());
-            while !text.is_char_boundary(start) {
-                start -= 1;
-            }
-            while !text.is_char_boundary(end) {
-                end += 1;
-            }
-            Span::new(start, end)
-        });
+        e.span = e.span.map(|s| clamp_span(file.text(), s));
         e
     })
+}
+
+/// Parse a Helm template rendered with its chart's default values (see [`helm`]).
+/// Errors are mapped like [`parse`]'s.
+pub fn parse_helm(file: &SourceFile, chart: &helm::Chart) -> Result<Parsed, ParseError> {
+    let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+    helm::parse(file.text(), chart, name.starts_with('_')).map_err(|mut e| {
+        e.span = e.span.map(|s| clamp_span(file.text(), s));
+        e
+    })
+}
+
+fn clamp_span(text: &str, s: Span) -> Span {
+    let mut start = (s.start as usize).min(text.len());
+    let mut end = (s.end as usize).clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(start, end)
 }
 
 fn adapt(file: &SourceFile) -> Result<Option<Parsed>, ParseError> {
