@@ -61,33 +61,44 @@ fn tf_s3_data_events(body: &Node) -> Vec<String> {
     }
     for selector in blocks(body, "advanced_event_selector") {
         let fields: Vec<&Node> = blocks(selector, "field_selector").collect();
-        let values = |field: &str, key: &str| -> Vec<String> {
-            fields
-                .iter()
-                .filter(|f| f.get("field").and_then(Node::as_str) == Some(field))
-                .filter_map(|f| f.get(key))
-                .flat_map(Node::one_or_many)
-                .filter_map(Node::as_text)
-                .map(str::to_owned)
-                .collect()
-        };
-        if !values("resources.type", "equals")
-            .iter()
-            .any(|t| t == "AWS::S3::Object")
-        {
-            continue;
-        }
-        let arns: Vec<String> = values("resources.ARN", "starts_with")
-            .into_iter()
-            .chain(values("resources.ARN", "equals"))
-            .collect();
-        if arns.is_empty() {
-            out.push("*".to_owned());
-        } else {
-            out.extend(arns);
-        }
+        advanced_selector(&fields, ["field", "equals", "starts_with"], &mut out);
     }
     out
+}
+
+/// The S3 object ARNs an advanced event selector records data events for (`*` when
+/// it names none), if it selects S3 objects at all. Terraform and CloudFormation spell
+/// the keys differently: `[field, equals, starts_with]` is passed in.
+fn advanced_selector(
+    fields: &[&Node],
+    [field_key, equals, starts_with]: [&str; 3],
+    out: &mut Vec<String>,
+) {
+    let values = |field: &str, key: &str| -> Vec<String> {
+        fields
+            .iter()
+            .filter(|f| f.get(field_key).and_then(Node::as_str) == Some(field))
+            .filter_map(|f| f.get(key))
+            .flat_map(Node::one_or_many)
+            .filter_map(Node::as_text)
+            .map(str::to_owned)
+            .collect()
+    };
+    if !values("resources.type", equals)
+        .iter()
+        .any(|t| t == "AWS::S3::Object")
+    {
+        return;
+    }
+    let arns: Vec<String> = values("resources.ARN", starts_with)
+        .into_iter()
+        .chain(values("resources.ARN", equals))
+        .collect();
+    if arns.is_empty() {
+        out.push("*".to_owned());
+    } else {
+        out.extend(arns);
+    }
 }
 
 /// The same for a CloudFormation trail (`EventSelectors`, `AdvancedEventSelectors`).
@@ -119,35 +130,13 @@ fn cfn_s3_data_events(props: Option<&Node>) -> Vec<String> {
         .map(Node::items)
         .unwrap_or_default()
     {
-        let fields = selector
+        let fields: Vec<&Node> = selector
             .get("FieldSelectors")
             .map(Node::items)
-            .unwrap_or_default();
-        let values = |field: &str, key: &str| -> Vec<String> {
-            fields
-                .iter()
-                .filter(|f| f.get("Field").and_then(Node::as_str) == Some(field))
-                .filter_map(|f| f.get(key))
-                .flat_map(Node::one_or_many)
-                .filter_map(Node::as_text)
-                .map(str::to_owned)
-                .collect()
-        };
-        if !values("resources.type", "Equals")
+            .unwrap_or_default()
             .iter()
-            .any(|t| t == "AWS::S3::Object")
-        {
-            continue;
-        }
-        let arns: Vec<String> = values("resources.ARN", "StartsWith")
-            .into_iter()
-            .chain(values("resources.ARN", "Equals"))
             .collect();
-        if arns.is_empty() {
-            out.push("*".to_owned());
-        } else {
-            out.extend(arns);
-        }
+        advanced_selector(&fields, ["Field", "Equals", "StartsWith"], &mut out);
     }
     out
 }
