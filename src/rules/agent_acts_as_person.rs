@@ -324,16 +324,22 @@ fn scan_words<'a>(node: &'a Node, words: &[String], hits: &mut Vec<Hit<'a>>) {
 /// Find identities in a command's words: git author settings, kubectl impersonation,
 /// `Impersonate-User` headers.
 fn scan_list<'a>(words: &[(String, &'a Node)], hits: &mut Vec<Hit<'a>>) {
-    let mut cmd_start = 0;
+    // Whether the current command, before the word at hand, named `git` and `config`:
+    // kept as the walk goes, so a long command line is not rescanned at every word.
+    let (mut git, mut config) = (false, false);
     for (i, (w, node)) in words.iter().enumerate() {
         if w == ";" {
-            cmd_start = i + 1;
+            (git, config) = (false, false);
             continue;
         }
-        let cmd = &words[cmd_start..i];
-        let has = |name: &str| {
-            cmd.iter()
-                .any(|(c, _)| c == name || c.rsplit('/').next() == Some(name))
+        let (seen_git, seen_config) = (git, config);
+        let base = w.rsplit('/').next().unwrap_or(w);
+        git |= base == "git";
+        config |= base == "config";
+        let has = |name: &str| match name {
+            "git" => seen_git,
+            "config" => seen_config,
+            _ => false,
         };
         let next = words.get(i + 1).filter(|(n, _)| n != ";");
         // `git config user.email X`, `git -c user.email=X`
